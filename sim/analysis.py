@@ -1,0 +1,36 @@
+"""Plain functions from results tables to summary tables."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from sim.outcomes import Outcome
+
+QUANTILES = {"p5": 0.05, "p25": 0.25, "p50": 0.5, "p75": 0.75, "p95": 0.95}
+
+
+def summarize(outcomes: pd.DataFrame, registry: dict[str, Outcome]) -> pd.DataFrame:
+    """Per outcome: unit, n (replicates with a value), n_nan, mean, sd and quantiles.
+
+    NaN marks an event that never happened (e.g. no recognition); statistics are over
+    the replicates where it did, and ``n_nan`` counts the others.
+    """
+    rows = []
+    for name, o in registry.items():
+        x = outcomes[name].to_numpy(dtype=float)
+        ok = x[~np.isnan(x)]
+        row = {"outcome": name, "unit": o.unit, "n": ok.size, "n_nan": int(x.size - ok.size)}
+        if ok.size:
+            row |= {"mean": ok.mean(), "sd": ok.std(ddof=1) if ok.size > 1 else 0.0}
+            row |= {k: float(np.quantile(ok, q)) for k, q in QUANTILES.items()}
+        else:
+            row |= {"mean": np.nan, "sd": np.nan} | {k: np.nan for k in QUANTILES}
+        rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def format_summary(summary: pd.DataFrame) -> str:
+    """The summary as a fixed-width text table for the terminal."""
+    cols = ["outcome", "unit", "mean", "sd", "p5", "p50", "p95", "n_nan"]
+    return summary[cols].to_string(index=False, float_format=lambda v: f"{v:.3g}")

@@ -1,0 +1,175 @@
+"""Typed configuration: the Hydra schema, its validation, and its hash.
+
+Defaults live in the dataclasses (one definition per parameter, with provenance). The
+YAML files under ``conf/`` only hold named changes: scenarios, policies, experiments.
+Hydra rejects unknown keys and wrong types when it composes; :func:`validate` then
+checks value ranges and dates and raises :class:`ConfigError` with one line that names
+the key and its valid range.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import enum
+import hashlib
+import json
+import math
+from dataclasses import dataclass
+from typing import Any, Optional
+
+from omegaconf import DictConfig, OmegaConf
+
+from sim.calendar import Calendar, parse_date
+from sim.policy import PolicyConfig, Recognition, iter_levers
+from sim.provenance import ASSUMPTION, fmt_interval, iter_params, param, sub
+from sim.scenario import ScenarioConfig
+from sim.states.params import RECOGNISER_CODES, StatesParams
+
+RUN_SETTING = "run setting"
+
+
+class ConfigError(ValueError):
+    """An invalid configuration value; the message is one line naming the key."""
+
+
+@dataclass
+class CalendarConfig:
+    start: str = "2021-08-15"
+    """First day of the run (ISO date). Kabul fell to the Taliban on 15 August 2021."""
+    horizon_months: int = param(60, unit="months", source=ASSUMPTION, bounds=(1, 240),
+                                doc="length of the run; five years by default")
+
+
+@dataclass
+class NetworkConfig:
+    locations_file: Optional[str] = None
+    """CSV of locations; None uses the file shipped in sim/data."""
+    links_file: Optional[str] = None
+    """CSV of links; None uses the file shipped in sim/data."""
+
+
+@dataclass
+class ModelConfig:
+    calendar: CalendarConfig = sub(CalendarConfig)
+    network: NetworkConfig = sub(NetworkConfig)
+    states: StatesParams = sub(StatesParams)
+
+
+@dataclass
+class Config:
+    model: ModelConfig = sub(ModelConfig)
+    scenario: ScenarioConfig = sub(ScenarioConfig)
+    policy: PolicyConfig = sub(PolicyConfig)
+    replicates: int = param(100, unit="replicates", source=RUN_SETTING, bounds=(1, 1_000_000))
+    seed: int = param(20210815, unit="root seed", source=RUN_SETTING, bounds=(0, 2**63 - 1))
+    workers: int = param(0, unit="processes (0 = one per core)", source=RUN_SETTING, bounds=(0, 4096))
+    progress: bool = True
+    description: str = ""
+
+
+# Keys that change how a run is executed but not a single number it produces.
+EXECUTION_ONLY = ("workers", "progress")
+
+
+def register_configs() -> None:
+    """Register the schema with Hydra's ConfigStore (called by the CLI, not at import)."""
+    from hydra.core.config_store import ConfigStore
+
+    cs = ConfigStore.instance()
+    cs.store(name="base_config", node=Config)
+    cs.store(group="model", name="default", node=ModelConfig)
+
+
+def to_config(cfg: DictConfig | Config) -> Config:
+    """A typed Config object from a composed Hydra config (the ``hydra`` node is dropped)."""
+    if isinstance(cfg, Config):
+        return cfg
+    data = {}
+    for key in cfg.keys():
+        if key == "hydra":
+            continue
+        value = cfg[key]
+        data[key] = OmegaConf.to_container(value, resolve=True) if OmegaConf.is_config(value) else value
+    merged = OmegaConf.merge(OmegaConf.structured(Config), data)
+    return OmegaConf.to_object(merged)
+
+
+def _check_bounds(name: str, value: Any, bounds: tuple[float, float], unit: str) -> str | None:
+    if isinstance(value, bool) or value is None:
+        return None
+    lo, hi = bounds
+    if isinstance(value, float) and math.isnan(value) or not (lo <= value <= hi):
+        return f"{name} = {value!r} is outside its valid range {fmt_interval(bounds)} ({unit})"
+    return None
+
+
+def _iter_checked(cfg: Config):
+    """Every field with bounds in the whole config, top-level run settings included."""
+    for f in dataclasses.fields(cfg):
+        if "bounds" in f.metadata and f.metadata["bounds"] is not None:
+            yield f.name, getattr(cfg, f.name), f.metadata["bounds"], f.metadata["unit"]
+    for section in ("model", "scenario", "policy"):
+        for p in iter_params(getattr(cfg, section), prefix=f"{section}."):
+            if p.bounds is not None:
+                yield p.name, p.value, p.bounds, p.unit
+
+
+def validate(cfg: Config) -> Config:
+    """Check ranges, dates and codes; raise ConfigError naming the first bad key."""
+    errors: list[str] = []
+    for name, value, bounds, unit in _iter_checked(cfg):
+        msg = _check_bounds(name, value, bounds, unit)
+        if msg:
+            errors.append(msg)
+    try:
+        cal = Calendar.from_config(cfg.model.calendar.start, cfg.model.calendar.horizon_months)
+    except ValueError as e:
+        raise ConfigError(str(e)) from None
+    for name, lever in iter_levers(cfg.policy):
+        key = f"policy.{name}.start"
+        if lever.start is None:
+            continue
+        try:
+            d = parse_date(lever.start, key)
+        except ValueError as e:
+            errors.append(str(e))
+            continue
+        if not (cal.start <= d <= cal.end):
+            errors.append(f"{key} = {lever.start} is outside the run's horizon [{cal.start}, {cal.end}]")
+    errors += _check_recognition(cfg.policy.recognition)
+    if errors:
+        more = f" (and {len(errors) - 1} more)" if len(errors) > 1 else ""
+        raise ConfigError(errors[0] + more)
+    return cfg
+
+
+def _check_recognition(rec: Recognition) -> list[str]:
+    bad = [c for c in rec.early if c not in RECOGNISER_CODES]
+    if bad:
+        return [f"policy.recognition.early has unknown state code(s) {bad}; valid: {list(RECOGNISER_CODES)}"]
+    if len(set(rec.early)) != len(rec.early):
+        return [f"policy.recognition.early lists a state twice: {list(rec.early)}"]
+    return []
+
+
+def _jsonable(obj: Any) -> Any:
+    if isinstance(obj, enum.Enum):
+        return obj.value
+    if isinstance(obj, dict):
+        return {k: _jsonable(v) for k, v in obj.items()}
+    if isinstance(obj, (list, tuple)):
+        return [_jsonable(v) for v in obj]
+    return obj
+
+
+def config_dict(cfg: Config) -> dict:
+    """The config as plain JSON-able data."""
+    return _jsonable(dataclasses.asdict(cfg))
+
+
+def config_hash(cfg: Config) -> str:
+    """SHA-256 of everything that can change a number in the results (execution keys excluded)."""
+    data = {k: v for k, v in config_dict(cfg).items() if k not in EXECUTION_ONLY}
+    blob = json.dumps(data, sort_keys=True, separators=(",", ":"))
+    return hashlib.sha256(blob.encode()).hexdigest()
+

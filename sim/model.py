@@ -1,0 +1,125 @@
+"""The Mesa model: a calendar of days and an ordered list of phases, one module each."""
+
+from __future__ import annotations
+
+import functools
+import math
+from dataclasses import dataclass
+
+import mesa
+import numpy as np
+
+from sim import narcotics, refugees, security, states
+from sim.calendar import Calendar
+from sim.config import Config, validate
+from sim.network import Network, load_network
+from sim.outcomes import Outcome, registry
+from sim.policy import iter_levers
+
+# The ordered step: every day each phase runs once, in this order.
+PHASES = (
+    states,     # 1. states review their policies (admission, alignment, recognition, US return)
+    refugees,   # 2. people are displaced, move, cross borders or are turned back
+    narcotics,  # 3. opiates are produced, shipped, seized and consumed
+    security,   # 4. militants, radicalization and attack risk
+)
+
+
+@functools.lru_cache(maxsize=32)
+def record_days(calendar: Calendar) -> tuple[int, ...]:
+    """Days on which monthly outcomes are recorded: each month's last day, and the last day."""
+    return tuple(d for d in range(1, calendar.n_days + 1) if calendar.is_month_end(d))
+
+
+@dataclass
+class RunResult:
+    """Outcomes of one replicate: scalars by name, and monthly series (rows = record dates)."""
+
+    scalars: dict[str, float]
+    series_names: tuple[str, ...]
+    series: np.ndarray
+    dates: tuple
+
+
+class SpilloverModel(mesa.Model):
+    """Regional consequences of the 2021 US withdrawal from Afghanistan.
+
+    Args:
+        cfg: a validated :class:`~sim.config.Config` (the model validates it again).
+        rng: seed or numpy Generator; the model's only source of randomness.
+        network: a loaded :class:`~sim.network.Network` (loaded from the config when None).
+    """
+
+    def __init__(self, cfg: Config, *, rng: int | np.random.Generator | None = None,
+                 network: Network | None = None) -> None:
+        super().__init__(rng=rng)
+        self.cfg = validate(cfg)
+        c = cfg.model.calendar
+        self.calendar = Calendar.from_config(c.start, c.horizon_months)
+        self.network = network if network is not None else load_network(
+            cfg.model.network.locations_file, cfg.model.network.links_file)
+        self.day = 0
+        self._lever_start = {
+            name: self.calendar.day_of(lever.start_date(self.calendar, f"policy.{name}"))
+            for name, lever in iter_levers(cfg.policy)
+        }
+        self.outcomes: dict[str, Outcome] = registry()
+        self.series_names = tuple(name for name, o in self.outcomes.items() if o.series)
+        self._record_days = record_days(self.calendar)
+        self._record_set = frozenset(self._record_days)
+        self._series = np.full((len(self._record_days), len(self.series_names)), np.nan)
+        self._row = 0
+        for phase in PHASES:
+            phase.setup(self)
+
+    @property
+    def date(self):
+        return self.calendar.date(self.day)
+
+    def lever_on(self, name: str) -> bool:
+        """Whether the lever `name` has started (its setting applies from its start date)."""
+        return self.day >= self._lever_start[name]
+
+    def step(self) -> None:
+        self.day += 1
+        for phase in PHASES:
+            phase.step(self)
+        if self.day in self._record_set:
+            self._record()
+        if self.day >= self.calendar.n_days:
+            self.running = False
+
+    def _record(self) -> None:
+        values: dict[str, float] = {}
+        for phase in PHASES:
+            values.update(phase.observe(self))
+        self._series[self._row] = [values[name] for name in self.series_names]
+        self._row += 1
+
+    def run(self) -> RunResult:
+        """Run to the end of the horizon and return the outcomes."""
+        while self.running:
+            self.step()
+        return self.result()
+
+    def result(self) -> RunResult:
+        scalars: dict[str, float] = {}
+        for j, name in enumerate(self.series_names):
+            col = self._series[: self._row, j]
+            how = self.outcomes[name].reduce
+            if self._row == 0:
+                scalars[name] = math.nan
+            elif how == "final":
+                scalars[name] = float(col[-1])
+            elif how == "mean":
+                scalars[name] = float(col.mean())
+            else:
+                scalars[name] = float(col.max())
+        for phase in PHASES:
+            scalars.update(phase.final(self))
+        missing = [n for n in self.outcomes if n not in scalars]
+        if missing:
+            raise RuntimeError(f"outcomes registered but never set: {missing}")
+        ordered = {name: scalars[name] for name in self.outcomes}
+        dates = tuple(self.calendar.date(d) for d in self._record_days[: self._row])
+        return RunResult(ordered, self.series_names, self._series[: self._row].copy(), dates)

@@ -1,0 +1,118 @@
+"""Policy: the levers a memo compares. Each lever is an object with a start date.
+
+A lever's ``start`` is an ISO date inside the run's horizon, or None for the start of the
+run. A lever at its neutral setting (level 0, nothing listed, ``never``) does nothing;
+:func:`lever_events` lists the levers that act, with the date they begin, so plots can
+mark them.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import enum
+from dataclasses import dataclass, field, fields
+from typing import List, Optional
+
+from sim.calendar import Calendar, parse_date
+from sim.provenance import article, nonneg, share, sub
+
+
+@dataclass
+class Lever:
+    start: Optional[str] = None
+
+    def start_date(self, calendar: Calendar, key: str) -> dt.date:
+        return calendar.start if self.start is None else parse_date(self.start, f"{key}.start")
+
+    def is_active(self) -> bool:
+        """True when the lever is set away from its neutral value."""
+        raise NotImplementedError
+
+
+@dataclass
+class RussianRefugeePressure(Lever):
+    level: float = share(0.5, unit="index 0-1", source=article(
+        "Putin has the means to pressure Central Asian countries to limit the number of refugees they receive"),
+        range=(0.0, 1.0), doc="Moscow's pressure on Central Asia to limit Afghan admissions")
+
+    def is_active(self) -> bool:
+        return self.level > 0
+
+
+@dataclass
+class RussianExercisePressure(Lever):
+    level: float = share(0.5, unit="index 0-1", source=article(
+        "if Central Asian countries decide to hold exercises with the U.S., Moscow (not to mention Beijing "
+        "and Tehran) will pressure them against it"), range=(0.0, 1.0))
+
+    def is_active(self) -> bool:
+        return self.level > 0
+
+
+@dataclass
+class WesternHosting(Lever):
+    usd_m_per_year: float = nonneg(0.0, unit="USD m/year per Central Asian state", source=article(
+        "temporarily hosting Afghan refugees in Central Asia"), range=(0.0, 500.0),
+        doc="Western funds paid to each Central Asian state for hosting Afghans")
+
+    def is_active(self) -> bool:
+        return self.usd_m_per_year > 0
+
+
+@dataclass
+class ReservesRelease(Lever):
+    share: float = share(0.0, source=article("9.5 billion in former Afghan government reserves"),
+                         range=(0.0, 1.0), doc="share of the frozen reserves released to Afghanistan")
+
+    def is_active(self) -> bool:
+        return self.share > 0
+
+
+@dataclass
+class Recognition(Lever):
+    early: List[str] = field(default_factory=list)
+    """ISO3 codes of states that recognise the Taliban on ``start`` whatever their hazard."""
+
+    def is_active(self) -> bool:
+        return len(self.early) > 0
+
+
+class USReturnMode(enum.Enum):
+    never = "never"
+    conditional = "conditional"
+    forced = "forced"
+
+
+@dataclass
+class USReturn(Lever):
+    mode: USReturnMode = USReturnMode.conditional
+    """never; conditional (returns at a hazard once the Afghan crisis passes a threshold); forced (on start)."""
+
+    def is_active(self) -> bool:
+        return self.mode is USReturnMode.forced
+
+
+@dataclass
+class PolicyConfig:
+    russia_refugee_pressure: RussianRefugeePressure = sub(RussianRefugeePressure)
+    russia_exercise_pressure: RussianExercisePressure = sub(RussianExercisePressure)
+    western_hosting: WesternHosting = sub(WesternHosting)
+    reserves_release: ReservesRelease = sub(ReservesRelease)
+    recognition: Recognition = sub(Recognition)
+    us_return: USReturn = sub(USReturn)
+
+
+def iter_levers(policy: PolicyConfig):
+    """(name, lever) for every lever in the policy."""
+    for f in fields(policy):
+        yield f.name, getattr(policy, f.name)
+
+
+def lever_events(policy: PolicyConfig, calendar: Calendar) -> list[dict]:
+    """Levers that act in this run, with the date each begins (for manifests and plots)."""
+    return [
+        {"lever": name, "start": lever.start_date(calendar, f"policy.{name}").isoformat()}
+        for name, lever in iter_levers(policy)
+        if lever.is_active()
+    ]
+

@@ -1,0 +1,127 @@
+"""Parameter provenance: every numeric parameter is declared once, with unit, source and range.
+
+A parameter is a dataclass field made by :func:`param`. Its metadata carries
+
+- ``unit``: what the number counts ("share", "1/year", "troops", ...);
+- ``source``: one of ``article("exact words")`` (a verbatim quote from the source
+  article, checked by the tests), ``external("who, what", year)`` or ``ASSUMPTION``;
+- ``bounds``: the hard valid interval, checked when a run starts (a probability
+  outside [0, 1] is an error, not a scenario);
+- ``range``: the plausible interval for sweeps and sensitivity analysis, given where
+  the value is uncertain.
+
+The parameter table (``sim-params``) and config validation both read this metadata,
+so there is one place where a parameter is defined.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Iterator
+
+ASSUMPTION = "assumption"
+ARTICLE_PREFIX = 'article: "'
+
+ARTICLE_FILE = Path(__file__).parent / "data" / "source_article.txt"
+
+
+def article(quote: str) -> str:
+    """Source that is a verbatim quote from the source article."""
+    return f'{ARTICLE_PREFIX}{quote}"'
+
+
+def external(what: str, year: int | str) -> str:
+    """Source outside the article, with its year."""
+    return f"external: {what} ({year})"
+
+
+def quote_of(source: str) -> str | None:
+    """The quoted words of an article source, or None for other sources."""
+    if source.startswith(ARTICLE_PREFIX) and source.endswith('"'):
+        return source[len(ARTICLE_PREFIX) : -1]
+    return None
+
+
+# Hard bounds by kind of quantity.
+UNIT_INTERVAL = (0.0, 1.0)
+NON_NEGATIVE = (0.0, math.inf)
+
+
+def param(
+    default: Any,
+    *,
+    unit: str,
+    source: str,
+    bounds: tuple[float, float] | None = None,
+    range: tuple[float, float] | None = None,  # noqa: A002 - the word users know
+    doc: str = "",
+) -> Any:
+    """A dataclass field for a model parameter, carrying its provenance."""
+    if not source:
+        raise ValueError("every parameter needs a source (article, external or assumption)")
+    if range is not None and bounds is not None:
+        lo, hi = bounds
+        if not (lo <= range[0] <= range[1] <= hi):
+            raise ValueError(f"range {range} lies outside bounds {bounds}")
+    if range is not None and not (range[0] <= default <= range[1]):
+        raise ValueError(f"default {default} lies outside its range {range}")
+    meta = {"unit": unit, "source": source, "bounds": bounds, "range": range, "doc": doc}
+    return field(default=default, metadata=meta)
+
+
+def share(default: float, *, source: str, range: tuple[float, float] | None = None,
+          unit: str = "share", doc: str = "") -> Any:
+    """A parameter in [0, 1]: probability, share or normalised index."""
+    return param(default, unit=unit, source=source, bounds=UNIT_INTERVAL, range=range, doc=doc)
+
+
+def nonneg(default: float, *, unit: str, source: str,
+           range: tuple[float, float] | None = None, doc: str = "") -> Any:
+    """A parameter that is zero or more (counts, rates, durations, weights)."""
+    return param(default, unit=unit, source=source, bounds=NON_NEGATIVE, range=range, doc=doc)
+
+
+def sub(factory: Any) -> Any:
+    """A nested config section."""
+    return field(default_factory=factory)
+
+
+@dataclass(frozen=True)
+class ParamInfo:
+    """One row of the parameter table."""
+
+    name: str
+    value: Any
+    unit: str
+    source: str
+    bounds: tuple[float, float] | None
+    range: tuple[float, float] | None
+    doc: str
+
+
+def iter_params(obj: Any, prefix: str = "") -> Iterator[ParamInfo]:
+    """Walk a config dataclass instance and yield every declared parameter with its value."""
+    for f in dataclasses.fields(obj):
+        value = getattr(obj, f.name)
+        name = f"{prefix}{f.name}"
+        if dataclasses.is_dataclass(value):
+            yield from iter_params(value, prefix=name + ".")
+        elif "unit" in f.metadata:
+            m = f.metadata
+            yield ParamInfo(name, value, m["unit"], m["source"], m["bounds"], m["range"], m["doc"])
+
+
+def fmt_interval(interval: tuple[float, float] | None) -> str:
+    if interval is None:
+        return ""
+    lo, hi = interval
+
+    def f(x: float) -> str:
+        if math.isinf(x):
+            return "inf" if x > 0 else "-inf"
+        return f"{x:g}"
+
+    return f"[{f(lo)}, {f(hi)}]"

@@ -1,0 +1,104 @@
+"""Batches of replicates: paired seeds from one root seed, run in parallel with a progress bar."""
+
+from __future__ import annotations
+
+import logging
+import math
+import os
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+from tqdm.auto import tqdm
+
+from sim.config import Config
+from sim.model import RunResult, SpilloverModel
+from sim.network import Network, load_network
+
+log = logging.getLogger(__name__)
+
+
+def replicate_seeds(root_seed: int, n: int) -> list[int]:
+    """Seed of each replicate, from ``SeedSequence(root_seed).spawn``.
+
+    Replicate i gets the same seed whatever the scenario and whatever ``n``, so
+    replicate i of two scenarios shares its random numbers (paired comparisons).
+    """
+    children = np.random.SeedSequence(root_seed).spawn(n)
+    return [int(c.generate_state(1, np.uint64)[0] >> np.uint64(1)) for c in children]
+
+
+def run_replicate(cfg: Config, seed: int, network: Network | None = None) -> RunResult:
+    """One replicate of the model with the given seed."""
+    return SpilloverModel(cfg, rng=seed, network=network).run()
+
+
+def _run_chunk(cfg: Config, items: list[tuple[int, int]], network: Network) -> list[tuple[int, int, RunResult]]:
+    logging.getLogger("MESA").setLevel(logging.WARNING)
+    return [(i, seed, run_replicate(cfg, seed, network)) for i, seed in items]
+
+
+@dataclass
+class Batch:
+    """Outcomes of a batch: one row per replicate, and the monthly series in long form."""
+
+    outcomes: pd.DataFrame
+    timeseries: pd.DataFrame
+
+
+def n_workers(cfg: Config) -> int:
+    cores = os.cpu_count() or 1
+    return max(1, min(cfg.workers or cores, cfg.replicates))
+
+
+def run_batch(cfg: Config, network: Network | None = None) -> Batch:
+    """Run ``cfg.replicates`` replicates, in parallel when there is more than one worker."""
+    logging.getLogger("MESA").setLevel(logging.WARNING)
+    if network is None:
+        network = load_network(cfg.model.network.locations_file, cfg.model.network.links_file)
+    seeds = replicate_seeds(cfg.seed, cfg.replicates)
+    items = list(enumerate(seeds))
+    workers = n_workers(cfg)
+    bar = tqdm(total=len(items), desc="replicates", unit="rep", disable=None if cfg.progress else True,
+               leave=False)
+    results: list[tuple[int, int, RunResult]] = []
+    if workers == 1:
+        for item in items:
+            results += _run_chunk(cfg, [item], network)
+            bar.update(1)
+    else:
+        from joblib import Parallel, delayed
+
+        size = max(1, math.ceil(len(items) / (workers * 8)))
+        chunks = [items[k:k + size] for k in range(0, len(items), size)]
+        jobs = Parallel(n_jobs=workers, return_as="generator_unordered")(
+            delayed(_run_chunk)(cfg, chunk, network) for chunk in chunks)
+        for done in jobs:
+            results += done
+            bar.update(len(done))
+    bar.close()
+    results.sort(key=lambda r: r[0])
+    return Batch(_outcomes_table(results), _timeseries_table(results))
+
+
+def _outcomes_table(results: list[tuple[int, int, RunResult]]) -> pd.DataFrame:
+    rows = [{"replicate": i, "seed": seed, **r.scalars} for i, seed, r in results]
+    df = pd.DataFrame(rows)
+    df["replicate"] = df["replicate"].astype("int64")
+    df["seed"] = df["seed"].astype("int64")
+    return df
+
+
+def _timeseries_table(results: list[tuple[int, int, RunResult]]) -> pd.DataFrame:
+    first = results[0][2]
+    names = list(first.series_names)
+    n_t, n_k = first.series.shape
+    values = np.stack([r.series for _, _, r in results])  # (replicate, time, outcome)
+    reps = np.array([i for i, _, _ in results], dtype="int64")
+    dates = pd.to_datetime(pd.Series(first.dates)).to_numpy()
+    return pd.DataFrame({
+        "replicate": np.repeat(reps, n_t * n_k),
+        "date": np.tile(np.repeat(dates, n_k), len(results)),
+        "outcome": pd.Categorical(np.tile(names, len(results) * n_t), categories=names),
+        "value": values.reshape(-1),
+    })

@@ -1,0 +1,199 @@
+"""States submodel: one Mesa agent per state; policies reviewed every ``review_days``.
+
+Entry points called by the model: :func:`setup`, :func:`step` (every day; acts on review
+days), :func:`observe` (monthly outcome values) and :func:`final` (end-of-run scalars).
+
+Order of rules within a review (each one line below):
+1. the Taliban's Afghanistan: collapse (eased by released reserves and recognition) and conflict;
+2. the West: a possible US return, then engagement and leverage (lost as recognition spreads);
+3. Central Asian security fear (Afghan conflict at their border, Islamic State);
+4. Russia's drills, rising with that fear;
+5. each Central Asian state: exercises with the US (against Russian pressure), alignment, admission policy;
+6. recognition of the Taliban, decided simultaneously from the state at the start of this rule.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from sim.calendar import DAYS_PER_MONTH
+from sim.outcomes import Outcome
+from sim.policy import USReturnMode
+from sim.states.agents import CentralAsianState, RegionalPower, Russia, State, Taliban, West
+from sim.states.params import RECOGNISER_CODES
+
+if TYPE_CHECKING:
+    from sim.model import SpilloverModel
+
+CENTRAL_ASIA = ("TJK", "UZB", "TKM", "KGZ", "KAZ")
+NAMES = {
+    "TJK": "Tajikistan", "UZB": "Uzbekistan", "TKM": "Turkmenistan", "KGZ": "Kyrgyzstan",
+    "KAZ": "Kazakhstan", "CHN": "China", "IRN": "Iran", "PAK": "Pakistan",
+}
+# States whose recognition month is an outcome (named as ready in the article).
+RECOGNITION_TIMED = {"RUS": "russia", "CHN": "china", "UZB": "uzbekistan", "PAK": "pakistan"}
+N_NORMALS = 2  # collapse, conflict
+N_UNIFORMS = 1 + len(CENTRAL_ASIA) + len(RECOGNISER_CODES)  # US return, exercises, recognitions
+
+OUTCOMES = (
+    Outcome("russia_influence_ca", "index 0-1", "Russian influence in Central Asia (end of horizon)"),
+    Outcome("n_states_recognizing_taliban", "states", "States recognising the Taliban (end of horizon)"),
+    Outcome("month_russia_recognizes", "months since start", "Month Russia recognises the Taliban (NaN: never)",
+            series=False),
+    Outcome("month_china_recognizes", "months since start", "Month China recognises the Taliban (NaN: never)",
+            series=False),
+    Outcome("month_uzbekistan_recognizes", "months since start",
+            "Month Uzbekistan recognises the Taliban (NaN: never)", series=False),
+    Outcome("month_pakistan_recognizes", "months since start",
+            "Month Pakistan recognises the Taliban (NaN: never)", series=False),
+    Outcome("month_first_recognition", "months since start", "Month of the first recognition (NaN: none)",
+            series=False),
+    Outcome("month_us_returns", "months since start", "Month the US returns (NaN: never)", series=False),
+    Outcome("afghan_crisis_index", "index 0-1", "Afghan crisis index (mean over horizon)", reduce="mean"),
+    Outcome("afghan_collapse_index", "index 0-1", "Afghan economic collapse (mean over horizon)", reduce="mean"),
+    Outcome("afghan_conflict_index", "index 0-1", "Afghan conflict intensity (mean over horizon)", reduce="mean"),
+    Outcome("west_leverage", "index 0-1", "Western leverage (end of horizon)"),
+    Outcome("alignment_ca", "index 0-1", "Central Asian alignment with Moscow, mean of five (end of horizon)"),
+    Outcome("csto_drills_index", "index 0-1", "Russian-led drills in Central Asia (mean over horizon)",
+            reduce="mean"),
+    Outcome("cum_us_exercises_ca", "exercises", "Central Asian military exercises with the US (total)"),
+    Outcome("admit_share_ca", "share", "Share of arriving Afghans admitted, mean of five CA states "
+            "(mean over horizon)", reduce="mean"),
+    *(Outcome(f"admit_share_{c.lower()}", "share",
+              f"Share of arriving Afghans admitted by {NAMES[c]} (mean over horizon)", reduce="mean")
+      for c in CENTRAL_ASIA),
+    Outcome("screening_share_ca", "share", "Share of admitted Afghans screened, mean of five CA states "
+            "(mean over horizon)", reduce="mean"),
+)
+
+
+def setup(model: "SpilloverModel") -> None:
+    """Create the state agents and set each Central Asian state's initial admission policy."""
+    p = model.cfg.model.states
+    model.taliban = Taliban(model)
+    model.russia = Russia(model, p.rus)
+    model.west = West(model, p.usa)
+    ca = [CentralAsianState(model, code, NAMES[code], getattr(p, code.lower())) for code in CENTRAL_ASIA]
+    powers = [RegionalPower(model, code, NAMES[code], getattr(p, code.lower()).recognition_rate)
+              for code in ("CHN", "IRN", "PAK")]
+    model.central_asia = ca
+    by_code = {s.code: s for s in (model.russia, model.west, *ca, *powers)}
+    # Recognisers in a fixed order: the order of random draws never depends on the levers.
+    model.recognisers = [by_code[code] for code in RECOGNISER_CODES]
+    model.state_by_code = by_code
+    _update_ca(model, dt_months=None, dt_years=0.0, u=None)
+
+
+def step(model: "SpilloverModel") -> None:
+    """Review every state's policy on review days; nothing happens between reviews."""
+    p = model.cfg.model.states
+    if model.day % p.review_days != 0:
+        return
+    dt_days = p.review_days
+    dt_months, dt_years = dt_days / DAYS_PER_MONTH, dt_days / 365.25
+    z = model.rng.standard_normal(N_NORMALS)
+    u = model.rng.random(N_UNIFORMS)
+    policy = model.cfg.policy
+
+    share_rec = _share_recognising(model)
+    released = 0.0
+    if model.lever_on("reserves_release"):
+        released = p.afghanistan.reserves_total_usd_bn * policy.reserves_release.share
+    # 1. Afghanistan
+    model.taliban.update(dt_months, released, share_rec, model.west.returned, z[0], z[1])
+    # 2. The West
+    mode = policy.us_return.mode
+    model.west.consider_return(model.taliban.crisis,
+                               forced=mode is USReturnMode.forced and model.lever_on("us_return"),
+                               conditional=mode is USReturnMode.conditional, u=u[0], dt_years=dt_years)
+    others = [s for s in model.recognisers if s is not model.west]
+    model.west.update(sum(s.recognises for s in others) / len(others))
+    # 3-5. Central Asia and Russia
+    _update_ca(model, dt_months, dt_years, u[1:1 + len(CENTRAL_ASIA)])
+    # 6. Recognition
+    _recognition(model, u[1 + len(CENTRAL_ASIA):], dt_years)
+
+
+def _lever_level(model: "SpilloverModel", name: str) -> float:
+    return getattr(model.cfg.policy, name).level if model.lever_on(name) else 0.0
+
+
+def _update_ca(model: "SpilloverModel", dt_months: float | None, dt_years: float, u) -> None:
+    t = model.taliban
+    for s in model.central_asia:
+        s.update_fear(t.conflict, t.islamic_state)
+    model.russia.update(float(np.mean([s.fear for s in model.central_asia])))
+    p = model.cfg.model.states
+    ex_pressure = min(1.0, _lever_level(model, "russia_exercise_pressure") + p.exercises.china_iran_pressure)
+    refugee_pressure = _lever_level(model, "russia_refugee_pressure")
+    funds = model.cfg.policy.western_hosting.usd_m_per_year if model.lever_on("western_hosting") else 0.0
+    humanitarian = model.west.leverage * t.crisis + p.admission.hosting_funds_effect * funds / 100.0
+    years = model.day / 365.25
+    for i, s in enumerate(model.central_asia):
+        if u is not None:
+            s.hold_exercise(ex_pressure, model.west.engagement, u[i], dt_years)
+            s.update_alignment(years, model.west.engagement, dt_years)
+        s.update_admission(humanitarian, refugee_pressure, dt_months)
+
+
+def _share_recognising(model: "SpilloverModel") -> float:
+    return sum(s.recognises for s in model.recognisers) / len(model.recognisers)
+
+
+def _recognition(model: "SpilloverModel", u, dt_years: float) -> None:
+    p = model.cfg.model.states
+    rec = model.cfg.policy.recognition
+    forced = set(rec.early) if (rec.early and model.lever_on("recognition")) else set()
+    share_rec = _share_recognising(model)
+    russia_in = model.russia.recognises
+    deciding: list[State] = []
+    for s, ui in zip(model.recognisers, u):
+        if s.recognises:
+            continue
+        hazard = s.recognition_hazard(share_rec, p)
+        if russia_in and isinstance(s, CentralAsianState):
+            hazard *= 1.0 + p.recognition.russia_lead * s.alignment
+        if s.code in forced or ui < 1.0 - math.exp(-hazard * dt_years):
+            deciding.append(s)
+    for s in deciding:
+        s.recognised_day = model.day
+
+
+def observe(model: "SpilloverModel") -> dict[str, float]:
+    """Monthly values of the series outcomes."""
+    ca = model.central_asia
+    t = model.taliban
+    out = {
+        "russia_influence_ca": float(np.mean([s.influence(model.russia.drills) for s in ca])),
+        "n_states_recognizing_taliban": float(sum(s.recognises for s in model.recognisers)),
+        "afghan_crisis_index": t.crisis,
+        "afghan_collapse_index": t.collapse,
+        "afghan_conflict_index": t.conflict,
+        "west_leverage": model.west.leverage,
+        "alignment_ca": float(np.mean([s.alignment for s in ca])),
+        "csto_drills_index": model.russia.drills,
+        "cum_us_exercises_ca": float(sum(s.exercises for s in ca)),
+        "admit_share_ca": float(np.mean([s.admit_share for s in ca])),
+        "screening_share_ca": float(np.mean([s.screening for s in ca])),
+    }
+    for s in ca:
+        out[f"admit_share_{s.code.lower()}"] = s.admit_share
+    return out
+
+
+def final(model: "SpilloverModel") -> dict[str, float]:
+    """End-of-run scalars: months to recognition and to a US return (NaN when it never happens)."""
+    cal = model.calendar
+
+    def month(day: int | None) -> float:
+        return math.nan if day is None else cal.months_since_start(day)
+
+    out = {f"month_{name}_recognizes": month(model.state_by_code[code].recognised_day)
+           for code, name in RECOGNITION_TIMED.items()}
+    days = [s.recognised_day for s in model.recognisers if s.recognised_day is not None]
+    out["month_first_recognition"] = month(min(days) if days else None)
+    out["month_us_returns"] = month(model.west.returned_day)
+    return out

@@ -1,0 +1,324 @@
+"""Parameters of the states submodel, each with unit, source and range.
+
+Per-state attributes are one dataclass per state, so that each value sits on one line
+with its own source; behavioural coefficients are grouped by rule.  Config keys use
+lower-case ISO3 codes: ``model.states.tjk.dependence``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sim.provenance import ASSUMPTION, article, external, nonneg, param, share, sub
+
+# States that may recognise the Taliban government, in the fixed order of their random draws.
+RECOGNISER_CODES = ("RUS", "CHN", "UZB", "PAK", "TJK", "TKM", "KGZ", "KAZ", "IRN", "USA")
+
+# --------------------------------------------------------------------------- sources
+_GUARANTOR = article("Russia remains the key guarantor of security in Central Asia")
+_BASE_201 = article(
+    "The 201st Military Base in Tajikistan, where Moscow retains approximately 7,000 troops"
+)
+_UZ_TM_HISTORY = article(
+    "relations with Uzbekistan and Turkmenistan will remain more complicated than with the "
+    "other three Central Asian governments, but less so than before 2016"
+)
+_CSTO = external("CSTO member states: Russia, Armenia, Belarus, Kazakhstan, Kyrgyzstan, Tajikistan", 2021)
+_REMIT = "World Bank WDI, personal remittances received (% of GDP)"
+_READY = article("recognition of the Taliban may be forthcoming in the near future, and not only from Moscow")
+_RUS_RECOGNISED = external("Russia formally recognised the Taliban government on 3 July 2025, the first state to do so", 2025)
+
+
+# --------------------------------------------------------------------------- states
+@dataclass
+class CentralAsianStateParams:
+    """Attributes of a Central Asian state (defaults overridden per state below)."""
+
+    csto_member: bool = False
+    borders_afghanistan: bool = False
+    russian_troops: int = nonneg(0, unit="troops", source=ASSUMPTION)
+    dependence: float = share(0.5, unit="index 0-1", source=ASSUMPTION, range=(0.3, 0.7),
+                              doc="dependence on Russia (security, arms, remittances, trade)")
+    alignment_2015: float = share(0.5, unit="index 0-1", source=ASSUMPTION, range=(0.3, 0.7),
+                                  doc="alignment with Moscow before 2016")
+    alignment_2021: float = share(0.5, unit="index 0-1", source=ASSUMPTION, range=(0.3, 0.7),
+                                  doc="alignment with Moscow in August 2021")
+    remittances_gdp: float = share(0.0, source=external(_REMIT, 2020), range=(0.0, 0.05),
+                                   doc="remittances received / GDP, mostly from Russia")
+    us_exercise_rate: float = nonneg(0.3, unit="exercises/year", source=ASSUMPTION, range=(0.0, 1.0),
+                                     doc="rate of military exercises with the US at 2021 engagement and no pressure")
+    recognition_rate: float = nonneg(0.04, unit="1/year", source=ASSUMPTION, range=(0.01, 0.1),
+                                     doc="base hazard of recognising the Taliban government")
+
+
+@dataclass
+class TajikistanParams(CentralAsianStateParams):
+    csto_member: bool = True
+    borders_afghanistan: bool = True
+    russian_troops: int = nonneg(7000, unit="troops", source=_BASE_201, range=(6000, 7500))
+    dependence: float = share(0.85, unit="index 0-1", source=_GUARANTOR, range=(0.7, 0.95))
+    alignment_2015: float = share(0.8, unit="index 0-1", source=_CSTO, range=(0.65, 0.9))
+    alignment_2021: float = share(0.85, unit="index 0-1", source=_GUARANTOR, range=(0.7, 0.95))
+    remittances_gdp: float = share(0.27, source=external(_REMIT + ", Tajikistan", 2020), range=(0.26, 0.34))
+    us_exercise_rate: float = nonneg(0.2, unit="exercises/year", source=ASSUMPTION, range=(0.0, 0.5))
+    recognition_rate: float = nonneg(0.01, unit="1/year", source=external(
+        "Tajikistan's President Rahmon refused to recognise a Taliban government that excludes Tajiks", 2021),
+        range=(0.0, 0.05))
+
+
+@dataclass
+class UzbekistanParams(CentralAsianStateParams):
+    borders_afghanistan: bool = True
+    dependence: float = share(0.45, unit="index 0-1", source=article(
+        "In March 2016, Moscow pardoned 95 percent of Uzbekistan's debt to Russia"), range=(0.3, 0.6))
+    alignment_2015: float = share(0.3, unit="index 0-1", source=_UZ_TM_HISTORY, range=(0.15, 0.45))
+    alignment_2021: float = share(0.5, unit="index 0-1", source=_UZ_TM_HISTORY, range=(0.35, 0.65))
+    remittances_gdp: float = share(0.12, source=external(_REMIT + ", Uzbekistan", 2020), range=(0.1, 0.17))
+    us_exercise_rate: float = nonneg(0.4, unit="exercises/year", source=ASSUMPTION, range=(0.1, 1.0))
+    recognition_rate: float = nonneg(0.1, unit="1/year", source=article(
+        "The Uzbek government expressed readiness to"), range=(0.03, 0.3))
+
+
+@dataclass
+class TurkmenistanParams(CentralAsianStateParams):
+    borders_afghanistan: bool = True
+    dependence: float = share(0.3, unit="index 0-1", source=article(
+        "And in November 2017, Russia and Turkmenistan signed an agreement on strategic partnership"),
+        range=(0.15, 0.45))
+    alignment_2015: float = share(0.25, unit="index 0-1", source=_UZ_TM_HISTORY, range=(0.1, 0.4))
+    alignment_2021: float = share(0.4, unit="index 0-1", source=_UZ_TM_HISTORY, range=(0.25, 0.55))
+    remittances_gdp: float = share(0.0, source=external(_REMIT + ", Turkmenistan: no data reported; assumed ~0", 2020),
+                                   range=(0.0, 0.02))
+    us_exercise_rate: float = nonneg(0.0, unit="exercises/year", source=external(
+        "Turkmenistan's permanent neutrality, recognised by UN General Assembly resolution 50/80", 1995),
+        range=(0.0, 0.1))
+    recognition_rate: float = nonneg(0.05, unit="1/year", source=ASSUMPTION, range=(0.01, 0.15))
+
+
+@dataclass
+class KyrgyzstanParams(CentralAsianStateParams):
+    csto_member: bool = True
+    russian_troops: int = nonneg(500, unit="troops", source=external(
+        "Kant air base, Kyrgyzstan: roughly 500 Russian personnel; approximate, press reports", 2019),
+        range=(300, 1000))
+    dependence: float = share(0.8, unit="index 0-1", source=article(
+        "Russia’s airbase in Kant, Kyrgyzstan"), range=(0.65, 0.9))
+    alignment_2015: float = share(0.75, unit="index 0-1", source=_CSTO, range=(0.6, 0.9))
+    alignment_2021: float = share(0.8, unit="index 0-1", source=_CSTO, range=(0.65, 0.9))
+    remittances_gdp: float = share(0.31, source=external(_REMIT + ", Kyrgyz Republic", 2020), range=(0.28, 0.33))
+    us_exercise_rate: float = nonneg(0.2, unit="exercises/year", source=ASSUMPTION, range=(0.0, 0.5))
+    recognition_rate: float = nonneg(0.04, unit="1/year", source=ASSUMPTION, range=(0.01, 0.1))
+
+
+@dataclass
+class KazakhstanParams(CentralAsianStateParams):
+    csto_member: bool = True
+    dependence: float = share(0.6, unit="index 0-1", source=article(
+        "Kazakhstan, home to the largest ethnic Russian minority in the region, remains the largest "
+        "buyer of Russian arms"), range=(0.45, 0.75))
+    alignment_2015: float = share(0.7, unit="index 0-1", source=_CSTO, range=(0.55, 0.85))
+    alignment_2021: float = share(0.7, unit="index 0-1", source=_CSTO, range=(0.55, 0.85))
+    remittances_gdp: float = share(0.002, source=external(_REMIT + ", Kazakhstan", 2020), range=(0.0, 0.01))
+    us_exercise_rate: float = nonneg(0.6, unit="exercises/year", source=external(
+        "Steppe Eagle, a recurring Kazakhstan-US/NATO peacekeeping exercise", 2019), range=(0.2, 1.0))
+    recognition_rate: float = nonneg(0.04, unit="1/year", source=ASSUMPTION, range=(0.01, 0.1))
+
+
+@dataclass
+class RussiaParams:
+    recognition_rate: float = nonneg(0.18, unit="1/year", source=_RUS_RECOGNISED, range=(0.08, 0.4),
+                                     doc="base hazard; 0.18/yr puts the median near 3.5-4 years with peer effects")
+    drills_2021: float = share(0.4, unit="index 0-1", source=article(
+        "The Kremlin has increased regional security drills, both bilaterally and through the "
+        "Collective Security Treaty Organization (CSTO)"), range=(0.2, 0.6),
+        doc="intensity of Russian-led security drills in Central Asia in 2021")
+    drills_fear_response: float = nonneg(0.5, unit="drill index per unit of fear", source=ASSUMPTION,
+                                         range=(0.0, 1.0),
+                                         doc="how much drills rise with Central Asian security fear")
+
+
+@dataclass
+class RegionalPowerParams:
+    recognition_rate: float = nonneg(0.04, unit="1/year", source=ASSUMPTION, range=(0.01, 0.1))
+
+
+@dataclass
+class ChinaParams(RegionalPowerParams):
+    recognition_rate: float = nonneg(0.1, unit="1/year", source=article(
+        "Beijing similarly said the establishment of the new Taliban government is a"), range=(0.03, 0.3))
+
+
+@dataclass
+class IranParams(RegionalPowerParams):
+    recognition_rate: float = nonneg(0.04, unit="1/year", source=ASSUMPTION, range=(0.01, 0.1))
+
+
+@dataclass
+class PakistanParams(RegionalPowerParams):
+    recognition_rate: float = nonneg(0.08, unit="1/year", source=article(
+        "The Pakistan government meanwhile suggested the Taliban-run Afghan government should attend a "
+        "regional forum"), range=(0.02, 0.25))
+
+
+@dataclass
+class WestParams:
+    recognition_rate: float = nonneg(0.003, unit="1/year", source=ASSUMPTION, range=(0.0, 0.02))
+    leverage_2021: float = share(0.6, unit="index 0-1", source=ASSUMPTION, range=(0.4, 0.8),
+                                 doc="Western leverage over the Taliban and the region in August 2021")
+    leverage_loss: float = share(0.5, unit="share lost when all other states recognise", source=article(
+        "both points to loss of leverage"), range=(0.2, 0.8))
+    us_engagement_2021: float = share(0.3, unit="index 0-1", source=article(
+        "U.S. military and political engagement in the region has decreased"), range=(0.15, 0.45))
+    us_engagement_return: float = share(0.7, unit="index 0-1", source=ASSUMPTION, range=(0.5, 0.9),
+                                        doc="US engagement in the region after a return")
+    leverage_return_gain: float = share(0.2, unit="index 0-1", source=ASSUMPTION, range=(0.0, 0.4),
+                                        doc="Western leverage regained by a US return")
+
+
+# --------------------------------------------------------------------------- rules
+@dataclass
+class AfghanistanParams:
+    """Dynamics of the Afghan crisis held by the Taliban agent."""
+
+    collapse_adjust_months: float = nonneg(6.0, unit="months", source=ASSUMPTION, range=(2.0, 12.0),
+                                           doc="time constant of the economy moving to its collapse target")
+    conflict_adjust_months: float = nonneg(3.0, unit="months", source=ASSUMPTION, range=(1.0, 6.0))
+    islamic_state_conflict: float = share(0.5, unit="conflict per unit IS activity", source=ASSUMPTION,
+                                          range=(0.2, 0.8), doc="conflict added by Islamic State activity")
+    noise_sd: float = nonneg(0.05, unit="index/sqrt(month)", source=ASSUMPTION, range=(0.0, 0.1),
+                             doc="random shocks to collapse and conflict")
+    reserves_total_usd_bn: float = nonneg(9.5, unit="USD bn", source=article(
+        "9.5 billion in former Afghan government reserves"))
+    reserves_relief_per_bn: float = nonneg(0.03, unit="collapse index per USD bn", source=ASSUMPTION,
+                                           range=(0.01, 0.05),
+                                           doc="fall of the collapse target per USD bn of reserves released")
+    recognition_relief: float = nonneg(0.1, unit="collapse index", source=ASSUMPTION, range=(0.0, 0.2),
+                                       doc="fall of the collapse target when every state recognises")
+    weight_collapse: float = share(0.5, unit="weight", source=ASSUMPTION, range=(0.3, 0.7))
+    weight_conflict: float = share(0.3, unit="weight", source=ASSUMPTION, range=(0.1, 0.5))
+    weight_drought: float = share(0.2, unit="weight", source=ASSUMPTION, range=(0.0, 0.3))
+
+
+@dataclass
+class AdmissionParams:
+    """Logistic admission rule of a Central Asian state: share of arriving Afghans admitted."""
+
+    intercept: float = param(-1.0, unit="log-odds", source=ASSUMPTION, range=(-2.0, 0.0))
+    humanitarian: float = nonneg(2.0, unit="log-odds per unit pressure", source=article(
+        "taking a “humiliating approach” to temporarily hosting Afghan refugees in Central Asia"),
+        range=(0.5, 4.0))
+    russian_pressure: float = nonneg(2.0, unit="log-odds per unit pressure x dependence", source=article(
+        "Putin has the means to pressure Central Asian countries to limit the number of refugees they receive"),
+        range=(0.5, 4.0))
+    security_fear: float = nonneg(1.5, unit="log-odds per unit fear", source=article(
+        "militants appearing [in Russia] again under the guise of refugees"), range=(0.5, 3.0))
+    economic_cost: float = nonneg(5.0, unit="log-odds per unit remittance exposure", source=article(
+        "if Afghans compete with Central Asians for jobs in Russia, it could add economic pressure for the "
+        "Central Asian states"), range=(0.0, 10.0))
+    onward_share: float = share(0.2, source=article(
+        "If Central Asian countries accept many Afghan refugees, they may then find their way to Russia as "
+        "migrant workers"), range=(0.05, 0.5),
+        doc="share of admitted Afghans expected to move on to Russia (the refugee submodel will simulate it)")
+    hosting_funds_effect: float = nonneg(0.5, unit="pressure per USD 100m/year per state", source=ASSUMPTION,
+                                         range=(0.1, 1.0))
+    adjust_months: float = nonneg(2.0, unit="months", source=ASSUMPTION, range=(0.5, 6.0),
+                                  doc="time for a state's admission policy to reach its target")
+    screening_base: float = share(0.3, source=ASSUMPTION, range=(0.1, 0.5),
+                                  doc="share of admitted Afghans screened at zero fear and pressure")
+    screening_fear: float = share(0.4, source=ASSUMPTION, range=(0.1, 0.6))
+    screening_pressure: float = share(0.3, source=ASSUMPTION, range=(0.0, 0.5))
+
+
+@dataclass
+class SecurityFearParams:
+    base: float = share(0.2, unit="index 0-1", source=ASSUMPTION, range=(0.1, 0.3))
+    border_conflict: float = share(0.5, unit="fear per unit conflict", source=_GUARANTOR, range=(0.2, 0.8),
+                                   doc="extra fear from Afghan conflict for states bordering Afghanistan")
+    islamic_state: float = share(0.3, unit="fear per unit IS activity", source=article(
+        "Russian officials also have subsequently justified engagement with the Taliban by pointing to ISIS"),
+        range=(0.1, 0.5))
+
+
+@dataclass
+class AlignmentParams:
+    adjust_years: float = nonneg(2.0, unit="years", source=ASSUMPTION, range=(1.0, 5.0))
+    history_carryover: float = share(0.5, unit="share of 2015-2021 trend carried forward", source=_UZ_TM_HISTORY,
+                                     range=(0.0, 1.0))
+    security_gain: float = share(0.2, unit="alignment per unit fear x guarantee", source=_GUARANTOR,
+                                 range=(0.05, 0.4))
+    china_drag_per_year: float = share(0.01, unit="alignment/year", source=article(
+        "China has increased its economic footprint and boosted arms sales in Central Asia in recent "
+        "years—an engagement that is only likely to grow"), range=(0.0, 0.03))
+    us_engagement_drag: float = share(0.3, unit="alignment per unit US engagement above 2021", source=ASSUMPTION,
+                                      range=(0.1, 0.5))
+    exercise_loss: float = share(0.03, unit="alignment per exercise", source=ASSUMPTION, range=(0.0, 0.08))
+    guarantee_arms: float = share(0.2, unit="guarantee index", source=article(
+        "Moscow remains the largest supplier of weaponry to the region"), range=(0.1, 0.3))
+    guarantee_csto: float = share(0.4, unit="guarantee index", source=_CSTO, range=(0.2, 0.5))
+    guarantee_troops: float = share(0.4, unit="guarantee index at 7,000 troops", source=_BASE_201,
+                                    range=(0.2, 0.5))
+
+
+@dataclass
+class ExerciseParams:
+    pressure_effect: float = share(0.8, unit="share of exercise rate removed at full pressure x dependence",
+                                   source=article("if Central Asian countries decide to hold exercises with the "
+                                                  "U.S., Moscow (not to mention Beijing and Tehran) will pressure "
+                                                  "them against it"), range=(0.5, 1.0))
+    china_iran_pressure: float = share(0.2, unit="pressure index added by Beijing and Tehran", source=article(
+        "Moscow (not to mention Beijing and Tehran) will pressure them against it"), range=(0.0, 0.4))
+
+
+@dataclass
+class RecognitionParams:
+    peer_effect: float = nonneg(1.5, unit="hazard multiplier per share of states recognising", source=_READY,
+                                range=(0.0, 4.0))
+    russia_lead: float = nonneg(1.0, unit="hazard multiplier per unit alignment once Russia recognises",
+                                source=ASSUMPTION, range=(0.0, 3.0))
+
+
+@dataclass
+class InfluenceParams:
+    """Weights of Russia's influence index in Central Asia (they sum to 1 after normalising)."""
+
+    weight_alignment: float = nonneg(0.5, unit="weight", source=ASSUMPTION, range=(0.3, 0.7))
+    weight_security: float = nonneg(0.3, unit="weight", source=_GUARANTOR, range=(0.1, 0.5))
+    weight_economic: float = nonneg(0.2, unit="weight", source=ASSUMPTION, range=(0.1, 0.4))
+
+
+@dataclass
+class USReturnParams:
+    crisis_threshold: float = share(0.7, unit="crisis index", source=article(
+        "The U.S. may yet find itself having to return to Afghanistan or the broader region. But not "
+        "before things get worse."), range=(0.55, 0.85))
+    rate: float = nonneg(0.3, unit="1/year while above threshold", source=external(
+        "US return to Iraq in 2014, three years after the 2011 withdrawal, as ISIS rose", 2014),
+        range=(0.05, 1.0))
+    islamic_state_cut: float = share(0.5, unit="share of IS activity removed after a return", source=ASSUMPTION,
+                                     range=(0.2, 0.8))
+
+
+@dataclass
+class StatesParams:
+    """Everything the states submodel reads from ``model.states``."""
+
+    review_days: int = param(7, unit="days", source=ASSUMPTION, bounds=(1, 365), range=(1, 30),
+                             doc="days between policy reviews of every state")
+    tjk: TajikistanParams = sub(TajikistanParams)
+    uzb: UzbekistanParams = sub(UzbekistanParams)
+    tkm: TurkmenistanParams = sub(TurkmenistanParams)
+    kgz: KyrgyzstanParams = sub(KyrgyzstanParams)
+    kaz: KazakhstanParams = sub(KazakhstanParams)
+    rus: RussiaParams = sub(RussiaParams)
+    chn: ChinaParams = sub(ChinaParams)
+    irn: IranParams = sub(IranParams)
+    pak: PakistanParams = sub(PakistanParams)
+    usa: WestParams = sub(WestParams)
+    afghanistan: AfghanistanParams = sub(AfghanistanParams)
+    admission: AdmissionParams = sub(AdmissionParams)
+    fear: SecurityFearParams = sub(SecurityFearParams)
+    alignment: AlignmentParams = sub(AlignmentParams)
+    exercises: ExerciseParams = sub(ExerciseParams)
+    recognition: RecognitionParams = sub(RecognitionParams)
+    influence: InfluenceParams = sub(InfluenceParams)
+    us_return: USReturnParams = sub(USReturnParams)

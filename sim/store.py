@@ -1,0 +1,103 @@
+"""Results store: the one module that writes results, atomically, under a run folder.
+
+A run folder holds ``outcomes.parquet``, ``timeseries.parquet``, ``summary.csv`` and
+``manifest.json``. Files are written to a hidden staging folder inside the run folder
+and moved into place with ``os.replace``; ``manifest.json`` moves last, so a folder
+without a manifest is incomplete. A folder that already holds results is never
+overwritten.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import platform
+import shutil
+import subprocess
+import tempfile
+from pathlib import Path
+
+import pandas as pd
+
+import sim
+
+RESULT_FILES = ("outcomes.parquet", "timeseries.parquet", "summary.csv", "manifest.json")
+MANIFEST = "manifest.json"
+
+
+class ResultsError(ValueError):
+    """A results folder that cannot be written or read; the message names the folder."""
+
+
+def check_writable(run_dir: Path) -> None:
+    """Raise ResultsError if `run_dir` already holds any result file."""
+    run_dir = Path(run_dir)
+    if run_dir.exists() and not run_dir.is_dir():
+        raise ResultsError(f"{run_dir} is a file, not a results folder")
+    present = [f for f in RESULT_FILES if (run_dir / f).exists()]
+    if present:
+        raise ResultsError(f"{run_dir} already holds results ({', '.join(present)}); "
+                           "choose another folder with hydra.run.dir=...")
+
+
+def git_info() -> dict:
+    """Commit of the source tree and whether it has uncommitted changes, when git knows it."""
+    src = Path(sim.__file__).resolve().parent
+    try:
+        commit = subprocess.run(["git", "rev-parse", "HEAD"], cwd=src, capture_output=True,
+                                text=True, timeout=5, check=True).stdout.strip()
+        dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"], cwd=src,
+                               capture_output=True, text=True, timeout=5, check=True).stdout.strip()
+    except (OSError, subprocess.SubprocessError):
+        return {"git_commit": None, "git_dirty": None}
+    return {"git_commit": commit, "git_dirty": bool(dirty)}
+
+
+def environment() -> dict:
+    import mesa
+    import numpy
+
+    return {"version": sim.__version__, "python": platform.python_version(),
+            "numpy": numpy.__version__, "mesa": mesa.__version__, **git_info()}
+
+
+def write_results(run_dir: Path, outcomes: pd.DataFrame, timeseries: pd.DataFrame,
+                  summary: pd.DataFrame, manifest: dict) -> Path:
+    """Write the four result files atomically into `run_dir` (created if needed)."""
+    run_dir = Path(run_dir)
+    check_writable(run_dir)
+    run_dir.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=".writing-", dir=run_dir))
+    try:
+        outcomes.to_parquet(staging / "outcomes.parquet", index=False)
+        timeseries.to_parquet(staging / "timeseries.parquet", index=False)
+        summary.to_csv(staging / "summary.csv", index=False)
+        with open(staging / MANIFEST, "w", encoding="utf-8") as fh:
+            json.dump(manifest, fh, indent=2, default=str)
+            fh.flush()
+            os.fsync(fh.fileno())
+        for name in RESULT_FILES:  # manifest last: its presence marks a complete folder
+            os.replace(staging / name, run_dir / name)
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+    return run_dir
+
+
+def read_results(run_dir: Path) -> dict:
+    """Read a complete results folder; ResultsError names what is missing or malformed."""
+    run_dir = Path(run_dir)
+    if not run_dir.is_dir():
+        raise ResultsError(f"{run_dir}: results folder not found")
+    missing = [f for f in RESULT_FILES if not (run_dir / f).is_file()]
+    if missing:
+        raise ResultsError(f"{run_dir}: incomplete results folder, missing {', '.join(missing)}")
+    try:
+        manifest = json.loads((run_dir / MANIFEST).read_text(encoding="utf-8"))
+        return {
+            "manifest": manifest,
+            "outcomes": pd.read_parquet(run_dir / "outcomes.parquet"),
+            "timeseries": pd.read_parquet(run_dir / "timeseries.parquet"),
+            "summary": pd.read_csv(run_dir / "summary.csv"),
+        }
+    except (ValueError, OSError) as e:
+        raise ResultsError(f"{run_dir}: malformed results file ({e})") from None
