@@ -80,6 +80,10 @@ class SpilloverModel(mesa.Model):
         """Whether the lever `name` has started (its setting applies from its start date)."""
         return self.day >= self._lever_start[name]
 
+    def lever_starts_today(self, name: str) -> bool:
+        """Whether today is the lever's start date (a lever starting on day 0 acts on day 1)."""
+        return self.day == max(1, self._lever_start[name])
+
     def step(self) -> None:
         self.day += 1
         for phase in PHASES:

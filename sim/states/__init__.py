@@ -90,6 +90,7 @@ def setup(model: "SpilloverModel") -> None:
 def step(model: "SpilloverModel") -> None:
     """Review every state's policy on review days; nothing happens between reviews."""
     p = model.cfg.model.states
+    _dated_events(model)
     if model.day % p.review_days != 0:
         return
     dt_days = p.review_days
@@ -106,15 +107,31 @@ def step(model: "SpilloverModel") -> None:
     model.taliban.update(dt_months, released, share_rec, model.west.returned, z[0], z[1])
     # 2. The West
     mode = policy.us_return.mode
-    model.west.consider_return(model.taliban.crisis,
-                               forced=mode is USReturnMode.forced and model.lever_on("us_return"),
+    model.west.consider_return(model.taliban.crisis, forced=False,
                                conditional=mode is USReturnMode.conditional, u=u[0], dt_years=dt_years)
-    others = [s for s in model.recognisers if s is not model.west]
-    model.west.update(sum(s.recognises for s in others) / len(others))
+    model.west.update(_share_recognising_others(model))
     # 3-5. Central Asia and Russia
     _update_ca(model, dt_months, dt_years, u[1:1 + len(CENTRAL_ASIA)])
     # 6. Recognition
     _recognition(model, u[1 + len(CENTRAL_ASIA):], dt_years)
+
+
+def _dated_events(model: "SpilloverModel") -> None:
+    """Levers that are events (forced recognition, forced US return) act on their start date."""
+    policy = model.cfg.policy
+    if policy.recognition.early and model.lever_starts_today("recognition"):
+        for code in policy.recognition.early:
+            state = model.state_by_code[code]
+            if not state.recognises:
+                state.recognised_day = model.day
+    if policy.us_return.mode is USReturnMode.forced and model.lever_starts_today("us_return"):
+        model.west.consider_return(model.taliban.crisis, forced=True, conditional=False, u=1.0, dt_years=0.0)
+        model.west.update(_share_recognising_others(model))
+
+
+def _share_recognising_others(model: "SpilloverModel") -> float:
+    others = [s for s in model.recognisers if s is not model.west]
+    return sum(s.recognises for s in others) / len(others)
 
 
 def _lever_level(model: "SpilloverModel", name: str) -> float:
@@ -145,8 +162,6 @@ def _share_recognising(model: "SpilloverModel") -> float:
 
 def _recognition(model: "SpilloverModel", u, dt_years: float) -> None:
     p = model.cfg.model.states
-    rec = model.cfg.policy.recognition
-    forced = set(rec.early) if (rec.early and model.lever_on("recognition")) else set()
     share_rec = _share_recognising(model)
     russia_in = model.russia.recognises
     deciding: list[State] = []
@@ -156,7 +171,7 @@ def _recognition(model: "SpilloverModel", u, dt_years: float) -> None:
         hazard = s.recognition_hazard(share_rec, p)
         if russia_in and isinstance(s, CentralAsianState):
             hazard *= 1.0 + p.recognition.russia_lead * s.alignment
-        if s.code in forced or ui < 1.0 - math.exp(-hazard * dt_years):
+        if ui < 1.0 - math.exp(-hazard * dt_years):
             deciding.append(s)
     for s in deciding:
         s.recognised_day = model.day

@@ -47,7 +47,7 @@ class CentralAsianStateParams:
                                    doc="remittances received / GDP, mostly from Russia")
     us_exercise_rate: float = nonneg(0.3, unit="exercises/year", source=ASSUMPTION, range=(0.0, 1.0),
                                      doc="rate of military exercises with the US at 2021 engagement and no pressure")
-    recognition_rate: float = nonneg(0.04, unit="1/year", source=ASSUMPTION, range=(0.01, 0.1),
+    recognition_rate: float = nonneg(0.02, unit="1/year", source=ASSUMPTION, range=(0.01, 0.1),
                                      doc="base hazard of recognising the Taliban government")
 
 
@@ -61,9 +61,9 @@ class TajikistanParams(CentralAsianStateParams):
     alignment_2021: float = share(0.85, unit="index 0-1", source=_GUARANTOR, range=(0.7, 0.95))
     remittances_gdp: float = share(0.27, source=external(_REMIT + ", Tajikistan", 2020), range=(0.26, 0.34))
     us_exercise_rate: float = nonneg(0.2, unit="exercises/year", source=ASSUMPTION, range=(0.0, 0.5))
-    recognition_rate: float = nonneg(0.01, unit="1/year", source=external(
+    recognition_rate: float = nonneg(0.005, unit="1/year", source=external(
         "Tajikistan's President Rahmon refused to recognise a Taliban government that excludes Tajiks", 2021),
-        range=(0.0, 0.05))
+        range=(0.0, 0.03))
 
 
 @dataclass
@@ -75,8 +75,8 @@ class UzbekistanParams(CentralAsianStateParams):
     alignment_2021: float = share(0.5, unit="index 0-1", source=_UZ_TM_HISTORY, range=(0.35, 0.65))
     remittances_gdp: float = share(0.12, source=external(_REMIT + ", Uzbekistan", 2020), range=(0.1, 0.17))
     us_exercise_rate: float = nonneg(0.4, unit="exercises/year", source=ASSUMPTION, range=(0.1, 1.0))
-    recognition_rate: float = nonneg(0.1, unit="1/year", source=article(
-        "The Uzbek government expressed readiness to"), range=(0.03, 0.3))
+    recognition_rate: float = nonneg(0.05, unit="1/year", source=article(
+        "The Uzbek government expressed readiness to"), range=(0.02, 0.2))
 
 
 @dataclass
@@ -92,7 +92,7 @@ class TurkmenistanParams(CentralAsianStateParams):
     us_exercise_rate: float = nonneg(0.0, unit="exercises/year", source=external(
         "Turkmenistan's permanent neutrality, recognised by UN General Assembly resolution 50/80", 1995),
         range=(0.0, 0.1))
-    recognition_rate: float = nonneg(0.05, unit="1/year", source=ASSUMPTION, range=(0.01, 0.15))
+    recognition_rate: float = nonneg(0.02, unit="1/year", source=ASSUMPTION, range=(0.005, 0.08))
 
 
 @dataclass
@@ -107,7 +107,7 @@ class KyrgyzstanParams(CentralAsianStateParams):
     alignment_2021: float = share(0.8, unit="index 0-1", source=_CSTO, range=(0.65, 0.9))
     remittances_gdp: float = share(0.31, source=external(_REMIT + ", Kyrgyz Republic", 2020), range=(0.28, 0.33))
     us_exercise_rate: float = nonneg(0.2, unit="exercises/year", source=ASSUMPTION, range=(0.0, 0.5))
-    recognition_rate: float = nonneg(0.04, unit="1/year", source=ASSUMPTION, range=(0.01, 0.1))
+    recognition_rate: float = nonneg(0.02, unit="1/year", source=ASSUMPTION, range=(0.005, 0.08))
 
 
 @dataclass
@@ -121,13 +121,13 @@ class KazakhstanParams(CentralAsianStateParams):
     remittances_gdp: float = share(0.002, source=external(_REMIT + ", Kazakhstan", 2020), range=(0.0, 0.01))
     us_exercise_rate: float = nonneg(0.6, unit="exercises/year", source=external(
         "Steppe Eagle, a recurring Kazakhstan-US/NATO peacekeeping exercise", 2019), range=(0.2, 1.0))
-    recognition_rate: float = nonneg(0.04, unit="1/year", source=ASSUMPTION, range=(0.01, 0.1))
+    recognition_rate: float = nonneg(0.02, unit="1/year", source=ASSUMPTION, range=(0.005, 0.08))
 
 
 @dataclass
 class RussiaParams:
-    recognition_rate: float = nonneg(0.18, unit="1/year", source=_RUS_RECOGNISED, range=(0.08, 0.4),
-                                     doc="base hazard; 0.18/yr puts the median near 3.5-4 years with peer effects")
+    recognition_rate: float = nonneg(0.12, unit="1/year", source=_RUS_RECOGNISED, range=(0.08, 0.4),
+                                     doc="base hazard; with the others, set so that Russia first at ~month 47 is a typical draw")
     drills_2021: float = share(0.4, unit="index 0-1", source=article(
         "The Kremlin has increased regional security drills, both bilaterally and through the "
         "Collective Security Treaty Organization (CSTO)"), range=(0.2, 0.6),
@@ -139,30 +139,30 @@ class RussiaParams:
 
 @dataclass
 class RegionalPowerParams:
-    recognition_rate: float = nonneg(0.04, unit="1/year", source=ASSUMPTION, range=(0.01, 0.1))
+    recognition_rate: float = nonneg(0.02, unit="1/year", source=ASSUMPTION, range=(0.005, 0.08))
 
 
 @dataclass
 class ChinaParams(RegionalPowerParams):
-    recognition_rate: float = nonneg(0.1, unit="1/year", source=article(
-        "Beijing similarly said the establishment of the new Taliban government is a"), range=(0.03, 0.3))
+    recognition_rate: float = nonneg(0.05, unit="1/year", source=article(
+        "Beijing similarly said the establishment of the new Taliban government is a"), range=(0.02, 0.2))
 
 
 @dataclass
 class IranParams(RegionalPowerParams):
-    recognition_rate: float = nonneg(0.04, unit="1/year", source=ASSUMPTION, range=(0.01, 0.1))
+    recognition_rate: float = nonneg(0.02, unit="1/year", source=ASSUMPTION, range=(0.005, 0.08))
 
 
 @dataclass
 class PakistanParams(RegionalPowerParams):
-    recognition_rate: float = nonneg(0.08, unit="1/year", source=article(
+    recognition_rate: float = nonneg(0.03, unit="1/year", source=article(
         "The Pakistan government meanwhile suggested the Taliban-run Afghan government should attend a "
-        "regional forum"), range=(0.02, 0.25))
+        "regional forum"), range=(0.01, 0.15))
 
 
 @dataclass
 class WestParams:
-    recognition_rate: float = nonneg(0.003, unit="1/year", source=ASSUMPTION, range=(0.0, 0.02))
+    recognition_rate: float = nonneg(0.002, unit="1/year", source=ASSUMPTION, range=(0.0, 0.02))
     leverage_2021: float = share(0.6, unit="index 0-1", source=ASSUMPTION, range=(0.4, 0.8),
                                  doc="Western leverage over the Taliban and the region in August 2021")
     leverage_loss: float = share(0.5, unit="share lost when all other states recognise", source=article(
@@ -271,8 +271,8 @@ class ExerciseParams:
 
 @dataclass
 class RecognitionParams:
-    peer_effect: float = nonneg(1.5, unit="hazard multiplier per share of states recognising", source=_READY,
-                                range=(0.0, 4.0))
+    peer_effect: float = nonneg(1.0, unit="hazard multiplier per share of states recognising", source=_READY,
+                                range=(0.0, 3.0))
     russia_lead: float = nonneg(1.0, unit="hazard multiplier per unit alignment once Russia recognises",
                                 source=ASSUMPTION, range=(0.0, 3.0))
 

@@ -1,0 +1,176 @@
+"""sim-run end to end: result files, reproducibility, sweeps, one-line errors, atomic writes."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from sim import store
+from sim.analysis import QUANTILES
+from sim.cli import compose, run
+from sim.outcomes import registry
+
+from .conftest import SIM_RUN
+
+CONF = Path(__file__).resolve().parent.parent / "conf"
+EXPERIMENTS = sorted(p.stem for p in (CONF / "experiment").glob("*.yaml"))
+SMOKE = ["replicates=2", "workers=1", "progress=false", "model.calendar.horizon_months=3"]
+
+
+def sim_run(*args: str, cwd: Path) -> subprocess.CompletedProcess:
+    return subprocess.run([SIM_RUN, *args], cwd=cwd, capture_output=True, text=True, timeout=300)
+
+
+# ----------------------------------------------------------------------------- files
+def test_run_writes_four_files_with_expected_content(tmp_path, capsys):
+    cfg = compose(["replicates=5", "workers=1", "progress=false", "model.calendar.horizon_months=6"])
+    out = run(cfg, tmp_path / "r", experiment="baseline", overrides=["replicates=5"])
+    printed = capsys.readouterr().out
+    assert str(out) in printed and "russia_influence_ca" in printed
+    res = store.read_results(out)
+    names = list(registry())
+    assert list(res["outcomes"].columns) == ["replicate", "seed", *names]
+    assert len(res["outcomes"]) == 5
+    ts = res["timeseries"]
+    assert list(ts.columns) == ["replicate", "date", "outcome", "value"]
+    assert set(ts["replicate"]) == set(range(5))
+    assert len(ts["date"].unique()) == 7  # six month-ends from 2021-08-31, then 2022-02-15
+    summ = res["summary"]
+    assert {"outcome", "unit", "mean", "sd", *QUANTILES} <= set(summ.columns)
+    assert list(summ["outcome"]) == names
+    m = res["manifest"]
+    for key in ("version", "git_commit", "root_seed", "replicates", "wall_time_s", "config_hash", "lever_events"):
+        assert key in m
+    assert m["replicates"] == 5 and m["root_seed"] == cfg.seed and m["overrides"] == ["replicates=5"]
+    assert sorted(p.name for p in out.iterdir()) == sorted(store.RESULT_FILES)  # staging folder removed
+
+
+def test_lever_events_in_manifest_carry_start_dates(tmp_path):
+    cfg = compose(["experiment=reserves_released", *SMOKE, "model.calendar.horizon_months=12"])
+    m = store.read_results(run(cfg, tmp_path / "r"))["manifest"]
+    assert {"lever": "reserves_release", "start": "2022-03-01"} in m["lever_events"]
+
+
+def test_config_hash_ignores_execution_settings_only():
+    from sim.config import config_hash
+
+    a = compose(["workers=1"])
+    b = compose(["workers=2", "progress=false"])
+    c = compose(["seed=8"])
+    assert config_hash(a) == config_hash(b) != config_hash(c)
+
+
+# ----------------------------------------------------------------------------- atomic writes
+def test_failed_write_leaves_no_result_files(tmp_path, monkeypatch):
+    cfg = compose(SMOKE)
+    real = pd.DataFrame.to_parquet
+
+    def fail_on_timeseries(self, path, *a, **k):
+        if Path(path).name == "timeseries.parquet":
+            raise OSError("disk full")
+        return real(self, path, *a, **k)
+
+    monkeypatch.setattr(pd.DataFrame, "to_parquet", fail_on_timeseries)
+    with pytest.raises(OSError, match="disk full"):
+        run(cfg, tmp_path / "r")
+    assert list((tmp_path / "r").iterdir()) == []
+
+
+def test_existing_results_are_never_overwritten(tmp_path):
+    cfg = compose(SMOKE)
+    out = run(cfg, tmp_path / "r")
+    before = (out / "outcomes.parquet").read_bytes()
+    with pytest.raises(store.ResultsError, match="already holds results"):
+        run(cfg, out)
+    assert (out / "outcomes.parquet").read_bytes() == before
+
+
+def test_reading_an_incomplete_results_folder_names_what_is_missing(tmp_path):
+    (tmp_path / "r").mkdir()
+    (tmp_path / "r" / "outcomes.parquet").write_bytes(b"")
+    with pytest.raises(store.ResultsError, match="missing .*manifest.json"):
+        store.read_results(tmp_path / "r")
+    with pytest.raises(store.ResultsError, match="not found"):
+        store.read_results(tmp_path / "nope")
+
+
+# ----------------------------------------------------------------------------- experiments
+@pytest.mark.parametrize("experiment", EXPERIMENTS)
+def test_every_experiment_runs_in_smoke_mode(tmp_path, experiment):
+    # Full horizon: lever dates must lie inside it, and two replicates take milliseconds.
+    cfg = compose([f"experiment={experiment}", "replicates=2", "workers=1", "progress=false"])
+    assert cfg.description, f"experiment {experiment} has no description"
+    out = run(cfg, tmp_path / experiment, experiment=experiment)
+    assert len(store.read_results(out)["outcomes"]) == 2
+
+
+# ----------------------------------------------------------------------------- the command
+def test_sim_run_twice_gives_identical_outcomes(tmp_path):
+    for name in ("a", "b"):
+        p = sim_run("replicates=20", "seed=7", "progress=false", f"hydra.run.dir={tmp_path / name}", cwd=tmp_path)
+        assert p.returncode == 0, p.stderr
+        assert f"results: {tmp_path / name}" in p.stdout
+    a = pd.read_parquet(tmp_path / "a" / "outcomes.parquet")
+    b = pd.read_parquet(tmp_path / "b" / "outcomes.parquet")
+    assert a.equals(b)
+    assert not any("step" in line.lower() for line in p.stdout.splitlines())  # no per-step log lines
+
+
+def test_default_run_folder_is_results_experiment_timestamp(tmp_path):
+    p = sim_run("replicates=2", "progress=false", "model.calendar.horizon_months=2", cwd=tmp_path)
+    assert p.returncode == 0, p.stderr
+    (folder,) = (tmp_path / "results" / "baseline").iterdir()
+    assert (folder / "manifest.json").is_file()
+
+
+def test_joblib_sweep_matches_single_runs(tmp_path):
+    p = sim_run("-m", "hydra/launcher=joblib", "policy.russia_refugee_pressure.level=0.2,0.9",
+                "replicates=6", "seed=7", "progress=false", "model.calendar.horizon_months=12",
+                f"hydra.sweep.dir={tmp_path / 'sweep'}", cwd=tmp_path)
+    assert p.returncode == 0, p.stderr
+    for job, level in ((0, 0.2), (1, 0.9)):
+        single = sim_run(f"policy.russia_refugee_pressure.level={level}", "replicates=6", "seed=7",
+                         "progress=false", "model.calendar.horizon_months=12",
+                         f"hydra.run.dir={tmp_path / f'single{job}'}", cwd=tmp_path)
+        assert single.returncode == 0, single.stderr
+        swept = pd.read_parquet(tmp_path / "sweep" / str(job) / "outcomes.parquet")
+        assert swept.equals(pd.read_parquet(tmp_path / f"single{job}" / "outcomes.parquet"))
+        man = json.loads((tmp_path / "sweep" / str(job) / "manifest.json").read_text())
+        assert f"policy.russia_refugee_pressure.level={level}" in man["overrides"]
+    low = pd.read_parquet(tmp_path / "sweep" / "0" / "outcomes.parquet")["admit_share_ca"]
+    high = pd.read_parquet(tmp_path / "sweep" / "1" / "outcomes.parquet")["admit_share_ca"]
+    assert (high < low).all()  # paired replicates: more pressure, fewer admitted
+
+
+@pytest.mark.parametrize("override, words", [
+    ("policy.russia_refugee_pressure.level=2", ["policy.russia_refugee_pressure.level", "[0, 1]"]),
+    ("policy.no_such_lever=1", ["unknown key", "policy.no_such_lever", "reserves_release"]),
+    ("replicates=many", ["replicates"]),
+    ("replicates=0", ["replicates", "[1,"]),
+    ("experiment=no_such_experiment", ["no_such_experiment", "baseline"]),
+    ("policy.reserves_release.start=2031-01-01", ["policy.reserves_release.start", "horizon"]),
+    ("model.network.links_file=/no/such/links.csv", ["/no/such/links.csv", "not found"]),
+])
+def test_bad_input_exits_with_one_line_and_creates_no_folder(tmp_path, override, words):
+    out = tmp_path / "never"
+    p = sim_run(override, f"hydra.run.dir={out}", cwd=tmp_path)
+    assert p.returncode != 0
+    lines = [ln for ln in p.stderr.splitlines() if ln.strip()]
+    assert len(lines) == 1, p.stderr
+    for w in words:
+        assert w in lines[0]
+    assert not out.exists()
+    assert not (tmp_path / "results").exists()
+
+
+def test_bad_sweep_point_fails_and_leaves_no_job_folder(tmp_path):
+    p = sim_run("-m", "policy.russia_refugee_pressure.level=0.5,3", *SMOKE,
+                f"hydra.sweep.dir={tmp_path / 'sweep'}", cwd=tmp_path)
+    assert p.returncode != 0
+    assert "policy.russia_refugee_pressure.level = 3.0" in p.stderr.splitlines()[-1]
+    assert (tmp_path / "sweep" / "0" / "manifest.json").is_file()  # the good point finished
+    assert not (tmp_path / "sweep" / "1").exists()

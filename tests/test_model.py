@@ -1,0 +1,215 @@
+"""Behaviour of the model and the states submodel: determinism, levers, recognition."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from sim.config import ConfigError
+from sim.model import PHASES, SpilloverModel
+from sim.outcomes import registry
+from sim.policy import USReturnMode
+from sim.runner import replicate_seeds, run_batch
+from sim.states import CENTRAL_ASIA
+
+from .conftest import small_config
+
+
+def run(cfg, seed, network):
+    return SpilloverModel(cfg, rng=seed, network=network).run()
+
+
+def series(result, name):
+    return result.series[:, result.series_names.index(name)]
+
+
+# ----------------------------------------------------------------------------- structure
+def test_phases_are_ordered_states_refugees_narcotics_security():
+    assert [p.__name__.split(".")[-1] for p in PHASES] == ["states", "refugees", "narcotics", "security"]
+
+
+def test_required_outcomes_are_registered_with_unit_and_label():
+    reg = registry()
+    for name in ("russia_influence_ca", "n_states_recognizing_taliban", "month_russia_recognizes"):
+        assert name in reg
+    for o in reg.values():
+        assert o.unit and o.label
+
+
+def test_calendar_defaults_to_mid_august_2021_for_five_years(network):
+    m = SpilloverModel(small_config(horizon_months=60), rng=1, network=network)
+    assert m.calendar.start.isoformat() == "2021-08-15"
+    assert m.calendar.end.isoformat() == "2026-08-15"
+    r = m.run()
+    assert m.day == m.calendar.n_days == 1826
+    assert len(r.dates) == 61  # every month end, then the last day
+    assert r.dates[-1] == m.calendar.end
+
+
+def test_model_has_one_agent_per_state(network):
+    m = SpilloverModel(small_config(), rng=1, network=network)
+    codes = sorted(s.code for s in m.recognisers)
+    assert codes == sorted(["RUS", "CHN", "UZB", "PAK", "TJK", "TKM", "KGZ", "KAZ", "IRN", "USA"])
+    assert len(m.agents) == 11  # the ten above and the Taliban
+
+
+def test_invalid_config_raises_at_construction(network):
+    cfg = small_config()
+    cfg.scenario.collapse_depth = 1.5
+    with pytest.raises(ConfigError, match=r"scenario.collapse_depth .* \[0, 1\]"):
+        SpilloverModel(cfg, rng=1, network=network)
+
+
+# ----------------------------------------------------------------------------- seeds
+def test_same_seed_same_numbers_and_different_seeds_differ(network):
+    cfg = small_config()
+    a, b, c = run(cfg, 11, network), run(cfg, 11, network), run(cfg, 12, network)
+    np.testing.assert_array_equal(a.series, b.series)
+    assert a.scalars.keys() == b.scalars.keys()
+    assert all(a.scalars[k] == b.scalars[k] or (math.isnan(a.scalars[k]) and math.isnan(b.scalars[k]))
+               for k in a.scalars)
+    assert not np.array_equal(a.series, c.series)
+
+
+def test_replicate_seeds_are_paired_and_distinct():
+    s20, s100 = replicate_seeds(7, 20), replicate_seeds(7, 100)
+    assert s100[:20] == s20  # replicate i has the same seed whatever the batch size
+    assert len(set(s100)) == 100
+    assert replicate_seeds(8, 20) != s20
+    assert replicate_seeds(0, 3) != replicate_seeds(1, 3)  # seed 0 is a seed, not "unseeded"
+
+
+def test_batch_is_identical_on_one_and_two_workers(network):
+    cfg = small_config(replicates=6)
+    one = run_batch(cfg, network)
+    cfg.workers = 2
+    two = run_batch(cfg, network)
+    assert one.outcomes.equals(two.outcomes)
+    assert one.timeseries.equals(two.timeseries)
+
+
+# ----------------------------------------------------------------------------- levers
+@settings(max_examples=15, deadline=None)
+@given(low=st.floats(0, 1), delta=st.floats(0, 1), seed=st.integers(0, 2**32))
+def test_more_russian_pressure_never_raises_admissions(network, low, delta, seed):
+    """All else and the seed equal, every Central Asian state admits no larger share at any month."""
+    high = min(1.0, low + delta)
+    results = []
+    for level in (low, high):
+        cfg = small_config(horizon_months=12)
+        cfg.policy.russia_refugee_pressure.level = level
+        results.append(run(cfg, seed, network))
+    for code in CENTRAL_ASIA:
+        name = f"admit_share_{code.lower()}"
+        assert np.all(series(results[1], name) <= series(results[0], name) + 1e-12), name
+
+
+def test_full_pressure_lowers_admissions_measurably(network):
+    lo, hi = small_config(), small_config()
+    lo.policy.russia_refugee_pressure.level, hi.policy.russia_refugee_pressure.level = 0.0, 1.0
+    a, b = run(lo, 3, network), run(hi, 3, network)
+    assert b.scalars["admit_share_ca"] < 0.8 * a.scalars["admit_share_ca"]
+
+
+def test_pressure_bites_harder_on_more_dependent_states(network):
+    lo, hi = small_config(), small_config()
+    lo.policy.russia_refugee_pressure.level, hi.policy.russia_refugee_pressure.level = 0.0, 1.0
+    a, b = run(lo, 3, network), run(hi, 3, network)
+    drop = {c: 1 - b.scalars[f"admit_share_{c}"] / a.scalars[f"admit_share_{c}"] for c in ("tjk", "tkm")}
+    assert drop["tjk"] > drop["tkm"]  # dependence 0.85 against 0.3
+
+
+def test_western_hosting_funds_raise_admissions(network):
+    base, funded = small_config(), small_config()
+    funded.policy.western_hosting.usd_m_per_year = 200.0
+    a, b = run(base, 4, network), run(funded, 4, network)
+    assert np.all(series(b, "admit_share_ca") >= series(a, "admit_share_ca"))
+    assert b.scalars["admit_share_ca"] > a.scalars["admit_share_ca"]
+
+
+def test_lever_acts_only_from_its_start_date(network):
+    base, later = small_config(), small_config()
+    later.policy.reserves_release.share = 1.0
+    later.policy.reserves_release.start = "2022-08-15"
+    a, b = run(base, 5, network), run(later, 5, network)
+    before = np.array([d.isoformat() < "2022-08-15" for d in a.dates])
+    col_a, col_b = series(a, "afghan_collapse_index"), series(b, "afghan_collapse_index")
+    np.testing.assert_array_equal(col_a[before], col_b[before])
+    assert col_b[-1] < col_a[-1]
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_releasing_reserves_eases_collapse_every_month(network, seed):
+    base, released = small_config(), small_config()
+    released.policy.reserves_release.share = 1.0
+    a, b = run(base, seed, network), run(released, seed, network)
+    assert np.all(series(b, "afghan_collapse_index") <= series(a, "afghan_collapse_index") + 1e-12)
+    assert b.scalars["afghan_collapse_index"] < a.scalars["afghan_collapse_index"] - 0.05
+
+
+def test_exercise_pressure_never_adds_exercises(network):
+    for seed in range(5):
+        lo, hi = small_config(horizon_months=36), small_config(horizon_months=36)
+        lo.policy.russia_exercise_pressure.level, hi.policy.russia_exercise_pressure.level = 0.0, 1.0
+        a, b = run(lo, seed, network), run(hi, seed, network)
+        assert b.scalars["cum_us_exercises_ca"] <= a.scalars["cum_us_exercises_ca"]
+
+
+# ----------------------------------------------------------------------------- recognition and the US
+@pytest.mark.parametrize("seed", range(8))
+def test_recognition_is_monotone_in_time(network, seed):
+    r = run(small_config(horizon_months=60), seed, network)
+    n = series(r, "n_states_recognizing_taliban")
+    assert np.all(np.diff(n) >= 0)
+    assert 0 <= n[-1] <= 10
+    m = r.scalars["month_russia_recognizes"]
+    assert math.isnan(m) or 0 < m <= 60.1
+
+
+def test_recognition_spreads_from_peers(network):
+    """Early recognition by four states raises the others' recognition, paired over seeds."""
+    others = lambda r: r.scalars["n_states_recognizing_taliban"]  # noqa: E731
+    base_total = early_total = 0.0
+    for seed in range(30):
+        base, early = small_config(horizon_months=36), small_config(horizon_months=36)
+        early.policy.recognition.early = ["RUS", "CHN", "UZB", "PAK"]
+        early.policy.recognition.start = "2021-10-01"
+        b, e = run(base, seed, network), run(early, seed, network)
+        base_total += others(b) - sum(not math.isnan(b.scalars[f"month_{c}_recognizes"])
+                                      for c in ("russia", "china", "uzbekistan", "pakistan"))
+        early_total += others(e) - 4
+        assert e.scalars["month_russia_recognizes"] == pytest.approx(47 / 30.4375)
+    assert early_total > base_total
+
+
+def test_forced_us_return_happens_on_its_date_and_raises_exercises(network):
+    never, forced = small_config(horizon_months=36), small_config(horizon_months=36)
+    never.policy.us_return.mode = USReturnMode.never
+    forced.policy.us_return.mode = USReturnMode.forced
+    forced.policy.us_return.start = "2022-08-15"
+    total_never = total_forced = 0
+    for seed in range(5):
+        a, b = run(never, seed, network), run(forced, seed, network)
+        assert math.isnan(a.scalars["month_us_returns"])
+        assert b.scalars["month_us_returns"] == pytest.approx(365 / 30.4375)
+        assert b.scalars["cum_us_exercises_ca"] >= a.scalars["cum_us_exercises_ca"]
+        assert b.scalars["russia_influence_ca"] < a.scalars["russia_influence_ca"]
+        total_never += a.scalars["cum_us_exercises_ca"]
+        total_forced += b.scalars["cum_us_exercises_ca"]
+    assert total_forced > total_never
+
+
+def test_conditional_us_return_needs_a_worse_crisis(network):
+    mild, deep = small_config(horizon_months=60), small_config(horizon_months=60)
+    mild.scenario.collapse_depth, mild.scenario.conflict_intensity = 0.5, 0.2
+    deep.scenario.collapse_depth, deep.scenario.conflict_intensity = 0.95, 0.7
+    returns = {"mild": 0, "deep": 0}
+    for seed in range(10):
+        returns["mild"] += not math.isnan(run(mild, seed, network).scalars["month_us_returns"])
+        returns["deep"] += not math.isnan(run(deep, seed, network).scalars["month_us_returns"])
+    assert returns["mild"] == 0
+    assert returns["deep"] >= 5
