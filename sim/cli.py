@@ -19,6 +19,7 @@ import os
 import shutil
 import sys
 import time
+import traceback
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Sequence
@@ -104,8 +105,12 @@ class ValidateOnStart(Callback):
         except INPUT_ERRORS as e:
             print(f"sim-run: error: {e}", file=sys.stderr)
             raise SystemExit(2) from None
+        except Exception:  # a bug: Hydra would only warn and carry on
+            traceback.print_exc()
+            raise SystemExit(1) from None
 
     def on_run_start(self, config: DictConfig, **kwargs: Any) -> None:
+        HydraConfig.instance().set_config(config)  # run_job sets it too; needed to resolve the run dir
         self._check(config, config.hydra.run.dir)
 
     def on_multirun_start(self, config: DictConfig, **kwargs: Any) -> None:
@@ -207,7 +212,7 @@ def format_params(rows: list[dict[str, str]], fmt: str) -> str:
         lines = ["| " + " | ".join(PARAM_COLUMNS) + " |", "|" + "---|" * len(PARAM_COLUMNS)]
         lines += ["| " + " | ".join(r[c] for c in PARAM_COLUMNS) + " |" for r in esc]
         return "\n".join(lines) + "\n"
-    widths = {c: max(len(c), *(len(r[c]) for r in rows)) for c in PARAM_COLUMNS if c != "source"}
+    widths = {c: max([len(c), *(len(r[c]) for r in rows)]) for c in PARAM_COLUMNS if c != "source"}
     head = "  ".join(c.ljust(widths[c]) for c in widths) + "  source"
     body = ["  ".join(r[c].ljust(widths[c]) for c in widths) + "  " + r["source"] for r in rows]
     return "\n".join([head, *body]) + "\n"

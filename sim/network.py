@@ -165,6 +165,6 @@ def load_network(locations_file: str | Path | None = None, links_file: str | Pat
     g = net.graph()
     if not nx.is_connected(g):
         parts = sorted((sorted(c) for c in nx.connected_components(g)), key=len)
-        raise NetworkDataError(f"{links_file or LINKS_FILE}: network is not connected; "
-                               f"unreachable group: {parts[0][:5]}")
+        raise NetworkDataError(f"{locations_file or LOCATIONS_FILE} + {links_file or LINKS_FILE}: "
+                               f"network is not connected; unreachable group: {parts[0][:5]}")
     return net

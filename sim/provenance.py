@@ -60,8 +60,13 @@ def param(
     doc: str = "",
 ) -> Any:
     """A dataclass field for a model parameter, carrying its provenance."""
-    if not source:
+    if not source or not source.strip():
         raise ValueError("every parameter needs a source (article, external or assumption)")
+    if bounds is not None:
+        if bounds[0] > bounds[1]:
+            raise ValueError(f"bounds {bounds} run from high to low")
+        if not (bounds[0] <= default <= bounds[1]):
+            raise ValueError(f"default {default} lies outside its bounds {bounds}")
     if range is not None and bounds is not None:
         lo, hi = bounds
         if not (lo <= range[0] <= range[1] <= hi):

@@ -167,6 +167,13 @@ def test_bad_input_exits_with_one_line_and_creates_no_folder(tmp_path, override,
     assert not (tmp_path / "results").exists()
 
 
+def test_bad_input_with_the_default_folder_creates_no_results_folder(tmp_path):
+    p = sim_run("policy.russia_refugee_pressure.level=2", cwd=tmp_path)
+    assert p.returncode == 2
+    assert p.stderr.strip().count("\n") == 0 and "[0, 1]" in p.stderr
+    assert not (tmp_path / "results").exists()
+
+
 def test_bad_sweep_point_fails_and_leaves_no_job_folder(tmp_path):
     p = sim_run("-m", "policy.russia_refugee_pressure.level=0.5,3", *SMOKE,
                 f"hydra.sweep.dir={tmp_path / 'sweep'}", cwd=tmp_path)

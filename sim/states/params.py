@@ -24,6 +24,7 @@ _UZ_TM_HISTORY = article(
     "other three Central Asian governments, but less so than before 2016"
 )
 _CSTO = external("CSTO member states: Russia, Armenia, Belarus, Kazakhstan, Kyrgyzstan, Tajikistan", 2021)
+_BORDERS = external("Afghanistan borders Tajikistan, Uzbekistan and Turkmenistan; CIA World Factbook", 2021)
 _REMIT = "World Bank WDI, personal remittances received (% of GDP)"
 _READY = article("recognition of the Taliban may be forthcoming in the near future, and not only from Moscow")
 _RUS_RECOGNISED = external("Russia formally recognised the Taliban government on 3 July 2025, the first state to do so", 2025)
@@ -34,8 +35,8 @@ _RUS_RECOGNISED = external("Russia formally recognised the Taliban government on
 class CentralAsianStateParams:
     """Attributes of a Central Asian state (defaults overridden per state below)."""
 
-    csto_member: bool = False
-    borders_afghanistan: bool = False
+    csto_member: bool = param(False, unit="yes/no", source=_CSTO)
+    borders_afghanistan: bool = param(False, unit="yes/no", source=_BORDERS)
     russian_troops: int = nonneg(0, unit="troops", source=ASSUMPTION)
     dependence: float = share(0.5, unit="index 0-1", source=ASSUMPTION, range=(0.3, 0.7),
                               doc="dependence on Russia (security, arms, remittances, trade)")
@@ -53,8 +54,8 @@ class CentralAsianStateParams:
 
 @dataclass
 class TajikistanParams(CentralAsianStateParams):
-    csto_member: bool = True
-    borders_afghanistan: bool = True
+    csto_member: bool = param(True, unit="yes/no", source=_CSTO)
+    borders_afghanistan: bool = param(True, unit="yes/no", source=_BORDERS)
     russian_troops: int = nonneg(7000, unit="troops", source=_BASE_201, range=(6000, 7500))
     dependence: float = share(0.85, unit="index 0-1", source=_GUARANTOR, range=(0.7, 0.95))
     alignment_2015: float = share(0.8, unit="index 0-1", source=_CSTO, range=(0.65, 0.9))
@@ -68,7 +69,7 @@ class TajikistanParams(CentralAsianStateParams):
 
 @dataclass
 class UzbekistanParams(CentralAsianStateParams):
-    borders_afghanistan: bool = True
+    borders_afghanistan: bool = param(True, unit="yes/no", source=_BORDERS)
     dependence: float = share(0.45, unit="index 0-1", source=article(
         "In March 2016, Moscow pardoned 95 percent of Uzbekistan's debt to Russia"), range=(0.3, 0.6))
     alignment_2015: float = share(0.3, unit="index 0-1", source=_UZ_TM_HISTORY, range=(0.15, 0.45))
@@ -81,7 +82,7 @@ class UzbekistanParams(CentralAsianStateParams):
 
 @dataclass
 class TurkmenistanParams(CentralAsianStateParams):
-    borders_afghanistan: bool = True
+    borders_afghanistan: bool = param(True, unit="yes/no", source=_BORDERS)
     dependence: float = share(0.3, unit="index 0-1", source=article(
         "And in November 2017, Russia and Turkmenistan signed an agreement on strategic partnership"),
         range=(0.15, 0.45))
@@ -97,7 +98,7 @@ class TurkmenistanParams(CentralAsianStateParams):
 
 @dataclass
 class KyrgyzstanParams(CentralAsianStateParams):
-    csto_member: bool = True
+    csto_member: bool = param(True, unit="yes/no", source=_CSTO)
     russian_troops: int = nonneg(500, unit="troops", source=external(
         "Kant air base, Kyrgyzstan: roughly 500 Russian personnel; approximate, press reports", 2019),
         range=(300, 1000))
@@ -112,7 +113,7 @@ class KyrgyzstanParams(CentralAsianStateParams):
 
 @dataclass
 class KazakhstanParams(CentralAsianStateParams):
-    csto_member: bool = True
+    csto_member: bool = param(True, unit="yes/no", source=_CSTO)
     dependence: float = share(0.6, unit="index 0-1", source=article(
         "Kazakhstan, home to the largest ethnic Russian minority in the region, remains the largest "
         "buyer of Russian arms"), range=(0.45, 0.75))
