@@ -78,10 +78,17 @@ def run(cfg: DictConfig | Config, out_dir: Path, *, experiment: str = "custom",
         "config": config_dict(config),
     }
     write_results(out_dir, batch.outcomes, batch.timeseries, summary, manifest)
-    print(f"\n{experiment}: {config.replicates} replicates, seed {config.seed}, {wall:.1f} s\n")
-    print(format_summary(summary))
-    print(f"\nresults: {out_dir}")
+    _report(f"\n{experiment}: {config.replicates} replicates, seed {config.seed}, {wall:.1f} s\n\n"
+            f"{format_summary(summary)}\n\nresults: {out_dir}")
     return out_dir
+
+
+def _report(text: str) -> None:
+    """Print the run's report; a reader that closed the pipe (``| head``) is not an error."""
+    try:
+        print(text, flush=True)
+    except BrokenPipeError:
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
 
 
 def _only_hydra_files(folder: Path) -> bool:
