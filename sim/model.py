@@ -14,10 +14,11 @@ from sim.calendar import Calendar
 from sim.config import Config, validate
 from sim.network import Network, load_network
 from sim.outcomes import Outcome, registry
+from sim.phase import Phase
 from sim.policy import iter_levers
 
-# The ordered step: every day each phase runs once, in this order.
-PHASES = (
+# The ordered step: every day each phase runs once, in this order (interface: sim.phase).
+PHASES: tuple[Phase, ...] = (
     states,     # 1. states review their policies (admission, alignment, recognition, US return)
     refugees,   # 2. people are displaced, move, cross borders or are turned back
     narcotics,  # 3. opiates are produced, shipped, seized and consumed

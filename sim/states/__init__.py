@@ -22,7 +22,7 @@ import numpy as np
 from sim.calendar import DAYS_PER_MONTH
 from sim.outcomes import Outcome
 from sim.policy import USReturnMode
-from sim.states.agents import CentralAsianState, RegionalPower, Russia, State, Taliban, West
+from sim.states.agents import CentralAsianState, RegionalPower, Russia, State, Taliban, West, event_prob
 from sim.states.params import RECOGNISER_CODES
 
 if TYPE_CHECKING:
@@ -106,9 +106,8 @@ def step(model: "SpilloverModel") -> None:
     # 1. Afghanistan
     model.taliban.update(dt_months, released, share_rec, model.west.returned, z[0], z[1])
     # 2. The West
-    mode = policy.us_return.mode
-    model.west.consider_return(model.taliban.crisis, forced=False,
-                               conditional=mode is USReturnMode.conditional, u=u[0], dt_years=dt_years)
+    if policy.us_return.mode is USReturnMode.conditional:
+        model.west.consider_return(model.taliban.crisis, u[0], dt_years)
     model.west.update(_share_recognising_others(model))
     # 3-5. Central Asia and Russia
     _update_ca(model, dt_months, dt_years, u[1:1 + len(CENTRAL_ASIA)])
@@ -125,7 +124,7 @@ def _dated_events(model: "SpilloverModel") -> None:
             if not state.recognises:
                 state.recognised_day = model.day
     if policy.us_return.mode is USReturnMode.forced and model.lever_starts_today("us_return"):
-        model.west.consider_return(model.taliban.crisis, forced=True, conditional=False, u=1.0, dt_years=0.0)
+        model.west.return_now()
         model.west.update(_share_recognising_others(model))
 
 
@@ -171,7 +170,7 @@ def _recognition(model: "SpilloverModel", u, dt_years: float) -> None:
         hazard = s.recognition_hazard(share_rec, p)
         if russia_in and isinstance(s, CentralAsianState):
             hazard *= 1.0 + p.recognition.russia_lead * s.alignment
-        if ui < 1.0 - math.exp(-hazard * dt_years):
+        if ui < event_prob(hazard, dt_years):
             deciding.append(s)
     for s in deciding:
         s.recognised_day = model.day

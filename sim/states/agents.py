@@ -118,14 +118,16 @@ class West(State):
     def returned(self) -> bool:
         return self.returned_day is not None
 
-    def consider_return(self, crisis: float, forced: bool, conditional: bool, u: float,
-                        dt_years: float) -> None:
-        """Return on the forced date, or at a hazard once things get worse than the threshold."""
-        if self.returned:
-            return
-        r = self.model.cfg.model.states.us_return
-        if forced or (conditional and crisis > r.crisis_threshold and u < event_prob(r.rate, dt_years)):
+    def return_now(self) -> None:
+        """The US returns today (a forced return, or a conditional one that fired)."""
+        if not self.returned:
             self.returned_day = self.model.day
+
+    def consider_return(self, crisis: float, u: float, dt_years: float) -> None:
+        """Return at a hazard once the Afghan crisis is worse than the threshold."""
+        r = self.model.cfg.model.states.us_return
+        if crisis > r.crisis_threshold and u < event_prob(r.rate, dt_years):
+            self.return_now()
 
     def update(self, share_others_recognising: float) -> None:
         p = self.params

@@ -1,0 +1,47 @@
+"""The interface every submodel module provides to the model's ordered step.
+
+A phase is a module with:
+
+- ``OUTCOMES``: the outcomes it registers (:class:`sim.outcomes.Outcome`);
+- ``setup(model)``: create its agents and arrays when the model is built;
+- ``step(model)``: advance one day (``model.day``, ``model.date``, ``model.rng``);
+- ``observe(model) -> dict``: monthly values of its series outcomes, by name;
+- ``final(model) -> dict``: its scalar-only outcomes at the end of the run.
+
+Phases talk through the model: the states phase sets each Central Asian state's
+``admit_share`` and ``screening`` for the refugee phase to read, for example.
+The ``inactive_*`` functions are the entry points of a phase not built yet.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Protocol
+
+if TYPE_CHECKING:
+    from sim.model import SpilloverModel
+    from sim.outcomes import Outcome
+
+
+class Phase(Protocol):
+    OUTCOMES: tuple["Outcome", ...]
+
+    def setup(self, model: "SpilloverModel") -> None: ...
+    def step(self, model: "SpilloverModel") -> None: ...
+    def observe(self, model: "SpilloverModel") -> dict[str, float]: ...
+    def final(self, model: "SpilloverModel") -> dict[str, float]: ...
+
+
+def inactive_setup(model: "SpilloverModel") -> None:
+    """Nothing to create."""
+
+
+def inactive_step(model: "SpilloverModel") -> None:
+    """Nothing changes."""
+
+
+def inactive_observe(model: "SpilloverModel") -> dict[str, float]:
+    return {}
+
+
+def inactive_final(model: "SpilloverModel") -> dict[str, float]:
+    return {}
