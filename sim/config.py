@@ -20,9 +20,10 @@ from typing import Any, Optional
 from omegaconf import DictConfig, OmegaConf
 
 from sim.calendar import Calendar, parse_date
-from sim.policy import PolicyConfig, Recognition, iter_levers
+from sim.policy import PolicyConfig, Recognition, closure_days, iter_levers
 from sim.provenance import ASSUMPTION, fmt_interval, iter_params, param, sub
 from sim.scenario import ScenarioConfig
+from sim.refugees.params import RefugeeParams
 from sim.states.params import RECOGNISER_CODES, StatesParams
 
 RUN_SETTING = "run setting"
@@ -53,6 +54,7 @@ class ModelConfig:
     calendar: CalendarConfig = sub(CalendarConfig)
     network: NetworkConfig = sub(NetworkConfig)
     states: StatesParams = sub(StatesParams)
+    refugees: RefugeeParams = sub(RefugeeParams)
 
 
 @dataclass
@@ -137,10 +139,37 @@ def validate(cfg: Config) -> Config:
         if not (cal.start <= d <= cal.end):
             errors.append(f"{key} = {lever.start} is outside the run's horizon [{cal.start}, {cal.end}]")
     errors += _check_recognition(cfg.policy.recognition)
+    errors += _check_closures(cfg, cal)
     if errors:
         more = f" (and {len(errors) - 1} more)" if len(errors) > 1 else ""
         raise ConfigError(errors[0] + more)
     return cfg
+
+
+def _check_closures(cfg: Config, cal: Calendar) -> list[str]:
+    errors = []
+    for i, c in enumerate(cfg.policy.closures):
+        key = f"policy.closures[{i}]"
+        if not c.location:
+            errors.append(f"{key}.location is empty; give a location id from the network")
+        try:
+            first, last = closure_days(c, cal, key)
+        except ValueError as e:
+            errors.append(str(e))
+            continue
+        if not (0 <= first <= cal.n_days and 0 <= last <= cal.n_days):
+            errors.append(f"{key} dates are outside the run's horizon [{cal.start}, {cal.end}]")
+        elif last < first:
+            errors.append(f"{key}.end is before its start")
+    return errors
+
+
+def check_network_refs(cfg: Config, network) -> None:
+    """Raise ConfigError if the config names a location the network does not have."""
+    for i, c in enumerate(cfg.policy.closures):
+        if c.location not in network.locations:
+            raise ConfigError(f"policy.closures[{i}].location = {c.location!r} is not a location in the network "
+                              f"(e.g. {', '.join(sorted(network.locations)[:4])}, ...)")
 
 
 def _check_recognition(rec: Recognition) -> list[str]:

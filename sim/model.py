@@ -11,7 +11,7 @@ import numpy as np
 
 from sim import narcotics, refugees, security, states
 from sim.calendar import Calendar
-from sim.config import Config, validate
+from sim.config import Config, check_network_refs, validate
 from sim.network import Network, load_network
 from sim.outcomes import Outcome, registry
 from sim.phase import Phase
@@ -24,6 +24,10 @@ PHASES: tuple[Phase, ...] = (
     narcotics,  # 3. opiates are produced, shipped, seized and consumed
     security,   # 4. militants, radicalization and attack risk
 )
+
+
+def _phase_name(phase) -> str:
+    return phase.__name__.rsplit(".", 1)[-1]
 
 
 @functools.lru_cache(maxsize=32)
@@ -59,6 +63,10 @@ class SpilloverModel(mesa.Model):
         self.calendar = Calendar.from_config(c.start, c.horizon_months)
         self.network = network if network is not None else load_network(
             cfg.model.network.locations_file, cfg.model.network.links_file)
+        check_network_refs(cfg, self.network)
+        # One random stream per phase, spawned from the replicate's generator in a fixed order:
+        # draws in one submodel never shift another's, so paired comparisons stay paired.
+        self.streams = {_phase_name(ph): g for ph, g in zip(PHASES, self.rng.spawn(len(PHASES)))}
         self.day = 0
         self._lever_start = {
             name: self.calendar.day_of(lever.start_date(self.calendar, f"policy.{name}"))
@@ -70,6 +78,9 @@ class SpilloverModel(mesa.Model):
         self._record_set = frozenset(self._record_days)
         self._series = np.full((len(self._record_days), len(self.series_names)), np.nan)
         self._row = 0
+        # Coupling between phases: share of Afghans admitted to Central Asia who move on to Russia
+        # (read by the states' admission rule, updated by the refugee phase).
+        self.onward_share_ca = cfg.model.states.admission.onward_share
         for phase in PHASES:
             phase.setup(self)
 

@@ -4,7 +4,8 @@ A phase is a module with:
 
 - ``OUTCOMES``: the outcomes it registers (:class:`sim.outcomes.Outcome`);
 - ``setup(model)``: create its agents and arrays when the model is built;
-- ``step(model)``: advance one day (``model.day``, ``model.date``, ``model.rng``);
+- ``step(model)``: advance one day (``model.day``, ``model.date``, and its own random stream
+  ``model.streams[<phase name>]``);
 - ``observe(model) -> dict``: monthly values of its series outcomes, by name;
 - ``final(model) -> dict``: its scalar-only outcomes at the end of the run.
 

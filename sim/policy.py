@@ -93,6 +93,26 @@ class USReturn(Lever):
 
 
 @dataclass
+class RussianMigrantRestriction(Lever):
+    level: float = share(0.0, unit="index 0-1", source=article(
+        "If Central Asian countries accept many Afghan refugees, they may then find their way to Russia as "
+        "migrant workers"), range=(0.0, 1.0),
+        doc="Russian restriction on Afghan migrant workers: cuts their entry and their setting out")
+
+    def is_active(self) -> bool:
+        return self.level > 0
+
+
+@dataclass
+class Closure:
+    """A location (border crossing, host, hub) closed to refugees from ``start`` to ``end``."""
+
+    location: str = ""
+    start: Optional[str] = None
+    end: Optional[str] = None
+
+
+@dataclass
 class PolicyConfig:
     russia_refugee_pressure: RussianRefugeePressure = sub(RussianRefugeePressure)
     russia_exercise_pressure: RussianExercisePressure = sub(RussianExercisePressure)
@@ -100,19 +120,35 @@ class PolicyConfig:
     reserves_release: ReservesRelease = sub(ReservesRelease)
     recognition: Recognition = sub(Recognition)
     us_return: USReturn = sub(USReturn)
+    russia_migrant_restriction: RussianMigrantRestriction = sub(RussianMigrantRestriction)
+    closures: List[Closure] = field(default_factory=list)
 
 
 def iter_levers(policy: PolicyConfig):
-    """(name, lever) for every lever in the policy."""
+    """(name, lever) for every lever with a start date (closures are listed separately)."""
     for f in fields(policy):
-        yield f.name, getattr(policy, f.name)
+        value = getattr(policy, f.name)
+        if isinstance(value, Lever):
+            yield f.name, value
+
+
+def closure_days(closure: Closure, calendar: Calendar, key: str) -> tuple[int, int]:
+    """First and last day (inclusive) of a closure; open-ended sides run to the horizon's ends."""
+    start = calendar.start if closure.start is None else parse_date(closure.start, f"{key}.start")
+    end = calendar.end if closure.end is None else parse_date(closure.end, f"{key}.end")
+    return calendar.day_of(start), calendar.day_of(end)
 
 
 def lever_events(policy: PolicyConfig, calendar: Calendar) -> list[dict]:
     """Levers that act in this run, with the date each begins (for manifests and plots)."""
-    return [
+    events = [
         {"lever": name, "start": lever.start_date(calendar, f"policy.{name}").isoformat()}
         for name, lever in iter_levers(policy)
         if lever.is_active()
     ]
+    for i, c in enumerate(policy.closures):
+        first, last = closure_days(c, calendar, f"policy.closures[{i}]")
+        events.append({"lever": f"closure:{c.location}", "start": calendar.date(first).isoformat(),
+                       "end": calendar.date(last).isoformat()})
+    return events
 

@@ -14,9 +14,11 @@ SIM_RUN = str(Path(sys.executable).parent / "sim-run")
 SIM_PARAMS = str(Path(sys.executable).parent / "sim-params")
 
 
-def small_config(horizon_months: int = 24, replicates: int = 4) -> Config:
-    """A short run on one worker, without a progress bar."""
+def small_config(horizon_months: int = 24, replicates: int = 4, refugees: bool = True) -> Config:
+    """A short run on one worker, without a progress bar (and without displacement if not `refugees`)."""
     cfg = Config()
+    if not refugees:
+        cfg.model.refugees.displacement_rate = 0.0
     cfg.model.calendar.horizon_months = horizon_months
     cfg.replicates = replicates
     cfg.workers = 1

@@ -111,7 +111,8 @@ def test_every_experiment_runs_in_smoke_mode(tmp_path, experiment):
 # ----------------------------------------------------------------------------- the command
 def test_sim_run_twice_gives_identical_outcomes(tmp_path):
     for name in ("a", "b"):
-        p = sim_run("replicates=20", "seed=7", "progress=false", f"hydra.run.dir={tmp_path / name}", cwd=tmp_path)
+        p = sim_run("replicates=20", "seed=7", "progress=false", "model.calendar.horizon_months=12",
+                    f"hydra.run.dir={tmp_path / name}", cwd=tmp_path)
         assert p.returncode == 0, p.stderr
         assert f"results: {tmp_path / name}" in p.stdout
     a = pd.read_parquet(tmp_path / "a" / "outcomes.parquet")

@@ -153,7 +153,7 @@ def test_releasing_reserves_eases_collapse_every_month(network, seed):
 
 def test_exercise_pressure_never_adds_exercises(network):
     for seed in range(5):
-        lo, hi = small_config(horizon_months=36), small_config(horizon_months=36)
+        lo, hi = small_config(36, refugees=False), small_config(36, refugees=False)
         lo.policy.russia_exercise_pressure.level, hi.policy.russia_exercise_pressure.level = 0.0, 1.0
         a, b = run(lo, seed, network), run(hi, seed, network)
         assert b.scalars["cum_us_exercises_ca"] <= a.scalars["cum_us_exercises_ca"]
@@ -175,19 +175,19 @@ def test_recognition_spreads_from_peers(network):
     others = lambda r: r.scalars["n_states_recognizing_taliban"]  # noqa: E731
     base_total = early_total = 0.0
     for seed in range(30):
-        base, early = small_config(horizon_months=36), small_config(horizon_months=36)
+        base, early = small_config(36, refugees=False), small_config(36, refugees=False)
         early.policy.recognition.early = ["RUS", "CHN", "UZB", "PAK"]
         early.policy.recognition.start = "2021-10-01"
         b, e = run(base, seed, network), run(early, seed, network)
         base_total += others(b) - sum(not math.isnan(b.scalars[f"month_{c}_recognizes"])
                                       for c in ("russia", "china", "uzbekistan", "pakistan"))
         early_total += others(e) - 4
-        assert e.scalars["month_russia_recognizes"] == pytest.approx(47 / 30.4375)
+        assert e.scalars["month_russia_recognizes"] <= 47 / 30.4375 + 1e-9  # on the date, or earlier by chance
     assert early_total > base_total
 
 
 def test_forced_us_return_happens_on_its_date_and_raises_exercises(network):
-    never, forced = small_config(horizon_months=36), small_config(horizon_months=36)
+    never, forced = small_config(36, refugees=False), small_config(36, refugees=False)
     never.policy.us_return.mode = USReturnMode.never
     forced.policy.us_return.mode = USReturnMode.forced
     forced.policy.us_return.start = "2022-08-15"
@@ -204,7 +204,7 @@ def test_forced_us_return_happens_on_its_date_and_raises_exercises(network):
 
 
 def test_conditional_us_return_needs_a_worse_crisis(network):
-    mild, deep = small_config(horizon_months=60), small_config(horizon_months=60)
+    mild, deep = small_config(60, refugees=False), small_config(60, refugees=False)
     mild.scenario.collapse_depth, mild.scenario.conflict_intensity = 0.5, 0.2
     deep.scenario.collapse_depth, deep.scenario.conflict_intensity = 0.95, 0.7
     returns = {"mild": 0, "deep": 0}

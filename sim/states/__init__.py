@@ -95,8 +95,9 @@ def step(model: "SpilloverModel") -> None:
         return
     dt_days = p.review_days
     dt_months, dt_years = dt_days / DAYS_PER_MONTH, dt_days / 365.25
-    z = model.rng.standard_normal(N_NORMALS)
-    u = model.rng.random(N_UNIFORMS)
+    rng = model.streams["states"]
+    z = rng.standard_normal(N_NORMALS)
+    u = rng.random(N_UNIFORMS)
     policy = model.cfg.policy
 
     share_rec = _share_recognising(model)

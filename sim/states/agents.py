@@ -203,7 +203,9 @@ class CentralAsianState(State):
     def admission_target(self, humanitarian: float, russian_pressure: float) -> float:
         """Share of arriving Afghans the state wants to admit: a logistic trade-off of four forces."""
         a = self.model.cfg.model.states.admission
-        exposure = self.params.remittances_gdp * a.onward_share
+        # Expected share of admitted Afghans moving on to compete for jobs in Russia: the prior
+        # `onward_share`, updated by the refugee submodel as it observes onward migration.
+        exposure = self.params.remittances_gdp * self.model.onward_share_ca
         logit = (a.intercept + a.humanitarian * humanitarian
                  - a.russian_pressure * russian_pressure * self.params.dependence
                  - a.security_fear * self.fear

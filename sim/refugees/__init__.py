@@ -1,0 +1,369 @@
+"""Refugee flows: groups of displaced Afghans moving over the regional network, FLEE-style.
+
+Each day, in order:
+1. border policy of the day: Central Asian admission and screening from the states
+   submodel; Iran, Pakistan, Russia, Turkey, Europe from their parameters; closures;
+2. displacement: new groups leave each Afghan region at a rate set by the crisis index;
+3. hosted groups may return home, or (in Central Asia) set out for Russia as migrant workers;
+4. groups at a location leave with FLEE's move chance and pick a route by
+   score / (10 km + path km), with camp capacity and closures lowering scores;
+5. groups travel along links at road or foot speed; on entering another country the
+   receiving state admits them (screening catches some militants), or they cross
+   irregularly, or are turned back (and some then go home).
+
+People are conserved: displaced = moving in Afghanistan + in transit + hosted per
+country + returned + militants detained.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import numpy as np
+from scipy import stats
+
+from sim.outcomes import Outcome
+from sim.policy import closure_days
+from sim.refugees.kernel import (
+    AT_NODE, KINDS, ON_LINK, RETURNED, U_ADMIT, U_CATCH, U_DISPLACE, U_GIVE_UP, U_IRREGULAR, U_MILITANT,
+    U_MOVE, U_ONWARD, U_RETURN, U_ROUTE, U_SCREEN, Agents, agent_uniforms, build_net, poisson_by_inversion,
+)
+
+if TYPE_CHECKING:
+    from sim.model import SpilloverModel
+
+CENTRAL_ASIA = ("TJK", "UZB", "TKM", "KGZ", "KAZ")
+HOSTED = ("IRN", "PAK", "TJK", "UZB", "TKM", "KGZ", "KAZ", "RUS")
+_K = {k: i for i, k in enumerate(KINDS)}
+
+OUTCOMES = (
+    Outcome("cum_displaced", "people", "People displaced from Afghan regions (total)"),
+    Outcome("new_displaced", "people/month", "People newly displaced per month (mean over horizon)",
+            reduce="mean"),
+    *(Outcome(f"n_hosted_{c.lower()}", "people", f"Afghans displaced since 2021 present in {c} (end of horizon)")
+      for c in HOSTED),
+    Outcome("n_hosted_ca", "people", "Afghans displaced since 2021 present in the five Central Asian states "
+            "(end of horizon)"),
+    Outcome("cum_entered_ca", "people", "People entering Central Asia from outside it, admitted or irregular "
+            "(total)"),
+    Outcome("n_moving_afg", "people", "Displaced people on the move inside Afghanistan (end of horizon)"),
+    Outcome("n_in_transit", "people", "People travelling between countries (end of horizon)"),
+    Outcome("cum_returned", "people", "People who went home or were deported (total)"),
+    Outcome("cum_turned_back", "people", "People turned back at borders (total, counting each attempt)"),
+    Outcome("cum_onward_to_rus", "people", "Afghans who moved on from Central Asia into Russia (total)"),
+    Outcome("cum_militants_infiltrated", "militants", "Militants who entered a country undetected (total, "
+            "counting each country entered)"),
+    *(Outcome(f"cum_militants_infiltrated_{c.lower()}", "militants", f"Militants who entered {c} undetected (total)")
+      for c in HOSTED),
+    Outcome("cum_militants_detained", "militants", "Militants caught by screening (total)"),
+    Outcome("ca_remittance_loss_usd", "USD", "Remittances lost by Central Asia to Afghan competition in Russia "
+            "(total)"),
+)
+
+
+class RefugeeState:
+    """Everything the refugee phase keeps between days."""
+
+    def __init__(self, model: "SpilloverModel") -> None:
+        p = model.cfg.model.refugees
+        net = build_net(model.network, p.movement.awareness)
+        self.net = net
+        self.agents = Agents()
+        self.key = int(model.streams["refugees"].integers(2**63))
+        codes = net.country_codes
+        self.c = {code: i for i, code in enumerate(codes)}
+        n_c = len(codes)
+        self.ca_mask = np.array([code in CENTRAL_ASIA for code in codes])
+        self.regions = np.flatnonzero(net.node_kind == _K["afghan_region"])
+        kind = net.node_kind
+        m = p.movement
+        self.move_chance = np.where(kind == _K["afghan_region"], m.move_chance_conflict,
+                                    np.where(kind == _K["host"], m.move_chance_camp, m.move_chance_town))
+        self.is_host = kind == _K["host"]
+        self.capacity = np.where(self.is_host, net.population * m.host_capacity_share, 0.0)
+        self.base_score = np.where(kind == _K["afghan_region"], m.conflict_score,
+                                   np.where(self.is_host, m.camp_score, m.town_score))
+        # Per-country policy arrays, refreshed daily.
+        self.admit = np.ones(n_c)
+        self.screen = np.zeros(n_c)
+        self.irregular = np.zeros(n_c)
+        self.attract = np.ones(n_c)
+        self.return_rate = np.zeros(n_c)
+        self._fixed_policies(p)
+        self.closures = [(net.ids.index(c.location), *closure_days(c, model.calendar, f"policy.closures[{i}]"))
+                         for i, c in enumerate(model.cfg.policy.closures)]
+        # Counters (people unless stated).
+        self.cum_displaced = 0
+        self.month_displaced = 0
+        self.cum_turned_back = 0
+        self.cum_onward = 0
+        self.admitted_ca = 0
+        self.entered_ca = 0
+        self.entries_by_node = np.zeros(net.n_nodes, dtype=np.int64)  # people entering a country there
+        self.detained = np.zeros(n_c, dtype=np.int64)
+        self.infiltrated = np.zeros(n_c, dtype=np.int64)
+        self.remittance_loss = 0.0
+        self.russia_restriction = 0.0
+        mean_militants = p.people_per_agent * p.militant_share
+        self.militant_cdf = stats.poisson.cdf(np.arange(int(mean_militants + 10 * np.sqrt(mean_militants) + 20)),
+                                              mean_militants)
+        self.closed = np.zeros(net.n_nodes, dtype=bool)
+
+    def _fixed_policies(self, p) -> None:
+        for code, bp in (("IRN", p.irn), ("PAK", p.pak), ("RUS", p.rus), ("TUR", p.tur), ("WEU", p.weu)):
+            if code in self.c:
+                i = self.c[code]
+                self.admit[i], self.screen[i], self.irregular[i] = bp.admit_share, bp.screening, bp.irregular
+                self.attract[i], self.return_rate[i] = bp.attractiveness, bp.return_rate
+        ca = p.central_asia
+        self.irregular[self.ca_mask] = ca.irregular
+        self.attract[self.ca_mask] = ca.attractiveness
+        self.return_rate[self.ca_mask] = ca.return_rate
+
+
+def setup(model: "SpilloverModel") -> None:
+    model.refugees = RefugeeState(model)
+
+
+# --------------------------------------------------------------------------- daily step
+def step(model: "SpilloverModel") -> None:
+    st: RefugeeState = model.refugees
+    p = model.cfg.model.refugees
+    _policies_of_the_day(model, st)
+    _displace(model, st, p)
+    _hosted_decisions(model, st, p)
+    _depart(model, st, p)
+    _travel(model, st, p)
+    n = st.agents.n
+    hosted_rus = st.agents.size[:n][_present(st) & (st.agents.country[:n] == st.c.get("RUS", -1))].sum()
+    st.remittance_loss += hosted_rus * p.jobs_taken_per_worker * p.remittance_per_worker_usd / 365.25
+    prior = model.cfg.model.states.admission.onward_share
+    model.onward_share_ca = ((prior * p.onward_prior_people + st.cum_onward)
+                             / (p.onward_prior_people + st.admitted_ca))
+
+
+def _policies_of_the_day(model: "SpilloverModel", st: RefugeeState) -> None:
+    for s in model.central_asia:
+        i = st.c.get(s.code)
+        if i is not None:
+            st.admit[i], st.screen[i] = s.admit_share, s.screening
+    if "RUS" in st.c:
+        restriction = model.cfg.policy.russia_migrant_restriction
+        level = restriction.level if model.lever_on("russia_migrant_restriction") else 0.0
+        st.admit[st.c["RUS"]] = model.cfg.model.refugees.rus.admit_share * (1.0 - level)
+        st.russia_restriction = level
+    closed = np.zeros(st.net.n_nodes, dtype=bool)
+    for node, first, last in st.closures:
+        if first <= model.day <= last:
+            closed[node] = True
+    st.closed = closed
+
+
+def _displace(model: "SpilloverModel", st: RefugeeState, p) -> None:
+    crisis = model.taliban.crisis
+    intensity = max(0.0, (crisis - p.crisis_floor) / max(1e-9, 1.0 - p.crisis_floor))
+    lam = st.net.population[st.regions] * p.displacement_rate / 365.25 * intensity / p.people_per_agent
+    # Counter-based uniforms and inversion: the same day's draw whatever the levers, and more
+    # crisis never means fewer people displaced (for the same seed).
+    counts = poisson_by_inversion(agent_uniforms(st.key, st.regions, model.day, U_DISPLACE), lam)
+    total = int(counts.sum())
+    if total == 0:
+        return
+    locs = np.repeat(st.regions, counts)
+    first = st.agents.n
+    slots = np.arange(first, first + total)
+    u = agent_uniforms(st.key, slots, 0, U_MILITANT)
+    militants = np.searchsorted(st.militant_cdf, u, side="right")  # Poisson by inversion
+    st.agents.add(total, locs, p.people_per_agent, np.minimum(militants, p.people_per_agent))
+    people = total * p.people_per_agent
+    st.cum_displaced += people
+    st.month_displaced += people
+
+
+def _present(st: RefugeeState) -> np.ndarray:
+    """Groups somewhere in the region (at a location or on a link), not returned."""
+    s = st.agents.status[: st.agents.n]
+    return (s == AT_NODE) | (s == ON_LINK)
+
+
+def _hosted_decisions(model: "SpilloverModel", st: RefugeeState, p) -> None:
+    a = st.agents
+    n = a.n
+    idx = np.flatnonzero((a.status[:n] == AT_NODE) & (a.country[:n] != 0) & ~a.onward[:n])
+    if idx.size == 0:
+        return
+    day = model.day
+    rate = st.return_rate[a.country[idx]] / 365.25
+    going_home = agent_uniforms(st.key, idx, day, U_RETURN) < rate
+    a.status[idx[going_home]] = RETURNED
+    stay = idx[~going_home & st.ca_mask[a.country[idx]] & st.is_host[a.loc[idx]]]
+    if stay.size:
+        restriction = st.russia_restriction
+        onward_day = (p.onward_rate / 365.25 * p.labour_demand * (p.wage_gap / 2.5) ** p.wage_gap_elasticity
+                      * (1.0 - restriction))
+        a.onward[stay[agent_uniforms(st.key, stay, day, U_ONWARD) < onward_day]] = True
+
+
+def _route_weights(st: RefugeeState, model: "SpilloverModel") -> np.ndarray:
+    """(L, D) weight of each first hop: sum over routes of score(dest) / (softening + km)."""
+    net = st.net
+    m = model.cfg.model.refugees.movement
+    a = st.agents
+    at = a.status[: a.n] == AT_NODE
+    occupancy = np.bincount(a.loc[: a.n][at], weights=a.size[: a.n][at], minlength=net.n_nodes)
+    cap = st.capacity
+    with np.errstate(divide="ignore", invalid="ignore"):
+        fill = np.where(cap > 0, occupancy / np.where(cap > 0, cap, 1.0), 0.0)
+    cap_mult = np.clip((1.0 - fill) / (1.0 - m.capacity_buffer), 0.0, 1.0)
+    cap_mult = np.where(cap > 0, cap_mult, 1.0)
+    score = st.base_score * st.attract[net.node_country] * cap_mult
+    open_node = ~st.closed
+    hops = net.route_hops
+    passable = np.all((hops < 0) | open_node[np.where(hops < 0, 0, hops)], axis=1)
+    w = score[net.route_dest] * passable / (m.distance_softening + net.route_km)
+    flat = net.route_origin * net.nbr.shape[1] + net.route_slot
+    return np.bincount(flat, weights=w, minlength=net.nbr.size).reshape(net.nbr.shape)
+
+
+def _depart(model: "SpilloverModel", st: RefugeeState, p) -> None:
+    a = st.agents
+    net = st.net
+    n = a.n
+    idx = np.flatnonzero(a.status[:n] == AT_NODE)
+    if idx.size == 0:
+        return
+    day = model.day
+    onward = a.onward[idx]
+    loc = a.loc[idx]
+    # Onward migrants head for Russia by the shortest road; the others follow FLEE's rules.
+    slot = np.where(onward, net.next_hop_rus[loc], -1)
+    arrived_rus = onward & (slot < 0)
+    a.onward[idx[arrived_rus]] = False
+    free = ~onward
+    moving = free & (agent_uniforms(st.key, idx, day, U_MOVE) < st.move_chance[loc])
+    if moving.any():
+        weights = _route_weights(st, model)
+        w = weights[loc[moving]]
+        cum = np.cumsum(w, axis=1)
+        total = cum[:, -1]
+        u = agent_uniforms(st.key, idx[moving], day, U_ROUTE) * total
+        choice = (u[:, None] >= cum).sum(axis=1)
+        choice = np.where(total > 0, np.minimum(choice, w.shape[1] - 1), -1)
+        slot[moving] = choice
+    go = slot >= 0
+    who, s = idx[go], slot[go]
+    a.status[who] = ON_LINK
+    a.nxt[who] = net.nbr[a.loc[who], s]
+    a.remaining[who] = net.nbr_km[a.loc[who], s]
+    m = p.movement
+    a.speed[who] = np.where(net.nbr_foot[a.loc[who], s], m.speed_foot_km, m.speed_road_km)
+
+
+def _travel(model: "SpilloverModel", st: RefugeeState, p) -> None:
+    a = st.agents
+    n = a.n
+    on = np.flatnonzero(a.status[:n] == ON_LINK)
+    if on.size == 0:
+        return
+    a.remaining[on] -= a.speed[on]
+    arr = on[a.remaining[on] <= 0]
+    if arr.size == 0:
+        return
+    dest = a.nxt[arr]
+    c_to = st.net.node_country[dest]
+    same = c_to == a.country[arr]
+    _arrive(a, arr[same], dest[same])
+    cross, dest, c_to = arr[~same], dest[~same], c_to[~same]
+    if cross.size:
+        _border(model, st, p, cross, dest, c_to)
+
+
+def _arrive(a: Agents, who: np.ndarray, dest: np.ndarray) -> None:
+    a.loc[who] = dest
+    a.nxt[who] = -1
+    a.status[who] = AT_NODE
+
+
+def _border(model: "SpilloverModel", st: RefugeeState, p, who, dest, c_to) -> None:
+    """Entry into another country: admitted (maybe screened), irregular, or turned back."""
+    a = st.agents
+    day = model.day
+    closed = st.closed[dest]
+    admitted = ~closed & (agent_uniforms(st.key, who, day, U_ADMIT) < st.admit[c_to])
+    irregular = ~closed & ~admitted & (agent_uniforms(st.key, who, day, U_IRREGULAR) < st.irregular[c_to])
+    entered = admitted | irregular
+    # Screening of the admitted catches the militants of a group with probability screening_catch.
+    screened = admitted & (agent_uniforms(st.key, who, day, U_SCREEN) < st.screen[c_to])
+    caught = screened & (a.militants[who] > 0) & (agent_uniforms(st.key, who, day, U_CATCH) < p.screening_catch)
+    cw = who[caught]
+    np.add.at(st.detained, c_to[caught], a.militants[cw])
+    a.size[cw] -= a.militants[cw]
+    a.militants[cw] = 0
+    ew, ec = who[entered], c_to[entered]
+    np.add.at(st.infiltrated, ec, a.militants[ew])
+    into_ca = st.ca_mask[ec]
+    st.admitted_ca += int(a.size[ew[into_ca]].sum())
+    from_outside = into_ca & ~st.ca_mask[a.country[ew]]
+    st.entered_ca += int(a.size[ew[from_outside]].sum())
+    rus = st.c.get("RUS", -1)
+    to_rus = (ec == rus) & a.onward[ew]
+    st.cum_onward += int(a.size[ew[to_rus]].sum())
+    a.onward[ew[to_rus]] = False
+    np.add.at(st.entries_by_node, dest[entered], a.size[ew])
+    a.country[ew] = ec
+    _arrive(a, ew, dest[entered])
+    # Turned back: back where the link started; onward migrants give up Russia, some go home.
+    back = who[~entered]
+    st.cum_turned_back += int(a.size[back].sum())
+    a.onward[back] = False
+    a.nxt[back] = -1
+    a.status[back] = AT_NODE
+    home = back[agent_uniforms(st.key, back, day, U_GIVE_UP) < p.give_up_after_turn_back]
+    a.status[home] = RETURNED
+
+
+# --------------------------------------------------------------------------- outcomes
+def stocks(model: "SpilloverModel") -> dict[str, int]:
+    """People by where they are now (the terms of the conservation identity)."""
+    st: RefugeeState = model.refugees
+    a = st.agents
+    n = a.n
+    status, country, size = a.status[:n], a.country[:n], a.size[:n]
+    on_link = status == ON_LINK
+    transit = on_link & (st.net.node_country[np.where(on_link, a.nxt[:n], 0)] != country)
+    present = ((status == AT_NODE) | on_link) & ~transit
+    by_country = np.bincount(country[present], weights=size[present], minlength=len(st.net.country_codes))
+    out = {f"n_hosted_{code.lower()}": int(by_country[i]) for i, code in enumerate(st.net.country_codes) if i}
+    out["n_moving_afg"] = int(by_country[0])
+    out["n_in_transit"] = int(size[transit].sum())
+    out["cum_returned"] = int(size[status == RETURNED].sum())
+    out["cum_militants_detained"] = int(st.detained.sum())
+    return out
+
+
+def observe(model: "SpilloverModel") -> dict[str, float]:
+    st: RefugeeState = model.refugees
+    s = stocks(model)
+    out = {
+        "cum_displaced": float(st.cum_displaced),
+        "new_displaced": float(st.month_displaced),
+        **{f"n_hosted_{c.lower()}": float(s.get(f"n_hosted_{c.lower()}", 0)) for c in HOSTED},
+        "n_hosted_ca": float(sum(s.get(f"n_hosted_{c.lower()}", 0) for c in CENTRAL_ASIA)),
+        "cum_entered_ca": float(st.entered_ca),
+        "n_moving_afg": float(s["n_moving_afg"]),
+        "n_in_transit": float(s["n_in_transit"]),
+        "cum_returned": float(s["cum_returned"]),
+        "cum_turned_back": float(st.cum_turned_back),
+        "cum_onward_to_rus": float(st.cum_onward),
+        "cum_militants_infiltrated": float(st.infiltrated.sum()),
+        **{f"cum_militants_infiltrated_{c.lower()}": float(st.infiltrated[st.c[c]]) if c in st.c else 0.0
+           for c in HOSTED},
+        "cum_militants_detained": float(st.detained.sum()),
+        "ca_remittance_loss_usd": st.remittance_loss,
+    }
+    st.month_displaced = 0
+    return out
+
+
+def final(model: "SpilloverModel") -> dict[str, float]:
+    return {}
