@@ -77,8 +77,10 @@ class RefugeeState:
         self.regions = np.flatnonzero(net.node_kind == _K["afghan_region"])
         kind = net.node_kind
         m = p.movement
+        # Hosts and final markets (Moscow, Western Europe) are where people stay; FLEE's camp rule.
+        settle = (kind == _K["host"]) | (kind == _K["market"])
         self.move_chance = np.where(kind == _K["afghan_region"], m.move_chance_conflict,
-                                    np.where(kind == _K["host"], m.move_chance_camp, m.move_chance_town))
+                                    np.where(settle, m.move_chance_camp, m.move_chance_town))
         self.is_host = kind == _K["host"]
         self.capacity = np.where(self.is_host, net.population * m.host_capacity_share, 0.0)
         self.base_score = np.where(kind == _K["afghan_region"], m.conflict_score,
@@ -289,7 +291,10 @@ def _border(model: "SpilloverModel", st: RefugeeState, p, who, dest, c_to) -> No
     a = st.agents
     day = model.day
     closed = st.closed[dest]
-    admitted = ~closed & (agent_uniforms(st.key, who, day, U_ADMIT) < st.admit[c_to])
+    rus = st.c.get("RUS", -1)
+    # Migrant workers crossing Central Asia on their way to Russia pass as transit travellers.
+    admit = np.where(a.onward[who] & (c_to != rus), np.maximum(st.admit[c_to], p.transit_share), st.admit[c_to])
+    admitted = ~closed & (agent_uniforms(st.key, who, day, U_ADMIT) < admit)
     irregular = ~closed & ~admitted & (agent_uniforms(st.key, who, day, U_IRREGULAR) < st.irregular[c_to])
     entered = admitted | irregular
     # Screening of the admitted catches the militants of a group with probability screening_catch.
@@ -305,10 +310,8 @@ def _border(model: "SpilloverModel", st: RefugeeState, p, who, dest, c_to) -> No
     st.admitted_ca += int(a.size[ew[into_ca]].sum())
     from_outside = into_ca & ~st.ca_mask[a.country[ew]]
     st.entered_ca += int(a.size[ew[from_outside]].sum())
-    rus = st.c.get("RUS", -1)
     to_rus = (ec == rus) & a.onward[ew]
-    st.cum_onward += int(a.size[ew[to_rus]].sum())
-    a.onward[ew[to_rus]] = False
+    st.cum_onward += int(a.size[ew[to_rus]].sum())  # they go on to the labour market, then settle
     np.add.at(st.entries_by_node, dest[entered], a.size[ew])
     a.country[ew] = ec
     _arrive(a, ew, dest[entered])

@@ -71,7 +71,7 @@ class RefugeeNet:
     route_hops: np.ndarray             # (E, A+1) nodes on the route after the origin (-1 padding)
     route_dest: np.ndarray             # (E,) last node of the route
     route_km: np.ndarray               # (E,) total km
-    next_hop_rus: np.ndarray           # (L,) neighbour slot towards Russia (-1 in Russia or unreachable)
+    next_hop_rus: np.ndarray           # (L,) neighbour slot towards Russia's labour market (-1 there)
 
     @property
     def n_nodes(self) -> int:
@@ -116,12 +116,14 @@ def build_net(network: Network, awareness: int) -> RefugeeNet:
             if nbr[i, d] >= 0:
                 extend(i, d, [int(nbr[i, d])], float(nbr_km[i, d]))
     node_country = np.array([cidx[network.locations[x].country] for x in ids])
+    # Migrant workers head for Russia's labour market (its market nodes, else any Russian node).
     russia = [i for i in range(n) if countries[node_country[i]] == "RUS"]
+    markets = [i for i in russia if network.locations[ids[i]].kind == "market"] or russia
     next_rus = np.full(n, -1, dtype=np.int64)
-    if russia:
-        dist = nx.multi_source_dijkstra_path_length(g, russia, weight="km")
+    if markets:
+        dist = nx.multi_source_dijkstra_path_length(g, markets, weight="km")
         for i in range(n):
-            if node_country[i] == cidx["RUS"] or i not in dist:
+            if i in markets or i not in dist:
                 continue
             best = min((dist[j] + g.edges[i, j]["km"], j) for j in g.neighbors(i) if j in dist)[1]
             next_rus[i] = int(np.flatnonzero(nbr[i] == best)[0])

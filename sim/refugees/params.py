@@ -136,6 +136,9 @@ class RefugeeParams:
                                    range=(0.3, 0.9))
     onward_rate: float = nonneg(0.3, unit="1/year", source=_MIGRATION, range=(0.1, 0.8),
                                 doc="rate at which Afghans hosted in Central Asia set out for Russia")
+    transit_share: float = share(0.7, source=ASSUMPTION, range=(0.3, 0.95),
+                                 doc="chance that a migrant worker bound for Russia is let through a "
+                                     "Central Asian border on the way")
     wage_gap: float = nonneg(2.5, unit="Russian wage / Central Asian wage", source=external(
         "Rosstat and national statistics: average wage in Russia about 2-4 times Tajikistan's or "
         "Uzbekistan's (approximate)", 2021), range=(1.5, 4.0))
