@@ -227,6 +227,24 @@ def _route_weights(st: RefugeeState, model: "SpilloverModel") -> np.ndarray:
     return np.bincount(flat, weights=w, minlength=net.nbr.size).reshape(net.nbr.shape)
 
 
+def _choose_routes(st: RefugeeState, model: "SpilloverModel", loc: np.ndarray, u: np.ndarray) -> np.ndarray:
+    """Neighbour slot for each mover, with probability proportional to its route weight (-1: nowhere).
+
+    Row i of the table holds i + cumulative probabilities of node i's neighbours, so the
+    whole table increases and one searchsorted picks every mover's slot.
+    """
+    weights = _route_weights(st, model)
+    total = weights.sum(axis=1)
+    n_nodes, degree = weights.shape
+    with np.errstate(invalid="ignore", divide="ignore"):
+        cum = np.cumsum(weights, axis=1) / np.where(total > 0, total, 1.0)[:, None]
+    cum[:, -1] = 1.0
+    table = (np.arange(n_nodes)[:, None] + cum).ravel()
+    flat = np.searchsorted(table, loc + u, side="right")
+    choice = np.minimum(flat - loc * degree, degree - 1)
+    return np.where(total[loc] > 0, choice, -1)
+
+
 def _depart(model: "SpilloverModel", st: RefugeeState, p) -> None:
     a = st.agents
     net = st.net
@@ -244,14 +262,7 @@ def _depart(model: "SpilloverModel", st: RefugeeState, p) -> None:
     free = ~onward
     moving = free & (agent_uniforms(st.key, idx, day, U_MOVE) < st.move_chance[loc])
     if moving.any():
-        weights = _route_weights(st, model)
-        w = weights[loc[moving]]
-        cum = np.cumsum(w, axis=1)
-        total = cum[:, -1]
-        u = agent_uniforms(st.key, idx[moving], day, U_ROUTE) * total
-        choice = (u[:, None] >= cum).sum(axis=1)
-        choice = np.where(total > 0, np.minimum(choice, w.shape[1] - 1), -1)
-        slot[moving] = choice
+        slot[moving] = _choose_routes(st, model, loc[moving], agent_uniforms(st.key, idx[moving], day, U_ROUTE))
     go = slot >= 0
     who, s = idx[go], slot[go]
     a.status[who] = ON_LINK

@@ -1,0 +1,170 @@
+"""Benchmarks: ``sim-bench refugees`` measures the refugee movement kernel (and FLEE, if installed).
+
+The movement runs alone on the shipped network: N people (one per agent) start in the
+Afghan regions in proportion to population and move for D days under FLEE's rules, with
+every border open and nobody displaced, returning or moving on, so that every agent stays
+alive. With the ``bench`` extra installed, FLEE 3 runs the same network (exported to its
+input CSVs) with the same people and days, and the ratio of speeds is printed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import io
+import statistics
+import sys
+import tempfile
+import time
+from contextlib import redirect_stderr, redirect_stdout
+from pathlib import Path
+
+import numpy as np
+
+from sim.config import Config
+from sim.network import Network, load_network
+
+
+def movement_config(days: int) -> Config:
+    """Movement alone: everyone admitted, nobody displaced, returning, or moving on."""
+    cfg = Config()
+    cfg.model.calendar.horizon_months = max(1, days // 28 + 1)
+    r = cfg.model.refugees
+    r.people_per_agent = 1
+    r.displacement_rate = 0.0
+    r.militant_share = 0.0
+    r.onward_rate = 0.0
+    r.give_up_after_turn_back = 0.0
+    for border in (r.irn, r.pak, r.rus, r.tur, r.weu):
+        border.admit_share, border.return_rate = 1.0, 0.0
+    r.central_asia.return_rate = 0.0
+    cfg.model.states.admission.intercept = 40.0
+    return cfg
+
+
+def _start_counts(network: Network, people: int) -> dict[str, int]:
+    regions = network.of_kind("afghan_region")
+    pop = np.array([loc.population for loc in regions], dtype=float)
+    counts = np.floor(people * pop / pop.sum()).astype(int)
+    counts[0] += people - counts.sum()
+    return {loc.id: int(c) for loc, c in zip(regions, counts)}
+
+
+def bench_ours(network: Network, people: int, days: int, seed: int = 1) -> float:
+    """Seconds to move `people` agents for `days` days with the refugee kernel."""
+    from sim import refugees
+    from sim.model import SpilloverModel
+
+    model = SpilloverModel(movement_config(days), rng=seed, network=network)
+    st = model.refugees
+    for loc_id, n in _start_counts(network, people).items():
+        st.agents.add(n, np.full(n, st.net.ids.index(loc_id)), 1, np.zeros(n, dtype=np.int64))
+        st.cum_displaced += n
+    t0 = time.perf_counter()
+    for _ in range(days):
+        model.day += 1
+        refugees.step(model)
+    elapsed = time.perf_counter() - t0
+    if refugees.stocks(model)["cum_returned"] or st.agents.n != people:
+        raise RuntimeError("benchmark agents did not all stay alive")
+    return elapsed
+
+
+# --------------------------------------------------------------------------- FLEE
+FLEE_TYPES = {"afghan_region": "conflict_zone", "host": "camp", "market": "camp"}
+
+
+def export_flee_inputs(network: Network, folder: Path, host_capacity_share: float) -> None:
+    """Write the network as FLEE's locations.csv, routes.csv (land links only) and closures.csv (none)."""
+    folder.mkdir(parents=True, exist_ok=True)
+    # FLEE takes the first location's country as home: put Afghan regions first.
+    locs = sorted(network.locations.values(), key=lambda x: x.country != "AFG")
+    with open(folder / "locations.csv", "w", newline="") as fh:
+        w = csv.writer(fh)
+        w.writerow(["#name", "region", "country", "lat", "lon", "location_type", "conflict_date", "pop/cap"])
+        for loc in locs:
+            kind = FLEE_TYPES.get(loc.kind, "town")
+            size = int(loc.population * host_capacity_share) if kind == "camp" else loc.population
+            w.writerow([loc.id, loc.country, loc.country, loc.lat, loc.lon, kind, 0, size])
+    with open(folder / "routes.csv", "w", newline="") as fh:
+        w = csv.writer(fh)
+        w.writerow(["#name1", "name2", "distance", "forced_redirection"])
+        for link in network.links:
+            if link.mode != "sea":
+                w.writerow([link.from_id, link.to_id, link.km, 0])
+    (folder / "closures.csv").write_text("#closure_type,name1,name2,closure_start,closure_end\n")
+
+
+def bench_flee(network: Network, people: int, days: int, host_capacity_share: float) -> float | None:
+    """Seconds for FLEE to move the same people for the same days; None when FLEE is not installed."""
+    try:
+        from flee import flee
+        from flee.InputGeography import InputGeography
+        from flee.SimulationSettings import SimulationSettings
+    except ImportError:
+        return None
+    with tempfile.TemporaryDirectory() as tmp, redirect_stderr(io.StringIO()), redirect_stdout(io.StringIO()):
+        folder = Path(tmp)
+        export_flee_inputs(network, folder, host_capacity_share)
+        (folder / "simsetting.yml").write_text("log_levels:\n  agent: 0\n  link: 0\n  camp: 0\n")
+        SimulationSettings.ReadFromYML(str(folder / "simsetting.yml"))
+        e = flee.Ecosystem()
+        ig = InputGeography()
+        ig.ReadLocationsFromCSV(str(folder / "locations.csv"))
+        ig.ReadLinksFromCSV(str(folder / "routes.csv"))
+        ig.ReadClosuresFromCSV(str(folder / "closures.csv"))
+        e, lm = ig.StoreInputGeographyInEcosystem(e)
+        for loc_id, n in _start_counts(network, people).items():
+            for _ in range(n):  # Ecosystem.insertAgents fails in flee 3.1 (Person needs attributes)
+                e.addAgent(lm[loc_id], {})
+        t0 = time.perf_counter()
+        for _ in range(days):
+            e.evolve()
+        return time.perf_counter() - t0
+
+
+def bench_refugees_cli(argv: list[str] | None = None) -> None:
+    ap = argparse.ArgumentParser(prog="sim-bench refugees", description=__doc__)
+    ap.add_argument("--sizes", type=int, nargs="+", default=[50_000, 200_000], help="people alive")
+    ap.add_argument("--days", type=int, default=100)
+    ap.add_argument("--repeats", type=int, default=3, help="runs per size; the median is reported")
+    ap.add_argument("--flee-days", type=int, default=None,
+                    help="days for FLEE (default: --days); FLEE's cost per agent-step is flat in time")
+    ap.add_argument("--no-flee", action="store_true", help="skip FLEE even if it is installed")
+    args = ap.parse_args(argv)
+    network = load_network()
+    share = Config().model.refugees.movement.host_capacity_share
+    print(f"refugee movement on the shipped network ({len(network.locations)} locations), one person per agent")
+    print(f"{'people':>9} {'days':>5} {'ours s':>9} {'ours agent-steps/s':>19} {'FLEE s':>9} "
+          f"{'FLEE agent-steps/s':>19} {'ratio':>7}")
+    for n in args.sizes:
+        ours = statistics.median(bench_ours(network, n, args.days, seed=k) for k in range(args.repeats))
+        rate = n * args.days / ours
+        flee_days = args.flee_days or args.days
+        flee_s = None if args.no_flee else bench_flee(network, n, flee_days, share)
+        if flee_s is None:
+            print(f"{n:>9} {args.days:>5} {ours:>9.3f} {rate:>19,.0f} {'-':>9} {'-':>19} {'-':>7}")
+        else:
+            flee_rate = n * flee_days / flee_s
+            print(f"{n:>9} {args.days:>5} {ours:>9.3f} {rate:>19,.0f} {flee_s:>9.2f} {flee_rate:>19,.0f} "
+                  f"{rate / flee_rate:>7.1f}")
+    if not args.no_flee and bench_flee.__module__ and _flee_missing():
+        print("FLEE not installed: pip install -e '.[bench]' to compare", file=sys.stderr)
+
+
+def _flee_missing() -> bool:
+    try:
+        import flee  # noqa: F401
+    except ImportError:
+        return True
+    return False
+
+
+def main(argv: list[str] | None = None) -> None:
+    """``sim-bench TARGET [options]``; targets: refugees."""
+    argv = list(sys.argv[1:] if argv is None else argv)
+    targets = {"refugees": bench_refugees_cli}
+    if not argv or argv[0] not in targets:
+        print(f"usage: sim-bench {{{','.join(targets)}}} [options]", file=sys.stderr)
+        sys.exit(2)
+    targets[argv[0]](argv[1:])
