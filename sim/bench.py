@@ -60,6 +60,7 @@ def bench_ours(network: Network, people: int, days: int, seed: int = 1) -> float
     for loc_id, n in _start_counts(network, people).items():
         st.agents.add(n, np.full(n, st.net.ids.index(loc_id)), 1, np.zeros(n, dtype=np.int64))
         st.cum_displaced += n
+    st.count_occupancy()
     t0 = time.perf_counter()
     for _ in range(days):
         model.day += 1

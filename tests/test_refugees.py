@@ -98,6 +98,7 @@ def place(model, node_id: str, groups: int, country: str = "AFG"):
                            np.zeros(groups, dtype=np.int64))
     st_.agents.country[slots] = st_.c[country]
     st_.cum_displaced += groups * model.cfg.model.refugees.people_per_agent
+    st_.count_occupancy()
     return slots
 
 

@@ -24,9 +24,10 @@ from scipy import stats
 
 from sim.outcomes import Outcome
 from sim.policy import closure_days
+from sim.refugees import fast
 from sim.refugees.kernel import (
-    AT_NODE, KINDS, ON_LINK, RETURNED, U_ADMIT, U_CATCH, U_DISPLACE, U_GIVE_UP, U_IRREGULAR, U_MILITANT,
-    U_MOVE, U_ONWARD, U_RETURN, U_ROUTE, U_SCREEN, Agents, agent_uniforms, build_net, poisson_by_inversion,
+    AT_NODE, KINDS, ON_LINK, RETURNED, U_DISPLACE, U_MILITANT, Agents, agent_uniforms, build_net,
+    poisson_by_inversion,
 )
 
 if TYPE_CHECKING:
@@ -110,6 +111,13 @@ class RefugeeState:
         self.militant_cdf = stats.poisson.cdf(np.arange(int(mean_militants + 10 * np.sqrt(mean_militants) + 20)),
                                               mean_militants)
         self.closed = np.zeros(net.n_nodes, dtype=bool)
+        self.occupancy = np.zeros(net.n_nodes)  # people at each location, end of the previous day
+
+    def count_occupancy(self) -> None:
+        """Recount people at each location (the daily pass does this; call it after placing groups)."""
+        a = self.agents
+        at = a.status[: a.n] == AT_NODE
+        self.occupancy[:] = np.bincount(a.loc[: a.n][at], weights=a.size[: a.n][at], minlength=self.net.n_nodes)
 
     def _fixed_policies(self, p) -> None:
         for code, bp in (("IRN", p.irn), ("PAK", p.pak), ("RUS", p.rus), ("TUR", p.tur), ("WEU", p.weu)):
@@ -133,11 +141,25 @@ def step(model: "SpilloverModel") -> None:
     p = model.cfg.model.refugees
     _policies_of_the_day(model, st)
     _displace(model, st, p)
-    _hosted_decisions(model, st, p)
-    _depart(model, st, p)
-    _travel(model, st, p)
-    n = st.agents.n
-    hosted_rus = st.agents.size[:n][_present(st) & (st.agents.country[:n] == st.c.get("RUS", -1))].sum()
+    table, total = _route_table(st, model)
+    a = st.agents
+    m = p.movement
+    onward_day = (p.onward_rate / 365.25 * p.labour_demand * (p.wage_gap / 2.5) ** p.wage_gap_elasticity
+                  * (1.0 - st.russia_restriction))
+    counters = np.zeros(5, dtype=np.int64)
+    fast.day_pass(
+        a.n, a.status, a.loc, a.nxt, a.remaining, a.speed, a.country, a.size, a.militants, a.onward,
+        fast.day_offsets(st.key, model.day), st.move_chance, st.is_host, st.net.next_hop_rus,
+        st.net.node_country, st.net.nbr, st.net.nbr_km, st.net.nbr_foot, table, total, st.closed,
+        st.admit, st.screen, st.irregular, st.return_rate / 365.25, st.ca_mask,
+        onward_day, p.transit_share, p.give_up_after_turn_back, p.screening_catch, st.c.get("RUS", -1),
+        m.speed_road_km, m.speed_foot_km, st.detained, st.infiltrated, st.entries_by_node, counters,
+        st.occupancy)
+    st.cum_turned_back += int(counters[fast.C_TURNED_BACK])
+    st.cum_onward += int(counters[fast.C_ONWARD])
+    st.admitted_ca += int(counters[fast.C_ADMITTED_CA])
+    st.entered_ca += int(counters[fast.C_ENTERED_CA])
+    hosted_rus = int(counters[fast.C_HOSTED_RUS])
     st.remittance_loss += hosted_rus * p.jobs_taken_per_worker * p.remittance_per_worker_usd / 365.25
     prior = model.cfg.model.states.admission.onward_share
     model.onward_share_ca = ((prior * p.onward_prior_people + st.cum_onward)
@@ -182,42 +204,15 @@ def _displace(model: "SpilloverModel", st: RefugeeState, p) -> None:
     st.month_displaced += people
 
 
-def _present(st: RefugeeState) -> np.ndarray:
-    """Groups somewhere in the region (at a location or on a link), not returned."""
-    s = st.agents.status[: st.agents.n]
-    return (s == AT_NODE) | (s == ON_LINK)
-
-
-def _hosted_decisions(model: "SpilloverModel", st: RefugeeState, p) -> None:
-    a = st.agents
-    n = a.n
-    idx = np.flatnonzero((a.status[:n] == AT_NODE) & (a.country[:n] != 0) & ~a.onward[:n])
-    if idx.size == 0:
-        return
-    day = model.day
-    rate = st.return_rate[a.country[idx]] / 365.25
-    going_home = agent_uniforms(st.key, idx, day, U_RETURN) < rate
-    a.status[idx[going_home]] = RETURNED
-    stay = idx[~going_home & st.ca_mask[a.country[idx]] & st.is_host[a.loc[idx]]]
-    if stay.size:
-        restriction = st.russia_restriction
-        onward_day = (p.onward_rate / 365.25 * p.labour_demand * (p.wage_gap / 2.5) ** p.wage_gap_elasticity
-                      * (1.0 - restriction))
-        a.onward[stay[agent_uniforms(st.key, stay, day, U_ONWARD) < onward_day]] = True
-
-
 def _route_weights(st: RefugeeState, model: "SpilloverModel") -> np.ndarray:
     """(L, D) weight of each first hop: sum over routes of score(dest) / (softening + km)."""
     net = st.net
     m = model.cfg.model.refugees.movement
-    a = st.agents
-    at = a.status[: a.n] == AT_NODE
-    occupancy = np.bincount(a.loc[: a.n][at], weights=a.size[: a.n][at], minlength=net.n_nodes)
     cap = st.capacity
-    with np.errstate(divide="ignore", invalid="ignore"):
-        fill = np.where(cap > 0, occupancy / np.where(cap > 0, cap, 1.0), 0.0)
-    cap_mult = np.clip((1.0 - fill) / (1.0 - m.capacity_buffer), 0.0, 1.0)
-    cap_mult = np.where(cap > 0, cap_mult, 1.0)
+    # People at each location at the end of yesterday (counted by the daily pass); groups
+    # displaced today start in Afghan regions, which have no capacity.
+    fill = np.divide(st.occupancy, cap, out=np.zeros_like(cap), where=cap > 0)
+    cap_mult = np.where(cap > 0, np.clip((1.0 - fill) / (1.0 - m.capacity_buffer), 0.0, 1.0), 1.0)
     score = st.base_score * st.attract[net.node_country] * cap_mult
     open_node = ~st.closed
     hops = net.route_hops
@@ -227,113 +222,18 @@ def _route_weights(st: RefugeeState, model: "SpilloverModel") -> np.ndarray:
     return np.bincount(flat, weights=w, minlength=net.nbr.size).reshape(net.nbr.shape)
 
 
-def _choose_routes(st: RefugeeState, model: "SpilloverModel", loc: np.ndarray, u: np.ndarray) -> np.ndarray:
-    """Neighbour slot for each mover, with probability proportional to its route weight (-1: nowhere).
+def _route_table(st: RefugeeState, model: "SpilloverModel") -> tuple[np.ndarray, np.ndarray]:
+    """The day's route table: row i holds i + cumulative probabilities of node i's first hops.
 
-    Row i of the table holds i + cumulative probabilities of node i's neighbours, so the
-    whole table increases and one searchsorted picks every mover's slot.
+    The table increases, so a mover at node i with uniform u takes the first slot whose
+    entry exceeds i + u (a searchsorted within the row); nodes with no weight keep everyone.
     """
     weights = _route_weights(st, model)
     total = weights.sum(axis=1)
-    n_nodes, degree = weights.shape
-    with np.errstate(invalid="ignore", divide="ignore"):
-        cum = np.cumsum(weights, axis=1) / np.where(total > 0, total, 1.0)[:, None]
+    n_nodes = weights.shape[0]
+    cum = np.cumsum(weights, axis=1) / np.where(total > 0, total, 1.0)[:, None]
     cum[:, -1] = 1.0
-    table = (np.arange(n_nodes)[:, None] + cum).ravel()
-    flat = np.searchsorted(table, loc + u, side="right")
-    choice = np.minimum(flat - loc * degree, degree - 1)
-    return np.where(total[loc] > 0, choice, -1)
-
-
-def _depart(model: "SpilloverModel", st: RefugeeState, p) -> None:
-    a = st.agents
-    net = st.net
-    n = a.n
-    idx = np.flatnonzero(a.status[:n] == AT_NODE)
-    if idx.size == 0:
-        return
-    day = model.day
-    onward = a.onward[idx]
-    loc = a.loc[idx]
-    # Onward migrants head for Russia by the shortest road; the others follow FLEE's rules.
-    slot = np.where(onward, net.next_hop_rus[loc], -1)
-    arrived_rus = onward & (slot < 0)
-    a.onward[idx[arrived_rus]] = False
-    free = ~onward
-    moving = free & (agent_uniforms(st.key, idx, day, U_MOVE) < st.move_chance[loc])
-    if moving.any():
-        slot[moving] = _choose_routes(st, model, loc[moving], agent_uniforms(st.key, idx[moving], day, U_ROUTE))
-    go = slot >= 0
-    who, s = idx[go], slot[go]
-    a.status[who] = ON_LINK
-    a.nxt[who] = net.nbr[a.loc[who], s]
-    a.remaining[who] = net.nbr_km[a.loc[who], s]
-    m = p.movement
-    a.speed[who] = np.where(net.nbr_foot[a.loc[who], s], m.speed_foot_km, m.speed_road_km)
-
-
-def _travel(model: "SpilloverModel", st: RefugeeState, p) -> None:
-    a = st.agents
-    n = a.n
-    on = np.flatnonzero(a.status[:n] == ON_LINK)
-    if on.size == 0:
-        return
-    a.remaining[on] -= a.speed[on]
-    arr = on[a.remaining[on] <= 0]
-    if arr.size == 0:
-        return
-    dest = a.nxt[arr]
-    c_to = st.net.node_country[dest]
-    same = c_to == a.country[arr]
-    _arrive(a, arr[same], dest[same])
-    cross, dest, c_to = arr[~same], dest[~same], c_to[~same]
-    if cross.size:
-        _border(model, st, p, cross, dest, c_to)
-
-
-def _arrive(a: Agents, who: np.ndarray, dest: np.ndarray) -> None:
-    a.loc[who] = dest
-    a.nxt[who] = -1
-    a.status[who] = AT_NODE
-
-
-def _border(model: "SpilloverModel", st: RefugeeState, p, who, dest, c_to) -> None:
-    """Entry into another country: admitted (maybe screened), irregular, or turned back."""
-    a = st.agents
-    day = model.day
-    closed = st.closed[dest]
-    rus = st.c.get("RUS", -1)
-    # Migrant workers crossing Central Asia on their way to Russia pass as transit travellers.
-    admit = np.where(a.onward[who] & (c_to != rus), np.maximum(st.admit[c_to], p.transit_share), st.admit[c_to])
-    admitted = ~closed & (agent_uniforms(st.key, who, day, U_ADMIT) < admit)
-    irregular = ~closed & ~admitted & (agent_uniforms(st.key, who, day, U_IRREGULAR) < st.irregular[c_to])
-    entered = admitted | irregular
-    # Screening of the admitted catches the militants of a group with probability screening_catch.
-    screened = admitted & (agent_uniforms(st.key, who, day, U_SCREEN) < st.screen[c_to])
-    caught = screened & (a.militants[who] > 0) & (agent_uniforms(st.key, who, day, U_CATCH) < p.screening_catch)
-    cw = who[caught]
-    np.add.at(st.detained, c_to[caught], a.militants[cw])
-    a.size[cw] -= a.militants[cw]
-    a.militants[cw] = 0
-    ew, ec = who[entered], c_to[entered]
-    np.add.at(st.infiltrated, ec, a.militants[ew])
-    into_ca = st.ca_mask[ec]
-    st.admitted_ca += int(a.size[ew[into_ca]].sum())
-    from_outside = into_ca & ~st.ca_mask[a.country[ew]]
-    st.entered_ca += int(a.size[ew[from_outside]].sum())
-    to_rus = (ec == rus) & a.onward[ew]
-    st.cum_onward += int(a.size[ew[to_rus]].sum())  # they go on to the labour market, then settle
-    np.add.at(st.entries_by_node, dest[entered], a.size[ew])
-    a.country[ew] = ec
-    _arrive(a, ew, dest[entered])
-    # Turned back: back where the link started; onward migrants give up Russia, some go home.
-    back = who[~entered]
-    st.cum_turned_back += int(a.size[back].sum())
-    a.onward[back] = False
-    a.nxt[back] = -1
-    a.status[back] = AT_NODE
-    home = back[agent_uniforms(st.key, back, day, U_GIVE_UP) < p.give_up_after_turn_back]
-    a.status[home] = RETURNED
+    return (np.arange(n_nodes)[:, None] + cum).ravel(), total
 
 
 # --------------------------------------------------------------------------- outcomes

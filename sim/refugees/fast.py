@@ -1,0 +1,143 @@
+"""The daily pass over refugee groups, compiled with numba: one loop, each group once.
+
+For every group, in order: a hosted group may go home or (in Central Asia) set out for
+Russia; a group at a location may leave (FLEE move chance) along a route drawn from the
+day's route table; a group on a link travels, and on entering another country is
+admitted, crosses irregularly, or is turned back. Groups are independent within a day
+(route weights are fixed at the start of the day, from the occupancy this pass counts at
+the end of the previous day), so one loop is the same as the
+phase-by-phase description in :mod:`sim.refugees`.
+
+Uniforms are :func:`sim.refugees.kernel.agent_uniforms` computed per group: the same
+(key, slot, day, purpose) hash, bit for bit.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numba import njit
+
+from sim.refugees.kernel import (
+    _DAY, _GOLD, _M1, _M2, _PURPOSE, _SLOT, AT_NODE, ON_LINK, RETURNED,
+    U_ADMIT, U_CATCH, U_GIVE_UP, U_IRREGULAR, U_MOVE, U_ONWARD, U_RETURN, U_ROUTE, U_SCREEN,
+)
+
+N_PURPOSES = 11
+# Indexes of the counters array filled by day_pass.
+C_TURNED_BACK, C_ONWARD, C_ADMITTED_CA, C_ENTERED_CA, C_HOSTED_RUS = range(5)
+
+
+def day_offsets(key: int, day: int) -> np.ndarray:
+    """The hash offset of each purpose for this day (the slot-independent part)."""
+    return np.array([(key + day * int(_DAY) + p * int(_PURPOSE) + int(_GOLD)) % (1 << 64)
+                     for p in range(N_PURPOSES)], dtype=np.uint64)
+
+
+@njit(cache=True, inline="always")
+def _u(offset, slot):
+    x = np.uint64(slot) * _SLOT + offset
+    x = (x ^ (x >> np.uint64(30))) * _M1
+    x = (x ^ (x >> np.uint64(27))) * _M2
+    x = x ^ (x >> np.uint64(31))
+    return np.float64(x >> np.uint64(11)) * (1.0 / 9007199254740992.0)
+
+
+@njit(cache=True)
+def day_pass(n, status, loc, nxt, remaining, speed, country, size, militants, onward,
+             offsets, move_chance, is_host, next_hop_rus, node_country, nbr, nbr_km, nbr_foot,
+             table, total, closed, admit, screen, irregular, return_day, ca_mask,
+             onward_day, transit_share, give_up, catch, rus, speed_road, speed_foot,
+             detained, infiltrated, entries_by_node, counters, occupancy):
+    degree = nbr.shape[1]
+    n_table = table.shape[0]
+    for i in range(n):
+        st = status[i]
+        if st != AT_NODE and st != ON_LINK:
+            continue
+        if st == AT_NODE:
+            here = loc[i]
+            c = country[i]
+            # 1. hosted groups: home, or on to Russia
+            if c != 0 and not onward[i]:
+                if _u(offsets[U_RETURN], i) < return_day[c]:
+                    status[i] = RETURNED
+                    continue
+                if ca_mask[c] and is_host[here] and _u(offsets[U_ONWARD], i) < onward_day:
+                    onward[i] = True
+            # 2. departure
+            slot = -1
+            if onward[i]:
+                slot = next_hop_rus[here]
+                if slot < 0:
+                    onward[i] = False  # at Russia's labour market: settled
+            elif _u(offsets[U_MOVE], i) < move_chance[here]:
+                if total[here] > 0:
+                    target = here + _u(offsets[U_ROUTE], i)
+                    lo, hi = here * degree, here * degree + degree  # searchsorted within the row
+                    while lo < hi:
+                        mid = (lo + hi) // 2
+                        if table[mid] <= target:
+                            lo = mid + 1
+                        else:
+                            hi = mid
+                    slot = min(lo - here * degree, degree - 1)
+                    if lo >= n_table:
+                        slot = degree - 1
+            if slot < 0:
+                continue
+            status[i] = ON_LINK
+            nxt[i] = nbr[here, slot]
+            remaining[i] = nbr_km[here, slot]
+            speed[i] = speed_foot if nbr_foot[here, slot] else speed_road
+        # 3. travel
+        remaining[i] -= speed[i]
+        if remaining[i] > 0:
+            continue
+        dest = nxt[i]
+        c_to = node_country[dest]
+        if c_to == country[i]:
+            loc[i] = dest
+            nxt[i] = -1
+            status[i] = AT_NODE
+            continue
+        # 4. border
+        p_admit = admit[c_to]
+        if onward[i] and c_to != rus and transit_share > p_admit:
+            p_admit = transit_share
+        is_closed = closed[dest]
+        admitted = (not is_closed) and _u(offsets[U_ADMIT], i) < p_admit
+        irregular_entry = (not is_closed) and (not admitted) and _u(offsets[U_IRREGULAR], i) < irregular[c_to]
+        if admitted and _u(offsets[U_SCREEN], i) < screen[c_to]:
+            if militants[i] > 0 and _u(offsets[U_CATCH], i) < catch:
+                detained[c_to] += militants[i]
+                size[i] -= militants[i]
+                militants[i] = 0
+        if admitted or irregular_entry:
+            infiltrated[c_to] += militants[i]
+            entries_by_node[dest] += size[i]
+            if ca_mask[c_to]:
+                counters[C_ADMITTED_CA] += size[i]
+                if not ca_mask[country[i]]:
+                    counters[C_ENTERED_CA] += size[i]
+            if c_to == rus and onward[i]:
+                counters[C_ONWARD] += size[i]
+            country[i] = c_to
+            loc[i] = dest
+            nxt[i] = -1
+            status[i] = AT_NODE
+        else:
+            counters[C_TURNED_BACK] += size[i]
+            onward[i] = False
+            nxt[i] = -1
+            status[i] = AT_NODE
+            if _u(offsets[U_GIVE_UP], i) < give_up:
+                status[i] = RETURNED
+    # End of day: people in Russia, and people at each location (tomorrow's camp occupancy).
+    hosted_rus = 0
+    occupancy[:] = 0.0
+    for i in range(n):
+        if status[i] == AT_NODE:
+            occupancy[loc[i]] += size[i]
+        if (status[i] == AT_NODE or status[i] == ON_LINK) and country[i] == rus:
+            hosted_rus += size[i]
+    counters[C_HOSTED_RUS] = hosted_rus
