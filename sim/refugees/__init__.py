@@ -27,7 +27,6 @@ from sim.policy import closure_days
 from sim.refugees import fast
 from sim.refugees.kernel import (
     AT_NODE, KINDS, ON_LINK, RETURNED, U_DISPLACE, U_MILITANT, Agents, agent_uniforms, build_net,
-    poisson_by_inversion,
 )
 
 if TYPE_CHECKING:
@@ -189,7 +188,7 @@ def _displace(model: "SpilloverModel", st: RefugeeState, p) -> None:
     lam = st.net.population[st.regions] * p.displacement_rate / 365.25 * intensity / p.people_per_agent
     # Counter-based uniforms and inversion: the same day's draw whatever the levers, and more
     # crisis never means fewer people displaced (for the same seed).
-    counts = poisson_by_inversion(agent_uniforms(st.key, st.regions, model.day, U_DISPLACE), lam)
+    counts = fast.poisson_counts(fast.day_offsets(st.key, model.day)[U_DISPLACE], st.regions, lam)
     total = int(counts.sum())
     if total == 0:
         return

@@ -19,10 +19,10 @@ from numba import njit
 
 from sim.refugees.kernel import (
     _DAY, _GOLD, _M1, _M2, _PURPOSE, _SLOT, AT_NODE, ON_LINK, RETURNED,
-    U_ADMIT, U_CATCH, U_GIVE_UP, U_IRREGULAR, U_MOVE, U_ONWARD, U_RETURN, U_ROUTE, U_SCREEN,
+    U_ADMIT, U_CATCH, U_DISPLACE, U_GIVE_UP, U_IRREGULAR, U_MOVE, U_ONWARD, U_RETURN, U_ROUTE, U_SCREEN,
 )
 
-N_PURPOSES = 11
+N_PURPOSES = U_DISPLACE + 1
 # Indexes of the counters array filled by day_pass.
 C_TURNED_BACK, C_ONWARD, C_ADMITTED_CA, C_ENTERED_CA, C_HOSTED_RUS = range(5)
 
@@ -40,6 +40,31 @@ def _u(offset, slot):
     x = (x ^ (x >> np.uint64(27))) * _M2
     x = x ^ (x >> np.uint64(31))
     return np.float64(x >> np.uint64(11)) * (1.0 / 9007199254740992.0)
+
+
+@njit(cache=True)
+def poisson_counts(offset, slots, lam):
+    """Poisson(lam[j]) for each slot by inversion of the slot's hashed uniform.
+
+    Means above 200 are split into equal chunks, each inverted with its own uniform, so
+    exp(-mean) never underflows. For a fixed seed, counts never fall as a mean rises
+    (within the same number of chunks).
+    """
+    out = np.zeros(slots.size, dtype=np.int64)
+    for j in range(slots.size):
+        chunks = int(lam[j] // 200.0) + 1
+        mean = lam[j] / chunks
+        for k in range(chunks):
+            u = _u(offset, slots[j] * 4096 + k)
+            p = np.exp(-mean)
+            cdf = p
+            count = 0
+            while u >= cdf and p > 0.0:
+                count += 1
+                p *= mean / count
+                cdf += p
+            out[j] += count
+    return out
 
 
 @njit(cache=True)

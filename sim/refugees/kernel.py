@@ -13,13 +13,12 @@ from dataclasses import dataclass
 
 import networkx as nx
 import numpy as np
-from scipy import stats
 
 from sim.network import Network
 
 # Purposes of per-agent draws (one stream each).
 U_MOVE, U_ROUTE, U_ADMIT, U_IRREGULAR, U_SCREEN, U_CATCH, U_GIVE_UP, U_ONWARD, U_RETURN, U_MILITANT = range(10)
-U_DISPLACE = 10  # per (region, day): "slot" is the region's node index
+U_DISPLACE = 10  # per (region, day): "slot" is the region's node index (times 4096, plus a chunk)
 
 _M1 = np.uint64(0xBF58476D1CE4E5B9)
 _M2 = np.uint64(0x94D049BB133111EB)
@@ -39,15 +38,6 @@ def agent_uniforms(key: int, slots: np.ndarray, day: int, purpose: int) -> np.nd
         x = (x ^ (x >> np.uint64(27))) * _M2
         x = x ^ (x >> np.uint64(31))
     return (x >> np.uint64(11)).astype(np.float64) * _TO_UNIT
-
-
-def poisson_by_inversion(u: np.ndarray, lam: np.ndarray) -> np.ndarray:
-    """Poisson counts with means `lam` from uniforms `u`: monotone in lam for a fixed u."""
-    lam = np.asarray(lam, dtype=float)
-    top = float(lam.max()) if lam.size else 0.0
-    k = np.arange(int(top + 10.0 * np.sqrt(top) + 20.0))
-    cdf = stats.poisson.cdf(k[None, :], lam[:, None])
-    return (u[:, None] >= cdf).sum(axis=1)
 
 
 # Agent status
