@@ -106,6 +106,14 @@ def build_net(network: Network, awareness: int) -> RefugeeNet:
             if nbr[i, d] >= 0:
                 extend(i, d, [int(nbr[i, d])], float(nbr_km[i, d]))
     node_country = np.array([cidx[network.locations[x].country] for x in ids])
+    # Displaced people abroad do not walk back into Afghanistan: going home is a return
+    # (a hazard in the daily pass), not a route. Drop routes from abroad that enter it.
+    hop_arr = np.array(hops, dtype=np.int64)
+    abroad = node_country[np.array(origin, dtype=np.int64)] != 0
+    enters_afg = np.any((hop_arr >= 0) & (node_country[np.where(hop_arr >= 0, hop_arr, 0)] == 0), axis=1)
+    keep = ~(abroad & enters_afg)
+    origin, slot, dest, km = (np.asarray(x)[keep] for x in (origin, slot, dest, km))
+    hops = hop_arr[keep]
     # Migrant workers head for Russia's labour market (its market nodes, else any Russian node).
     russia = [i for i in range(n) if countries[node_country[i]] == "RUS"]
     markets = [i for i in russia if network.locations[ids[i]].kind == "market"] or russia
@@ -123,7 +131,7 @@ def build_net(network: Network, awareness: int) -> RefugeeNet:
         population=np.array([network.locations[x].population for x in ids], dtype=float),
         nbr=nbr, nbr_km=nbr_km, nbr_foot=nbr_foot,
         route_origin=np.array(origin, dtype=np.int64), route_slot=np.array(slot, dtype=np.int64),
-        route_hops=np.array(hops, dtype=np.int64), route_dest=np.array(dest, dtype=np.int64),
+        route_hops=np.asarray(hops, dtype=np.int64), route_dest=np.array(dest, dtype=np.int64),
         route_km=np.array(km), next_hop_rus=next_rus,
     )
 
