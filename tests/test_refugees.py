@@ -37,6 +37,16 @@ def test_agent_uniforms_are_uniform_and_fixed_by_slot_day_purpose():
     assert np.corrcoef(u, agent_uniforms(124, slots, 5, 2))[0, 1] < 0.01
 
 
+def test_compiled_uniforms_match_the_numpy_ones_bit_for_bit():
+    from sim.refugees import fast
+
+    slots = np.array([0, 1, 7, 12345, 2**40 + 3])
+    for day, purpose in ((0, 0), (17, 3), (1825, 10)):
+        offset = fast.day_offsets(987654321, day)[purpose]
+        compiled = np.array([fast._u(offset, int(s)) for s in slots])
+        np.testing.assert_array_equal(compiled, agent_uniforms(987654321, slots, day, purpose))
+
+
 # ----------------------------------------------------------------------------- conservation
 @settings(max_examples=12, deadline=None)
 @given(seed=st.integers(0, 2**32), people=st.integers(1, 3000), rate=st.floats(0.01, 0.5),
