@@ -84,10 +84,13 @@ class EuropeBorder(BorderPolicy):
 class CentralAsiaHosting:
     """What the states submodel does not decide for Central Asian borders."""
 
-    irregular: float = share(0.1, source=_ILLEGAL, range=(0.02, 0.3),
-                             doc="chance that someone refused entry crosses irregularly")
+    irregular: float = share(0.03, source=external(
+        "The Diplomat: Central Asian states 'remain closed to refugees and asylum seekers from Afghanistan'",
+        2022), range=(0.01, 0.1), doc="chance that someone refused entry crosses irregularly")
     attractiveness: float = nonneg(0.8, unit="score multiplier", source=ASSUMPTION, range=(0.4, 1.5))
-    return_rate: float = nonneg(0.05, unit="1/year", source=ASSUMPTION, range=(0.0, 0.3))
+    return_rate: float = nonneg(0.3, unit="1/year", source=external(
+        "UNHCR, 25 August 2022: grave concerns over continued detention and deportations of Afghan refugees "
+        "in Tajikistan", 2022), range=(0.1, 0.6))
 
 
 @dataclass

@@ -204,7 +204,9 @@ class AfghanistanParams:
 class AdmissionParams:
     """Logistic admission rule of a Central Asian state: share of arriving Afghans admitted."""
 
-    intercept: float = param(-1.0, unit="log-odds", source=ASSUMPTION, range=(-2.0, 0.0))
+    intercept: float = param(-2.0, unit="log-odds", source=external(
+        "The Diplomat: Central Asian states 'remain closed to refugees and asylum seekers from Afghanistan'; "
+        "set so that Central Asia admits a few per cent of arrivals", 2022), range=(-3.0, -1.0))
     humanitarian: float = nonneg(2.0, unit="log-odds per unit pressure", source=article(
         "taking a “humiliating approach” to temporarily hosting Afghan refugees in Central Asia"),
         range=(0.5, 4.0))
