@@ -143,7 +143,7 @@ def step(model: "SpilloverModel") -> None:
     table, total = _route_table(st, model)
     a = st.agents
     m = p.movement
-    onward_day = (p.onward_rate / 365.25 * p.labour_demand * (p.wage_gap / 2.5) ** p.wage_gap_elasticity
+    onward_day = (p.onward_rate / 365.25 * p.labour_demand * p.wage_gap_index ** p.wage_gap_elasticity
                   * (1.0 - st.russia_restriction))
     counters = np.zeros(5, dtype=np.int64)
     fast.day_pass(

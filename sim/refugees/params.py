@@ -138,13 +138,14 @@ class RefugeeParams:
     screening_catch: float = share(0.6, unit="share of militants caught by screening", source=ASSUMPTION,
                                    range=(0.3, 0.9))
     onward_rate: float = nonneg(0.3, unit="1/year", source=_MIGRATION, range=(0.1, 0.8),
-                                doc="rate at which Afghans hosted in Central Asia set out for Russia")
+                                doc="rate at which Afghans hosted in Central Asia set out for Russia, "
+                                    "at the 2021 wage gap and labour demand")
     transit_share: float = share(0.7, source=ASSUMPTION, range=(0.3, 0.95),
                                  doc="chance that a migrant worker bound for Russia is let through a "
                                      "Central Asian border on the way")
-    wage_gap: float = nonneg(2.5, unit="Russian wage / Central Asian wage", source=external(
+    wage_gap_index: float = nonneg(1.0, unit="Russian/Central Asian wage ratio relative to 2021", source=external(
         "Rosstat and national statistics: average wage in Russia about 2-4 times Tajikistan's or "
-        "Uzbekistan's (approximate)", 2021), range=(1.5, 4.0))
+        "Uzbekistan's (approximate); onward_rate is set at that 2021 gap", 2021), range=(0.6, 1.6))
     wage_gap_elasticity: float = nonneg(1.0, unit="elasticity", source=ASSUMPTION, range=(0.5, 2.0))
     labour_demand: float = nonneg(1.0, unit="index (2021 = 1)", source=ASSUMPTION, range=(0.5, 1.5))
     jobs_taken_per_worker: float = share(0.3, unit="CA jobs lost per Afghan worker in Russia",
