@@ -23,6 +23,7 @@ from sim.calendar import Calendar, parse_date
 from sim.policy import PolicyConfig, Recognition, closure_days, iter_levers
 from sim.provenance import ASSUMPTION, fmt_interval, iter_params, param, sub
 from sim.scenario import ScenarioConfig
+from sim.narcotics.params import NarcoticsParams
 from sim.refugees.params import RefugeeParams
 from sim.states.params import RECOGNISER_CODES, StatesParams
 
@@ -55,6 +56,7 @@ class ModelConfig:
     network: NetworkConfig = sub(NetworkConfig)
     states: StatesParams = sub(StatesParams)
     refugees: RefugeeParams = sub(RefugeeParams)
+    narcotics: NarcoticsParams = sub(NarcoticsParams)
 
 
 @dataclass

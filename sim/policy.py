@@ -14,7 +14,7 @@ from dataclasses import dataclass, field, fields
 from typing import List, Optional
 
 from sim.calendar import Calendar, parse_date
-from sim.provenance import article, nonneg, share, sub
+from sim.provenance import article, external, nonneg, share, sub
 
 
 @dataclass
@@ -104,6 +104,25 @@ class RussianMigrantRestriction(Lever):
 
 
 @dataclass
+class OpiumBan(Lever):
+    compliance: float = share(0.0, unit="share of production stopped", source=external(
+        "Taliban decree banning poppy cultivation, April 2022; UNODC found cultivation down about 95% in 2023",
+        2023), range=(0.0, 1.0))
+
+    def is_active(self) -> bool:
+        return self.compliance > 0
+
+
+@dataclass
+class Interdiction(Lever):
+    multiplier: float = nonneg(1.0, unit="x interdiction effort on the route", source=article(
+        "The UN explains this shift in part by an increase in border seizures"), range=(0.5, 3.0))
+
+    def is_active(self) -> bool:
+        return self.multiplier != 1.0
+
+
+@dataclass
 class Closure:
     """A location (border crossing, host, hub) closed to refugees from ``start`` to ``end``."""
 
@@ -122,6 +141,10 @@ class PolicyConfig:
     us_return: USReturn = sub(USReturn)
     russia_migrant_restriction: RussianMigrantRestriction = sub(RussianMigrantRestriction)
     closures: List[Closure] = field(default_factory=list)
+    opium_ban: OpiumBan = sub(OpiumBan)
+    interdiction_northern: Interdiction = sub(Interdiction)
+    interdiction_balkan: Interdiction = sub(Interdiction)
+    interdiction_southern: Interdiction = sub(Interdiction)
 
 
 def iter_levers(policy: PolicyConfig):

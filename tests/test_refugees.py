@@ -89,6 +89,7 @@ def toy_config(loc_file, link_file, days=60):
     """Nobody displaced by the crisis (groups are placed by hand), everyone admitted, nobody leaves a host."""
     cfg = small_config(horizon_months=max(1, days // 30 + 1))
     cfg.model.network.locations_file, cfg.model.network.links_file = loc_file, link_file
+    cfg.model.narcotics.active = False  # a toy network has no opium regions or trafficking routes
     r = cfg.model.refugees
     r.displacement_rate = 0.0
     r.militant_share = 0.0

@@ -1,0 +1,403 @@
+"""Narcotics routes: production, adaptive trafficking organisations, interdiction and markets.
+
+After NarcoLogic (Magliocca et al., PNAS 2019): organisations learn where their shipments
+are seized and shift routes; states learn where seizures happen and move effort there.
+Masses are heroin-equivalent tonnes. The phase acts weekly, in this order:
+1. harvest: Afghan regions produce in their harvest months (less under an opium ban);
+   the Taliban tax the farm-gate value; production goes into the traders' stock;
+2. export: a share of the stock is shipped; each organisation splits its part across
+   the routes it uses by expected margin (destination price x (1 - perceived loss) - cost);
+3. transit: along each route, states seize a share of what passes (effort x allocation x
+   lever), transit markets buy a share, and what reaches the end is sold at the destination;
+4. learning: organisations update perceived loss per route, drop routes past their
+   tolerance and now and then try a dropped one; states move effort towards routes where
+   they seize and scale it towards a target seizure share;
+5. markets: prices move with supply against demand (Russian demand shrinking as users
+   turn to krokodil).
+
+Mass is conserved: produced = stock + in transit + seized + consumed.
+"""
+
+from __future__ import annotations
+
+import csv
+import math
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import mesa
+import networkx as nx
+import numpy as np
+
+from sim.network import DATA_DIR, Network, NetworkDataError
+from sim.outcomes import Outcome
+
+if TYPE_CHECKING:
+    from sim.model import SpilloverModel
+
+ROUTES = ("northern", "balkan", "southern")
+DESTINATION = {"northern": "RUSSIA", "balkan": "WESTERN_EUROPE", "southern": "WESTERN_EUROPE"}
+SEIZING = ("AFG", "IRN", "PAK", "TJK", "UZB", "TKM", "KGZ", "KAZ", "RUS", "TUR", "WEU")
+WEEK = 7
+
+OUTCOMES = (
+    *(Outcome(f"cum_opiates_tonnes_{r}", "tonnes", f"Opiates shipped on the {r} route (total, heroin eq.)")
+      for r in ROUTES),
+    Outcome("cum_seized_tonnes", "tonnes", "Opiates seized on the Afghan routes (total, heroin eq.)"),
+    *(Outcome(f"cum_seized_tonnes_{c.lower()}", "tonnes", f"Opiates seized by {c} (total, heroin eq.)")
+      for c in SEIZING),
+    Outcome("northern_route_seizure_share", "share", "Northern route's share of global heroin and morphine "
+            "seizures (over the horizon)"),
+    Outcome("cum_supply_rus_tonnes", "tonnes", "Opiates reaching the Russian market (total, heroin eq.)"),
+    Outcome("cum_supply_eur_tonnes", "tonnes", "Opiates reaching Western Europe (total, heroin eq.)"),
+    Outcome("taliban_drug_revenue_usd", "USD", "Taliban tax on opium (total)"),
+    Outcome("n_stock_tonnes", "tonnes", "Opiate stock held in Afghanistan (end of horizon)"),
+    Outcome("new_production_tonnes", "tonnes/month", "Afghan opiate production per month (mean over horizon)",
+            reduce="mean"),
+    Outcome("price_heroin_rus_usd_kg", "USD/kg", "Wholesale heroin price in Russia (end of horizon)"),
+    Outcome("price_heroin_eur_usd_kg", "USD/kg", "Wholesale heroin price in Western Europe (end of horizon)"),
+)
+
+
+# --------------------------------------------------------------------------- data
+@dataclass(frozen=True)
+class Region:
+    location_id: str
+    opium_tonnes: float
+    harvest: tuple[int, int]  # first and last month of the harvest
+
+
+@dataclass(frozen=True)
+class Market:
+    market_id: str
+    location_id: str
+    price: float   # USD/kg heroin
+    demand: float  # tonnes/year heroin equivalent
+
+
+def _rows(path: Path, columns: tuple[str, ...]):
+    if not path.is_file():
+        raise NetworkDataError(f"{path}: file not found")
+    with path.open(newline="", encoding="utf-8") as fh:
+        reader = csv.DictReader(fh)
+        missing = [c for c in columns if c not in (reader.fieldnames or [])]
+        if missing:
+            raise NetworkDataError(f"{path}: missing column(s) {missing}; expected {list(columns)}")
+        for row in reader:
+            yield reader.line_num, row
+
+
+def _num(path: Path, line: int, row: dict, col: str, lo: float = 0.0, hi: float = math.inf) -> float:
+    try:
+        x = float(row[col])
+    except (TypeError, ValueError):
+        raise NetworkDataError(f"{path}, row {line}: {col} = {row[col]!r} is not a number") from None
+    if not lo <= x <= hi:
+        raise NetworkDataError(f"{path}, row {line}: {col} = {x:g} is outside [{lo:g}, {hi:g}]")
+    return x
+
+
+def load_production(network: Network, path: Path = DATA_DIR / "opium_production.csv") -> list[Region]:
+    cols = ("location_id", "opium_tonnes_per_year", "harvest_start_month", "harvest_end_month", "source")
+    out = []
+    for line, row in _rows(path, cols):
+        loc = row["location_id"]
+        if loc not in network.locations or network.locations[loc].kind != "afghan_region":
+            raise NetworkDataError(f"{path}, row {line}: {loc!r} is not an Afghan region of the network")
+        start, end = (int(_num(path, line, row, c, 1, 12)) for c in ("harvest_start_month", "harvest_end_month"))
+        out.append(Region(loc, _num(path, line, row, "opium_tonnes_per_year"), (start, end)))
+    return out
+
+
+def load_markets(network: Network, path: Path = DATA_DIR / "drug_markets.csv") -> dict[str, Market]:
+    cols = ("market_id", "location_id", "heroin_price_usd_per_kg", "demand_tonnes_per_year", "source")
+    out = {}
+    for line, row in _rows(path, cols):
+        if row["location_id"] not in network.locations:
+            raise NetworkDataError(f"{path}, row {line}: unknown location {row['location_id']!r}")
+        out[row["market_id"]] = Market(row["market_id"], row["location_id"],
+                                       _num(path, line, row, "heroin_price_usd_per_kg", 1.0),
+                                       _num(path, line, row, "demand_tonnes_per_year"))
+    for m in set(DESTINATION.values()):
+        if m not in out:
+            raise NetworkDataError(f"{path}: no row for market {m}")
+    return out
+
+
+@dataclass(frozen=True)
+class Route:
+    name: str
+    nodes: tuple[str, ...]
+    km: float
+    position_country: tuple[str, ...]  # country of each week-long stretch of the route
+
+
+def build_routes(network: Network, markets: dict[str, Market], km_per_week: float) -> dict[str, Route]:
+    """Shortest path from an Afghan region to the route's market over links tagged with the route."""
+    out = {}
+    for r in ROUTES:
+        g = nx.Graph()
+        for link in network.links:
+            if r in link.routes:
+                g.add_edge(link.from_id, link.to_id, km=link.km)
+        target = markets[DESTINATION[r]].location_id
+        origins = [x.id for x in network.of_kind("afghan_region") if x.id in g]
+        if target not in g or not origins:
+            raise NetworkDataError(f"links file: no {r} route from an Afghan region to {target}")
+        dist, paths = nx.multi_source_dijkstra(g, origins, target=target, weight="km")
+        nodes = tuple(paths)
+        weeks = max(1, math.ceil(dist / km_per_week))
+        countries = []
+        for k in range(weeks):
+            at = min(dist, (k + 0.5) * km_per_week)
+            done = 0.0
+            for a, b in zip(nodes, nodes[1:]):
+                seg = g.edges[a, b]["km"]
+                if done + seg >= at:
+                    country = network.locations[a if at - done < seg / 2 else b].country
+                    break
+                done += seg
+            countries.append(country)
+        out[r] = Route(r, nodes, float(dist), tuple(countries))
+    return out
+
+
+# --------------------------------------------------------------------------- agents
+class TraffickingOrganisation(mesa.Agent):
+    """An organisation shipping opiates; it learns the loss on each route from its own seizures."""
+
+    def __init__(self, model: "SpilloverModel", weight: float) -> None:
+        super().__init__(model)
+        self.weight = weight
+        self.risk = np.full(len(ROUTES), 0.1)        # perceived share of a shipment lost per trip
+        self.active = np.ones(len(ROUTES), dtype=bool)
+
+    def allocate(self, margin: np.ndarray, sensitivity: float) -> np.ndarray:
+        """Shares of this week's volume per route: logit of expected margin over active routes."""
+        if not self.active.any():
+            return np.zeros(len(ROUTES))
+        z = np.where(self.active, sensitivity * margin, -np.inf)
+        w = np.exp(z - z.max())
+        return w / w.sum()
+
+    def learn(self, trip_loss: np.ndarray, exposed: np.ndarray, p, u: np.ndarray) -> None:
+        lam = p.risk_memory
+        self.risk = np.where(exposed, (1 - lam) * self.risk + lam * trip_loss, self.risk)
+        self.active &= ~(self.risk > p.loss_tolerance)
+        retry = ~self.active & (u < p.explore_rate)
+        self.risk = np.where(retry, p.loss_tolerance / 2, self.risk)
+        self.active |= retry
+
+
+class NarcoticsState:
+    """Stocks, pipelines, interdiction and markets between weeks."""
+
+    def __init__(self, model: "SpilloverModel") -> None:
+        p = model.cfg.model.narcotics
+        self.regions = load_production(model.network)
+        self.markets = load_markets(model.network)
+        self.routes = build_routes(model.network, self.markets, p.speed_km_per_week)
+        self.rng = model.streams["narcotics"]
+        n_orgs = p.traffickers.n_organisations
+        weights = self.rng.dirichlet(np.ones(n_orgs))
+        self.orgs = [TraffickingOrganisation(model, w) for w in weights]
+        self.pipes = {r: np.zeros((n_orgs, len(route.position_country))) for r, route in self.routes.items()}
+        self.country_idx = {c: i for i, c in enumerate(SEIZING)}
+        self.pos = {r: np.array([self.country_idx.get(c, 0) for c in route.position_country])
+                    for r, route in self.routes.items()}
+        n_c = len(SEIZING)
+        it = p.interdiction
+        self.effort = np.full(n_c, it.effort)
+        self.effort[self.country_idx["IRN"]] = it.effort_iran
+        self.on_route = np.zeros((n_c, len(ROUTES)), dtype=bool)
+        for j, r in enumerate(ROUTES):
+            self.on_route[np.unique(self.pos[r]), j] = True
+        self.seized_memory = self.on_route.astype(float)
+        self.market_ids = list(self.markets)
+        self.market_of_country = {model.network.locations[m.location_id].country: i
+                                  for i, m in enumerate(self.markets.values())}
+        self.ref_price = np.array([m.price for m in self.markets.values()])
+        self.price = self.ref_price.copy()
+        self.expected_price = self.ref_price.copy()  # what organisations plan on
+        self.weekly_demand = np.array([m.demand for m in self.markets.values()]) / 52.0
+        self.supply_avg = self.weekly_demand.copy()
+        self.annual_opium = sum(r.opium_tonnes for r in self.regions)
+        self.harvesting = np.zeros(len(self.regions), dtype=bool)
+        self.yield_mult = np.ones(len(self.regions))
+        self.stock = self.annual_opium / p.opium_per_kg_heroin * p.initial_stock_years
+        self.produced = self.stock  # the initial stock counts as produced before the run
+        self.month_production = 0.0
+        self.shipped = np.zeros(len(ROUTES))
+        self.seized_by_country = np.zeros(n_c)
+        self.seized_by_route = np.zeros(len(ROUTES))
+        self.consumed = np.zeros(len(self.markets))
+        self.last_consumed = np.zeros(len(self.markets))
+        self.revenue = 0.0
+
+
+def setup(model: "SpilloverModel") -> None:
+    model.narcotics = NarcoticsState(model) if model.cfg.model.narcotics.active else None
+
+
+# --------------------------------------------------------------------------- weekly step
+def step(model: "SpilloverModel") -> None:
+    if model.narcotics is None or model.day % WEEK != 0:
+        return
+    st: NarcoticsState = model.narcotics
+    p = model.cfg.model.narcotics
+    _harvest(model, st, p)
+    new = _export(st, p)
+    seized_or, exposed_or = _transit(model, st, p, new)
+    _learn(st, p, seized_or, exposed_or)
+    _markets(model, st, p)
+
+
+def _harvest(model, st: NarcoticsState, p) -> None:
+    month = model.date.month
+    ban = model.cfg.policy.opium_ban
+    cut = ban.compliance if model.lever_on("opium_ban") else 0.0
+    z = st.rng.standard_normal(len(st.regions))  # fixed-size draw every week
+    opium = 0.0
+    for i, r in enumerate(st.regions):
+        first, last = r.harvest
+        months = (last - first) % 12 + 1
+        harvesting = (month - first) % 12 < months
+        if harvesting and not st.harvesting[i]:  # a new harvest: this year's yield
+            st.yield_mult[i] = math.exp(p.yield_sd * z[i] - p.yield_sd ** 2 / 2)
+        st.harvesting[i] = harvesting
+        if harvesting:
+            opium += r.opium_tonnes * st.yield_mult[i] * (1.0 - cut) * WEEK / (months * 30.44)
+    heroin = opium / p.opium_per_kg_heroin
+    st.stock += heroin
+    st.produced += heroin
+    st.month_production += heroin
+    # Farm-gate prices rise as a ban cuts production; the Taliban tax the farm-gate value.
+    scarcity = 1.0 / max(1.0 - cut, 0.1)
+    price = p.farmgate_price_usd_per_kg * scarcity ** (1.0 / p.ban_price_elasticity)
+    st.revenue += p.taliban_tax * price * opium * 1000.0
+
+
+def _margins(st: NarcoticsState, p) -> np.ndarray:
+    cost = np.array([getattr(p.route_costs, r) for r in ROUTES])
+    dest_price = np.array([st.expected_price[st.market_ids.index(DESTINATION[r])] for r in ROUTES])
+    return dest_price, cost
+
+
+def _export(st: NarcoticsState, p) -> np.ndarray:
+    """(orgs, routes) tonnes shipped this week."""
+    volume = st.stock * p.export_share_per_week
+    dest_price, cost = _margins(st, p)
+    new = np.zeros((len(st.orgs), len(ROUTES)))
+    for i, org in enumerate(st.orgs):
+        margin = dest_price * (1.0 - org.risk) - cost
+        new[i] = volume * org.weight * org.allocate(margin, p.traffickers.profit_sensitivity)
+    st.stock -= new.sum()
+    st.shipped += new.sum(axis=0)
+    return new
+
+
+def _lever_multiplier(model, route: str) -> float:
+    lever = getattr(model.cfg.policy, f"interdiction_{route}")
+    return lever.multiplier if model.lever_on(f"interdiction_{route}") else 1.0
+
+
+def _transit(model, st: NarcoticsState, p, new: np.ndarray):
+    alloc = st.seized_memory / np.maximum(st.seized_memory.sum(axis=1, keepdims=True), 1e-12)
+    seized_or = np.zeros((len(st.orgs), len(ROUTES)))
+    exposed_or = np.zeros((len(st.orgs), len(ROUTES)))
+    passing = np.zeros(len(SEIZING))
+    seized_cr = np.zeros((len(SEIZING), len(ROUTES)))
+    multipliers = np.array([_lever_multiplier(model, r) for r in ROUTES])
+    for j, r in enumerate(ROUTES):
+        pipe = st.pipes[r]
+        # What finished the last stretch last week reaches the destination market; the rest
+        # moves a week further along; this week's shipments start the first stretch.
+        st.consumed[st.market_ids.index(DESTINATION[r])] += pipe[:, -1].sum()
+        pipe[:, 1:] = pipe[:, :-1].copy()
+        pipe[:, 0] = new[:, j]
+        pos = st.pos[r]
+        hazard = st.effort[pos] * alloc[pos, j] * multipliers[j]
+        exposed_or[:, j] = pipe.sum(axis=1)
+        seized = pipe * (1.0 - np.exp(-hazard))
+        pipe -= seized
+        seized_or[:, j] = seized.sum(axis=1)
+        np.add.at(seized_cr[:, j], pos, seized.sum(axis=0))
+        np.add.at(passing, pos, (pipe + seized).sum(axis=0))
+        # Markets in the countries the route crosses buy a share of what passes.
+        for k, c in enumerate(st.routes[r].position_country):
+            m = st.market_of_country.get(c)
+            if m is not None:
+                sold = pipe[:, k] * p.transit_sales_share
+                pipe[:, k] -= sold
+                st.consumed[m] += sold.sum()
+    st.seized_by_country += seized_cr.sum(axis=1)
+    st.seized_by_route += seized_cr.sum(axis=0)
+    # States move effort to where they seize and scale it towards their target share.
+    it = p.interdiction
+    st.seized_memory = np.where(st.on_route, (1 - it.memory) * st.seized_memory + it.memory * seized_cr, 0.0)
+    st.seized_memory = np.where(st.on_route, np.maximum(st.seized_memory, 1e-6), 0.0)
+    # A lever's extra effort comes on top: states scale their routine effort by what it
+    # alone would seize (seizures divided by the allocation-weighted lever multiplier).
+    lever = np.maximum((alloc * multipliers).sum(axis=1), 1e-12)
+    achieved = np.divide(seized_cr.sum(axis=1) / lever, passing, out=np.zeros_like(passing), where=passing > 0)
+    st.effort = np.where(passing > 0, st.effort * np.exp(it.adapt_rate * (it.target_seizure_share - achieved)),
+                         st.effort)
+    return seized_or, exposed_or
+
+
+def _learn(st: NarcoticsState, p, seized_or: np.ndarray, exposed_or: np.ndarray) -> None:
+    u = st.rng.random((len(st.orgs), len(ROUTES)))  # fixed-size draw every week
+    weeks = np.array([len(st.routes[r].position_country) for r in ROUTES])
+    for i, org in enumerate(st.orgs):
+        exposed = exposed_or[i] > 1e-12
+        weekly = np.divide(seized_or[i], exposed_or[i], out=np.zeros(len(ROUTES)), where=exposed)
+        trip_loss = 1.0 - (1.0 - weekly) ** weeks
+        org.learn(trip_loss, exposed, p.traffickers, u[i])
+
+
+def _markets(model, st: NarcoticsState, p) -> None:
+    supply = st.consumed - st.last_consumed
+    st.last_consumed = st.consumed.copy()
+    st.supply_avg = (1 - p.market_memory) * st.supply_avg + p.market_memory * supply
+    demand = st.weekly_demand.copy()
+    rus = st.market_ids.index("RUSSIA")
+    demand[rus] *= math.exp(-p.krokodil_substitution * model.day / 365.25)
+    ratio = demand / np.maximum(st.supply_avg, 1e-9)
+    st.price = st.ref_price * np.clip(ratio ** (1.0 / p.price_elasticity), 0.2, 5.0)
+    st.expected_price = (1 - p.price_memory) * st.expected_price + p.price_memory * st.price
+
+
+# --------------------------------------------------------------------------- outcomes
+def mass_balance(model: "SpilloverModel") -> dict[str, float]:
+    st: NarcoticsState = model.narcotics
+    return {"produced": st.produced, "stock": st.stock,
+            "in_transit": float(sum(pipe.sum() for pipe in st.pipes.values())),
+            "seized": float(st.seized_by_country.sum()), "consumed": float(st.consumed.sum())}
+
+
+def observe(model: "SpilloverModel") -> dict[str, float]:
+    st: NarcoticsState = model.narcotics
+    if st is None:
+        return {o.name: math.nan for o in OUTCOMES}
+    p = model.cfg.model.narcotics
+    years = max(model.day, 1) / 365.25
+    rest = p.rest_of_world_seizures_tonnes * years
+    total_seized = float(st.seized_by_country.sum())
+    out = {f"cum_opiates_tonnes_{r}": float(st.shipped[j]) for j, r in enumerate(ROUTES)}
+    out["cum_seized_tonnes"] = total_seized
+    out |= {f"cum_seized_tonnes_{c.lower()}": float(st.seized_by_country[i]) for i, c in enumerate(SEIZING)}
+    out["northern_route_seizure_share"] = float(st.seized_by_route[0]) / (total_seized + rest)
+    out["cum_supply_rus_tonnes"] = float(st.consumed[st.market_ids.index("RUSSIA")])
+    out["cum_supply_eur_tonnes"] = float(st.consumed[st.market_ids.index("WESTERN_EUROPE")])
+    out["taliban_drug_revenue_usd"] = st.revenue
+    out["n_stock_tonnes"] = st.stock
+    out["new_production_tonnes"] = st.month_production
+    st.month_production = 0.0
+    out["price_heroin_rus_usd_kg"] = float(st.price[st.market_ids.index("RUSSIA")])
+    out["price_heroin_eur_usd_kg"] = float(st.price[st.market_ids.index("WESTERN_EUROPE")])
+    return out
+
+
+def final(model: "SpilloverModel") -> dict[str, float]:
+    return {}

@@ -1,0 +1,96 @@
+"""Parameters of the narcotics submodel (masses in pure-heroin-equivalent tonnes).
+
+Production per Afghan region and market prices and demand are data files with a source
+column (sim/data/opium_production.csv, drug_markets.csv); the behavioural parameters are here.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sim.provenance import ASSUMPTION, article, external, nonneg, param, share, sub
+
+_ROUTES = article("Most drugs from Afghanistan go to Europe, and more go to Iran, where the penalties may be more "
+                  "severe but it is possible to get a better price and the route itself is faster")
+
+
+@dataclass
+class RouteCosts:
+    """Cost of moving a kilogram along each route (transport, bribes, storage), USD/kg."""
+
+    northern: float = nonneg(3000.0, unit="USD/kg", source=ASSUMPTION, range=(1000.0, 6000.0))
+    balkan: float = nonneg(4000.0, unit="USD/kg", source=ASSUMPTION, range=(1500.0, 8000.0))
+    southern: float = nonneg(5000.0, unit="USD/kg", source=ASSUMPTION, range=(2000.0, 10000.0))
+
+
+@dataclass
+class InterdictionLearning:
+    effort: float = nonneg(0.02, unit="seizure hazard per week at full allocation", source=ASSUMPTION,
+                           range=(0.005, 0.05), doc="initial interdiction effort of each state on its routes")
+    effort_iran: float = nonneg(0.04, unit="seizure hazard per week", source=_ROUTES, range=(0.01, 0.08),
+                                doc="Iran's severe penalties and border effort")
+    target_seizure_share: float = share(0.1, unit="share of flow seized", source=ASSUMPTION, range=(0.02, 0.3),
+                                        doc="seizure share each state aims for; effort adapts towards it")
+    adapt_rate: float = nonneg(0.05, unit="log effort per unit gap per week", source=ASSUMPTION,
+                               range=(0.0, 0.2))
+    memory: float = share(0.1, unit="weight of this week's seizures", source=ASSUMPTION, range=(0.02, 0.3),
+                          doc="how fast effort is reallocated to routes where seizures happen")
+
+
+@dataclass
+class TraffickerLearning:
+    n_organisations: int = param(8, unit="organisations", source=ASSUMPTION, bounds=(1, 200), range=(3, 30))
+    profit_sensitivity: float = nonneg(0.001, unit="1/(USD/kg)", source=ASSUMPTION, range=(0.0002, 0.003),
+                                       doc="logit weight of expected margin in route choice")
+    risk_memory: float = share(0.2, unit="weight of this week's losses", source=external(
+        "Magliocca et al., PNAS: traffickers learn from seizures and shift routes (NarcoLogic)", 2019),
+        range=(0.05, 0.5))
+    loss_tolerance: float = share(0.5, unit="perceived trip loss", source=external(
+        "Magliocca et al., PNAS (NarcoLogic): routes are dropped when losses pass a tolerance", 2019),
+        range=(0.2, 0.8))
+    explore_rate: float = share(0.05, unit="1/week", source=ASSUMPTION, range=(0.0, 0.2),
+                                doc="chance per week of trying a dropped route again")
+
+
+@dataclass
+class NarcoticsParams:
+    active: bool = True
+    """False switches the submodel off (its outcomes are NaN), e.g. on a network without routes."""
+    opium_per_kg_heroin: float = nonneg(22.0, unit="kg opium per kg pure heroin", source=external(
+        "UNODC Afghanistan Opium Survey 2021: 6,800 t of opium could yield 270-320 t of pure heroin", 2021),
+        range=(18.0, 26.0), doc="masses in the model are pure heroin equivalent, as the demand figures")
+    yield_sd: float = nonneg(0.15, unit="log sd of a region's harvest", source=external(
+        "UNODC Afghanistan Opium Surveys: about 9,000 t (2017), 6,400 t (2018), 6,400 t (2019), 6,300 t (2020), "
+        "6,800 t (2021), approximate", 2021), range=(0.05, 0.3))
+    farmgate_price_usd_per_kg: float = nonneg(150.0, unit="USD/kg opium", source=external(
+        "UNODC Afghanistan Opium Survey 2021: dry opium farm-gate price about USD 140-200/kg (approximate)", 2021),
+        range=(100.0, 300.0))
+    ban_price_elasticity: float = nonneg(1.0, unit="elasticity", source=ASSUMPTION, range=(0.5, 2.0),
+                                         doc="farm-gate price response to the fall in production")
+    taliban_tax: float = share(0.1, unit="share of farm-gate value", source=external(
+        "Ushr, the traditional 10% tax the Taliban levy on harvests including opium", 2021), range=(0.05, 0.2))
+    export_share_per_week: float = share(0.04, unit="share of stock shipped per week", source=ASSUMPTION,
+                                         range=(0.02, 0.08), doc="traders hold about half a year of stock")
+    initial_stock_years: float = nonneg(0.5, unit="years of production", source=ASSUMPTION, range=(0.2, 2.0))
+    speed_km_per_week: float = nonneg(700.0, unit="km/week", source=ASSUMPTION, range=(300.0, 1500.0),
+                                      doc="pace of a shipment including stashing")
+    transit_sales_share: float = share(0.03, unit="share sold per week in a transit market", source=_ROUTES,
+                                       range=(0.0, 0.1), doc="share sold in Iran, Pakistan, Central Asia, Turkey")
+    market_memory: float = share(0.05, unit="weight of this week's supply", source=ASSUMPTION, range=(0.02, 0.2),
+                                 doc="markets price against supply averaged over about 1/memory weeks")
+    price_memory: float = share(0.05, unit="weight of this week's price", source=ASSUMPTION, range=(0.02, 0.2),
+                                doc="organisations plan on prices averaged over about 1/memory weeks")
+    price_elasticity: float = nonneg(1.0, unit="|price elasticity of demand|", source=external(
+        "within published estimates for heroin demand, about 0.3-1.2 in absolute value (e.g. Gallet's "
+        "meta-analysis of illicit drug demand, Health Economics; approximate)", 2014), range=(0.3, 1.5))
+    krokodil_substitution: float = share(0.05, unit="share of Russian demand lost per year", source=article(
+        "higher demand for “krokodil,” a synthetic and cheaper heroin-like drug"), range=(0.0, 0.15))
+    rest_of_world_opium_tonnes: float = nonneg(1300.0, unit="tonnes/year", source=external(
+        "UNODC World Drug Report: opium outside Afghanistan (Myanmar, Mexico, others), approximate", 2020),
+        range=(800.0, 2000.0))
+    rest_of_world_seizures_tonnes: float = nonneg(90.0, unit="heroin+morphine tonnes/year", source=external(
+        "UNODC World Drug Report: global heroin and morphine seizures about 100-130 t/yr, less the Afghan "
+        "routes' (approximate)", 2020), range=(50.0, 130.0))
+    route_costs: RouteCosts = sub(RouteCosts)
+    interdiction: InterdictionLearning = sub(InterdictionLearning)
+    traffickers: TraffickerLearning = sub(TraffickerLearning)

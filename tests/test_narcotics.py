@@ -1,0 +1,125 @@
+"""Narcotics: mass conservation, the balloon effect, an opium ban, routes and data errors."""
+
+from __future__ import annotations
+
+import math
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from sim.model import SpilloverModel
+from sim.narcotics import ROUTES, TraffickingOrganisation, load_production, mass_balance
+from sim.network import NetworkDataError
+
+from .conftest import small_config
+
+
+def narco_config(months=24):
+    return small_config(horizon_months=months, refugees=False)
+
+
+def balanced(model) -> bool:
+    b = mass_balance(model)
+    parts = b["stock"] + b["in_transit"] + b["seized"] + b["consumed"]
+    return abs(parts - b["produced"]) <= 1e-9 * max(1.0, b["produced"])
+
+
+@settings(max_examples=10, deadline=None)
+@given(seed=st.integers(0, 2**32), export=st.floats(0.0, 1.0), effort=st.floats(0.0, 2.0),
+       mult=st.floats(0.0, 5.0), ban=st.floats(0, 1), orgs=st.integers(1, 20), speed=st.floats(50, 5000),
+       sales=st.floats(0, 1))
+def test_drug_mass_is_conserved_every_step(network, seed, export, effort, mult, ban, orgs, speed, sales):
+    cfg = narco_config(months=8)
+    n = cfg.model.narcotics
+    n.export_share_per_week, n.interdiction.effort, n.speed_km_per_week = export, effort, speed
+    n.traffickers.n_organisations, n.transit_sales_share = orgs, sales
+    cfg.policy.interdiction_balkan.multiplier = mult
+    cfg.policy.opium_ban.compliance, cfg.policy.opium_ban.start = ban, "2021-12-01"
+    m = SpilloverModel(cfg, rng=seed, network=network)
+    while m.running:
+        m.step()
+        assert balanced(m), f"day {m.day}"
+    assert min(mass_balance(m).values()) >= 0
+
+
+def test_routes_follow_their_corridors(network):
+    m = SpilloverModel(narco_config(1), rng=1, network=network)
+    routes = m.narcotics.routes
+    assert routes["northern"].nodes[-1] == "RUS_MOSCOW"
+    assert {"TJK", "KAZ", "RUS"} <= set(routes["northern"].position_country) or \
+        {"UZB", "KAZ", "RUS"} <= set(routes["northern"].position_country)
+    assert {"IRN", "TUR"} <= set(routes["balkan"].position_country)
+    assert routes["balkan"].nodes[-1] == routes["southern"].nodes[-1] == "WEU_EUROPE"
+    assert "PAK" in routes["southern"].position_country
+    orgs = [a for a in m.agents if isinstance(a, TraffickingOrganisation)]
+    assert len(orgs) == m.cfg.model.narcotics.traffickers.n_organisations
+
+
+def test_most_afghan_opiates_go_to_europe_and_iran_not_russia(network):
+    s = SpilloverModel(narco_config(36), rng=2, network=network).run().scalars
+    assert s["cum_supply_eur_tonnes"] > s["cum_supply_rus_tonnes"]
+    assert s["cum_opiates_tonnes_northern"] < s["cum_opiates_tonnes_balkan"] + s["cum_opiates_tonnes_southern"]
+
+
+def _mean(network, seeds, months=24, **setters):
+    out = None
+    for seed in seeds:
+        cfg = narco_config(months)
+        for path, value in setters.items():
+            obj = cfg
+            *parents, leaf = path.split("__")
+            for part in parents:
+                obj = getattr(obj, part)
+            setattr(obj, leaf, value)
+        s = SpilloverModel(cfg, rng=seed, network=network).run().scalars
+        out = s if out is None else {k: out[k] + s[k] for k in out}
+    return {k: v / len(seeds) for k, v in out.items()}
+
+
+def test_balloon_effect_interdiction_on_one_route_shifts_flow_to_the_others(network):
+    base = _mean(network, range(5))
+    push = _mean(network, range(5), policy__interdiction_northern__multiplier=3.0)
+    assert push["cum_opiates_tonnes_northern"] < base["cum_opiates_tonnes_northern"]
+    assert push["cum_opiates_tonnes_balkan"] + push["cum_opiates_tonnes_southern"] > \
+        base["cum_opiates_tonnes_balkan"] + base["cum_opiates_tonnes_southern"]
+
+
+def test_heavy_interdiction_makes_organisations_drop_the_route(network):
+    cfg = narco_config(24)
+    cfg.model.narcotics.traffickers.explore_rate = 0.0
+    cfg.policy.interdiction_northern.multiplier = 3.0
+    cfg.model.narcotics.interdiction.effort = 0.3
+    m = SpilloverModel(cfg, rng=3, network=network)
+    m.run()
+    orgs = [a for a in m.agents if isinstance(a, TraffickingOrganisation)]
+    assert not any(o.active[ROUTES.index("northern")] for o in orgs)
+
+
+def test_a_ban_cuts_production_then_prices_rise_as_the_stock_runs_down(network):
+    kw = dict(months=48)
+    base = _mean(network, range(3), **kw)
+    ban = _mean(network, range(3), policy__opium_ban__compliance=0.95, policy__opium_ban__start="2022-04-01", **kw)
+    assert ban["new_production_tonnes"] < 0.6 * base["new_production_tonnes"]
+    assert ban["n_stock_tonnes"] < base["n_stock_tonnes"]
+    assert ban["price_heroin_eur_usd_kg"] > base["price_heroin_eur_usd_kg"]
+    assert ban["taliban_drug_revenue_usd"] != base["taliban_drug_revenue_usd"]
+
+
+def test_the_submodel_can_be_switched_off(network):
+    cfg = narco_config(3)
+    cfg.model.narcotics.active = False
+    s = SpilloverModel(cfg, rng=1, network=network).run().scalars
+    assert math.isnan(s["cum_seized_tonnes"]) and not math.isnan(s["russia_influence_ca"])
+
+
+def test_malformed_production_file_names_file_and_row(network, tmp_path):
+    bad = tmp_path / "prod.csv"
+    bad.write_text("location_id,opium_tonnes_per_year,harvest_start_month,harvest_end_month,source\n"
+                   "AF_NOWHERE,100,4,6,test\n")
+    with pytest.raises(NetworkDataError, match=r"prod.csv, row 2: 'AF_NOWHERE'"):
+        load_production(network, bad)
+    bad.write_text("location_id,opium_tonnes_per_year,harvest_start_month,harvest_end_month,source\n"
+                   "AF_SOUTH,100,13,6,test\n")
+    with pytest.raises(NetworkDataError, match=r"row 2: harvest_start_month = 13"):
+        load_production(network, bad)
