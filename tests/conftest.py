@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from sim.config import Config
+from sim.model import SpilloverModel
 from sim.network import load_network
 
 SIM_RUN = str(Path(sys.executable).parent / "sim-run")
@@ -29,3 +30,20 @@ def small_config(horizon_months: int = 24, replicates: int = 4, refugees: bool =
 @pytest.fixture(scope="session")
 def network():
     return load_network()
+
+
+def mean_over_seeds(network, seeds, months: int = 18, refugees: bool = True, **setters) -> dict[str, float]:
+    """Mean scalar outcomes over `seeds` of a small run; setters use '__' for dots
+    (``policy__opium_ban__compliance=0.9``)."""
+    totals = None
+    for seed in seeds:
+        cfg = small_config(horizon_months=months, refugees=refugees)
+        for path, value in setters.items():
+            *parents, leaf = path.split("__")
+            obj = cfg
+            for part in parents:
+                obj = getattr(obj, part)
+            setattr(obj, leaf, value)
+        s = SpilloverModel(cfg, rng=seed, network=network).run().scalars
+        totals = s if totals is None else {k: totals[k] + s[k] for k in totals}
+    return {k: v / len(seeds) for k, v in totals.items()}

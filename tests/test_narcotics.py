@@ -12,7 +12,7 @@ from sim.model import SpilloverModel
 from sim.narcotics import ROUTES, TraffickingOrganisation, load_production, mass_balance
 from sim.network import NetworkDataError
 
-from .conftest import small_config
+from .conftest import mean_over_seeds, small_config
 
 
 def narco_config(months=24):
@@ -62,24 +62,10 @@ def test_most_afghan_opiates_go_to_europe_and_iran_not_russia(network):
     assert s["cum_opiates_tonnes_northern"] < s["cum_opiates_tonnes_balkan"] + s["cum_opiates_tonnes_southern"]
 
 
-def _mean(network, seeds, months=24, **setters):
-    out = None
-    for seed in seeds:
-        cfg = narco_config(months)
-        for path, value in setters.items():
-            obj = cfg
-            *parents, leaf = path.split("__")
-            for part in parents:
-                obj = getattr(obj, part)
-            setattr(obj, leaf, value)
-        s = SpilloverModel(cfg, rng=seed, network=network).run().scalars
-        out = s if out is None else {k: out[k] + s[k] for k in out}
-    return {k: v / len(seeds) for k, v in out.items()}
-
-
 def test_balloon_effect_interdiction_on_one_route_shifts_flow_to_the_others(network):
-    base = _mean(network, range(5))
-    push = _mean(network, range(5), policy__interdiction_northern__multiplier=3.0)
+    kw = dict(months=24, refugees=False)
+    base = mean_over_seeds(network, range(5), **kw)
+    push = mean_over_seeds(network, range(5), policy__interdiction_northern__multiplier=3.0, **kw)
     assert push["cum_opiates_tonnes_northern"] < base["cum_opiates_tonnes_northern"]
     assert push["cum_opiates_tonnes_balkan"] + push["cum_opiates_tonnes_southern"] > \
         base["cum_opiates_tonnes_balkan"] + base["cum_opiates_tonnes_southern"]
@@ -97,9 +83,9 @@ def test_heavy_interdiction_makes_organisations_drop_the_route(network):
 
 
 def test_a_ban_cuts_production_then_prices_rise_as_the_stock_runs_down(network):
-    kw = dict(months=48)
-    base = _mean(network, range(3), **kw)
-    ban = _mean(network, range(3), policy__opium_ban__compliance=0.95, policy__opium_ban__start="2022-04-01", **kw)
+    kw = dict(months=48, refugees=False)
+    base = mean_over_seeds(network, range(3), **kw)
+    ban = mean_over_seeds(network, range(3), policy__opium_ban__compliance=0.95, policy__opium_ban__start="2022-04-01", **kw)
     assert ban["new_production_tonnes"] < 0.6 * base["new_production_tonnes"]
     assert ban["n_stock_tonnes"] < base["n_stock_tonnes"]
     assert ban["price_heroin_eur_usd_kg"] > base["price_heroin_eur_usd_kg"]

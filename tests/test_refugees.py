@@ -13,7 +13,7 @@ from sim.policy import Closure
 from sim.refugees import stocks
 from sim.refugees.kernel import AT_NODE, agent_uniforms
 
-from .conftest import small_config
+from .conftest import mean_over_seeds, small_config
 
 LOC_HEADER = "id,name,country,kind,lat,lon,population,source\n"
 LINK_HEADER = "from_id,to_id,km,mode,route,source\n"
@@ -217,24 +217,9 @@ def test_turned_back_groups_can_go_home(tmp_path):
 
 
 # ----------------------------------------------------------------------------- levers and feedbacks
-def _mean_over_seeds(network, seeds, months=18, **setters):
-    totals = None
-    for seed in seeds:
-        cfg = small_config(horizon_months=months)
-        for path, value in setters.items():
-            obj = cfg
-            *parents, leaf = path.split("__")
-            for part in parents:
-                obj = getattr(obj, part)
-            setattr(obj, leaf, value)
-        s = SpilloverModel(cfg, rng=seed, network=network).run().scalars
-        totals = s if totals is None else {k: totals[k] + s[k] for k in totals}
-    return {k: v / len(seeds) for k, v in totals.items()}
-
-
 def test_more_russian_pressure_hosts_fewer_in_central_asia_paired_over_seeds(network):
     seeds = range(10)
-    res = [_mean_over_seeds(network, seeds, policy__russia_refugee_pressure__level=lv) for lv in (0.0, 0.5, 1.0)]
+    res = [mean_over_seeds(network, seeds, policy__russia_refugee_pressure__level=lv) for lv in (0.0, 0.5, 1.0)]
     for key in ("n_hosted_ca", "cum_entered_ca"):
         values = [r[key] for r in res]
         assert values[0] > values[1] > values[2], (key, values)
@@ -242,22 +227,22 @@ def test_more_russian_pressure_hosts_fewer_in_central_asia_paired_over_seeds(net
 
 def test_closing_the_afghan_tajik_crossings_cuts_tajik_hosting(network):
     closed = [Closure("XB_SHERKHAN_PANJ"), Closure("XB_ISHKASHIM")]
-    base = _mean_over_seeds(network, range(4), months=6)
-    shut = _mean_over_seeds(network, range(4), months=6, policy__closures=closed)
+    base = mean_over_seeds(network, range(4), months=6)
+    shut = mean_over_seeds(network, range(4), months=6, policy__closures=closed)
     assert shut["cum_militants_infiltrated_tjk"] <= base["cum_militants_infiltrated_tjk"]
     assert shut["n_hosted_tjk"] < 0.5 * base["n_hosted_tjk"]
 
 
 def test_releasing_reserves_displaces_fewer_people(network):
-    base = _mean_over_seeds(network, range(4), months=24)
-    released = _mean_over_seeds(network, range(4), months=24, policy__reserves_release__share=1.0)
+    base = mean_over_seeds(network, range(4), months=24)
+    released = mean_over_seeds(network, range(4), months=24, policy__reserves_release__share=1.0)
     assert released["cum_displaced"] < 0.8 * base["cum_displaced"]
 
 
 def test_screening_catches_militants(network):
-    none = _mean_over_seeds(network, range(4), months=12, model__refugees__screening_catch=0.0,
+    none = mean_over_seeds(network, range(4), months=12, model__refugees__screening_catch=0.0,
                             model__refugees__militant_share=0.002)
-    all_ = _mean_over_seeds(network, range(4), months=12, model__refugees__screening_catch=1.0,
+    all_ = mean_over_seeds(network, range(4), months=12, model__refugees__screening_catch=1.0,
                             model__refugees__militant_share=0.002)
     assert none["cum_militants_detained"] == 0
     assert all_["cum_militants_detained"] > 0
@@ -265,14 +250,14 @@ def test_screening_catches_militants(network):
 
 
 def test_no_refugees_no_militants(network):
-    s = _mean_over_seeds(network, range(2), months=6, model__refugees__displacement_rate=0.0)
+    s = mean_over_seeds(network, range(2), months=6, model__refugees__displacement_rate=0.0)
     assert s["cum_displaced"] == 0 and s["cum_militants_infiltrated"] == 0
 
 
 def test_russian_restriction_cuts_onward_migration_and_remittance_losses(network):
     kw = dict(months=24, model__refugees__onward_rate=3.0)
-    open_ = _mean_over_seeds(network, range(4), **kw)
-    shut = _mean_over_seeds(network, range(4), policy__russia_migrant_restriction__level=1.0, **kw)
+    open_ = mean_over_seeds(network, range(4), **kw)
+    shut = mean_over_seeds(network, range(4), policy__russia_migrant_restriction__level=1.0, **kw)
     assert open_["cum_onward_to_rus"] > 0 and open_["ca_remittance_loss_usd"] > 0
     assert shut["cum_onward_to_rus"] == 0  # no migrant worker admitted or setting out
     # Some still reach Russia irregularly, so losses fall but need not vanish.
