@@ -138,27 +138,21 @@ def bench_refugees_cli(argv: list[str] | None = None) -> None:
     print(f"refugee movement on the shipped network ({len(network.locations)} locations), one person per agent")
     print(f"{'people':>9} {'days':>5} {'ours s':>9} {'ours agent-steps/s':>19} {'FLEE s':>9} "
           f"{'FLEE agent-steps/s':>19} {'ratio':>7}")
+    flee_missing = False
     for n in args.sizes:
         ours = statistics.median(bench_ours(network, n, args.days, seed=k) for k in range(args.repeats))
         rate = n * args.days / ours
         flee_days = args.flee_days or args.days
         flee_s = None if args.no_flee else bench_flee(network, n, flee_days, share)
         if flee_s is None:
+            flee_missing = not args.no_flee
             print(f"{n:>9} {args.days:>5} {ours:>9.3f} {rate:>19,.0f} {'-':>9} {'-':>19} {'-':>7}")
         else:
             flee_rate = n * flee_days / flee_s
             print(f"{n:>9} {args.days:>5} {ours:>9.3f} {rate:>19,.0f} {flee_s:>9.2f} {flee_rate:>19,.0f} "
                   f"{rate / flee_rate:>7.1f}")
-    if not args.no_flee and bench_flee.__module__ and _flee_missing():
+    if flee_missing:
         print("FLEE not installed: pip install -e '.[bench]' to compare", file=sys.stderr)
-
-
-def _flee_missing() -> bool:
-    try:
-        import flee  # noqa: F401
-    except ImportError:
-        return True
-    return False
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -31,7 +31,7 @@ from omegaconf import DictConfig
 
 from sim.analysis import format_summary, summarize
 from sim.calendar import Calendar
-from sim.config import Config, ConfigError, config_dict, config_hash, register_configs, to_config, validate
+from sim.config import Config, ConfigError, check_network_refs, config_dict, config_hash, register_configs, to_config, validate
 from sim.network import NetworkDataError, load_network
 from sim.outcomes import registry
 from sim.policy import lever_events
@@ -106,7 +106,8 @@ class ValidateOnStart(Callback):
     def _check(config: DictConfig, run_dir: str | None) -> None:
         try:
             cfg = validate(to_config(config))
-            load_network(cfg.model.network.locations_file, cfg.model.network.links_file)
+            network = load_network(cfg.model.network.locations_file, cfg.model.network.links_file)
+            check_network_refs(cfg, network)
             if run_dir is not None:
                 check_writable(Path(run_dir))
         except INPUT_ERRORS as e:

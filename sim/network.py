@@ -69,7 +69,7 @@ class Network:
         return [loc for loc in self.locations.values() if loc.kind == kind]
 
 
-def _read_rows(path: Path, columns: tuple[str, ...]) -> list[tuple[int, dict[str, str]]]:
+def read_rows(path: Path, columns: tuple[str, ...]) -> list[tuple[int, dict[str, str]]]:
     if not path.is_file():
         raise NetworkDataError(f"{path}: file not found")
     try:
@@ -87,7 +87,7 @@ def _read_rows(path: Path, columns: tuple[str, ...]) -> list[tuple[int, dict[str
     return rows
 
 
-def _number(path: Path, line: int, row: dict[str, str], col: str) -> float:
+def number(path: Path, line: int, row: dict[str, str], col: str) -> float:
     text = (row.get(col) or "").strip()
     try:
         x = float(text)
@@ -108,17 +108,17 @@ def _require_text(path: Path, line: int, row: dict[str, str], col: str) -> str:
 def load_locations(path: Path = LOCATIONS_FILE) -> dict[str, Location]:
     path = Path(path)
     out: dict[str, Location] = {}
-    for line, row in _read_rows(path, LOCATION_COLUMNS):
+    for line, row in read_rows(path, LOCATION_COLUMNS):
         loc_id = _require_text(path, line, row, "id")
         if loc_id in out:
             raise NetworkDataError(f"{path}, row {line}: duplicate id {loc_id!r}")
         kind = _require_text(path, line, row, "kind")
         if kind not in LOCATION_KINDS:
             raise NetworkDataError(f"{path}, row {line}: kind {kind!r} is not one of {list(LOCATION_KINDS)}")
-        lat, lon = _number(path, line, row, "lat"), _number(path, line, row, "lon")
+        lat, lon = number(path, line, row, "lat"), number(path, line, row, "lon")
         if not (-90 <= lat <= 90 and -180 <= lon <= 180):
             raise NetworkDataError(f"{path}, row {line}: lat/lon ({lat}, {lon}) outside [-90, 90] x [-180, 180]")
-        pop = _number(path, line, row, "population")
+        pop = number(path, line, row, "population")
         if pop < 0:
             raise NetworkDataError(f"{path}, row {line}: population = {pop:g} must be >= 0")
         out[loc_id] = Location(loc_id, _require_text(path, line, row, "name"),
@@ -131,7 +131,7 @@ def load_links(path: Path, locations: dict[str, Location]) -> tuple[Link, ...]:
     path = Path(path)
     out: list[Link] = []
     seen: set[frozenset[str]] = set()
-    for line, row in _read_rows(path, LINK_COLUMNS):
+    for line, row in read_rows(path, LINK_COLUMNS):
         a, b = _require_text(path, line, row, "from_id"), _require_text(path, line, row, "to_id")
         for end in (a, b):
             if end not in locations:
@@ -142,7 +142,7 @@ def load_links(path: Path, locations: dict[str, Location]) -> tuple[Link, ...]:
         if pair in seen:
             raise NetworkDataError(f"{path}, row {line}: duplicate link {a} - {b}")
         seen.add(pair)
-        km = _number(path, line, row, "km")
+        km = number(path, line, row, "km")
         if km <= 0:
             raise NetworkDataError(f"{path}, row {line}: km = {km:g} must be > 0")
         mode = _require_text(path, line, row, "mode")

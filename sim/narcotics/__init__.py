@@ -20,7 +20,6 @@ Mass is conserved: produced = stock + in transit + seized + consumed.
 
 from __future__ import annotations
 
-import csv
 import math
 from dataclasses import dataclass
 from pathlib import Path
@@ -30,7 +29,7 @@ import mesa
 import networkx as nx
 import numpy as np
 
-from sim.network import DATA_DIR, Network, NetworkDataError
+from sim.network import DATA_DIR, Network, NetworkDataError, number, read_rows
 from sim.outcomes import Outcome
 
 if TYPE_CHECKING:
@@ -76,23 +75,8 @@ class Market:
     demand: float  # tonnes/year heroin equivalent
 
 
-def _rows(path: Path, columns: tuple[str, ...]):
-    if not path.is_file():
-        raise NetworkDataError(f"{path}: file not found")
-    with path.open(newline="", encoding="utf-8") as fh:
-        reader = csv.DictReader(fh)
-        missing = [c for c in columns if c not in (reader.fieldnames or [])]
-        if missing:
-            raise NetworkDataError(f"{path}: missing column(s) {missing}; expected {list(columns)}")
-        for row in reader:
-            yield reader.line_num, row
-
-
-def _num(path: Path, line: int, row: dict, col: str, lo: float = 0.0, hi: float = math.inf) -> float:
-    try:
-        x = float(row[col])
-    except (TypeError, ValueError):
-        raise NetworkDataError(f"{path}, row {line}: {col} = {row[col]!r} is not a number") from None
+def _bounded(path: Path, line: int, row: dict, col: str, lo: float = 0.0, hi: float = math.inf) -> float:
+    x = number(path, line, row, col)
     if not lo <= x <= hi:
         raise NetworkDataError(f"{path}, row {line}: {col} = {x:g} is outside [{lo:g}, {hi:g}]")
     return x
@@ -101,24 +85,24 @@ def _num(path: Path, line: int, row: dict, col: str, lo: float = 0.0, hi: float 
 def load_production(network: Network, path: Path = DATA_DIR / "opium_production.csv") -> list[Region]:
     cols = ("location_id", "opium_tonnes_per_year", "harvest_start_month", "harvest_end_month", "source")
     out = []
-    for line, row in _rows(path, cols):
+    for line, row in read_rows(path, cols):
         loc = row["location_id"]
         if loc not in network.locations or network.locations[loc].kind != "afghan_region":
             raise NetworkDataError(f"{path}, row {line}: {loc!r} is not an Afghan region of the network")
-        start, end = (int(_num(path, line, row, c, 1, 12)) for c in ("harvest_start_month", "harvest_end_month"))
-        out.append(Region(loc, _num(path, line, row, "opium_tonnes_per_year"), (start, end)))
+        start, end = (int(_bounded(path, line, row, c, 1, 12)) for c in ("harvest_start_month", "harvest_end_month"))
+        out.append(Region(loc, _bounded(path, line, row, "opium_tonnes_per_year"), (start, end)))
     return out
 
 
 def load_markets(network: Network, path: Path = DATA_DIR / "drug_markets.csv") -> dict[str, Market]:
     cols = ("market_id", "location_id", "heroin_price_usd_per_kg", "demand_tonnes_per_year", "source")
     out = {}
-    for line, row in _rows(path, cols):
+    for line, row in read_rows(path, cols):
         if row["location_id"] not in network.locations:
             raise NetworkDataError(f"{path}, row {line}: unknown location {row['location_id']!r}")
         out[row["market_id"]] = Market(row["market_id"], row["location_id"],
-                                       _num(path, line, row, "heroin_price_usd_per_kg", 1.0),
-                                       _num(path, line, row, "demand_tonnes_per_year"))
+                                       _bounded(path, line, row, "heroin_price_usd_per_kg", 1.0),
+                                       _bounded(path, line, row, "demand_tonnes_per_year"))
     for m in set(DESTINATION.values()):
         if m not in out:
             raise NetworkDataError(f"{path}: no row for market {m}")
@@ -152,6 +136,7 @@ def build_routes(network: Network, markets: dict[str, Market], km_per_week: floa
         for k in range(weeks):
             at = min(dist, (k + 0.5) * km_per_week)
             done = 0.0
+            country = network.locations[nodes[-1]].country  # if rounding runs past the last link
             for a, b in zip(nodes, nodes[1:]):
                 seg = g.edges[a, b]["km"]
                 if done + seg >= at:
@@ -278,7 +263,8 @@ def _harvest(model, st: NarcoticsState, p) -> None:
     st.revenue += p.taliban_tax * price * opium * 1000.0
 
 
-def _margins(st: NarcoticsState, p) -> np.ndarray:
+def _prices_and_costs(st: NarcoticsState, p) -> tuple[np.ndarray, np.ndarray]:
+    """Planned destination price and cost per route, USD/kg."""
     cost = np.array([getattr(p.route_costs, r) for r in ROUTES])
     dest_price = np.array([st.expected_price[st.market_ids.index(DESTINATION[r])] for r in ROUTES])
     return dest_price, cost
@@ -287,7 +273,7 @@ def _margins(st: NarcoticsState, p) -> np.ndarray:
 def _export(st: NarcoticsState, p) -> np.ndarray:
     """(orgs, routes) tonnes shipped this week."""
     volume = st.stock * p.export_share_per_week
-    dest_price, cost = _margins(st, p)
+    dest_price, cost = _prices_and_costs(st, p)
     new = np.zeros((len(st.orgs), len(ROUTES)))
     for i, org in enumerate(st.orgs):
         margin = dest_price * (1.0 - org.risk) - cost
@@ -335,8 +321,8 @@ def _transit(model, st: NarcoticsState, p, new: np.ndarray):
     st.seized_by_route += seized_cr.sum(axis=0)
     # States move effort to where they seize and scale it towards their target share.
     it = p.interdiction
-    st.seized_memory = np.where(st.on_route, (1 - it.memory) * st.seized_memory + it.memory * seized_cr, 0.0)
-    st.seized_memory = np.where(st.on_route, np.maximum(st.seized_memory, 1e-6), 0.0)
+    remembered = np.maximum((1 - it.memory) * st.seized_memory + it.memory * seized_cr, 1e-6)
+    st.seized_memory = np.where(st.on_route, remembered, 0.0)
     # A lever's extra effort comes on top: states scale their routine effort by what it
     # alone would seize (seizures divided by the allocation-weighted lever multiplier).
     lever = np.maximum((alloc * multipliers).sum(axis=1), 1e-12)
