@@ -4,7 +4,8 @@ A parameter is a dataclass field made by :func:`param`. Its metadata carries
 
 - ``unit``: what the number counts ("share", "1/year", "troops", ...);
 - ``source``: one of ``article("exact words")`` (a verbatim quote from the source
-  article, checked by the tests), ``external("who, what", year)`` or ``ASSUMPTION``;
+  article, checked by the tests), ``external("who, what", year)``, ``calibrated("command", date)`` (fitted
+  by a re-runnable command to targets it declares) or ``ASSUMPTION``;
 - ``bounds``: the hard valid interval, checked when a run starts (a probability
   outside [0, 1] is an error, not a scenario);
 - ``range``: the plausible interval for sweeps and sensitivity analysis, given where
@@ -36,6 +37,14 @@ def article(quote: str) -> str:
 def external(what: str, year: int | str) -> str:
     """Source outside the article, with its year."""
     return f"external: {what} ({year})"
+
+
+CALIBRATED_PREFIX = "calibrated: "
+
+
+def calibrated(command: str, date: str) -> str:
+    """Source of a value fitted by a calibration command anyone can re-run."""
+    return f"{CALIBRATED_PREFIX}{command} ({date})"
 
 
 def quote_of(source: str) -> str | None:

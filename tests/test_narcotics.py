@@ -75,7 +75,7 @@ def test_heavy_interdiction_makes_organisations_drop_the_route(network):
     cfg = narco_config(24)
     cfg.model.narcotics.traffickers.explore_rate = 0.0
     cfg.policy.interdiction_northern.multiplier = 3.0
-    cfg.model.narcotics.interdiction.effort = 0.3
+    cfg.model.narcotics.interdiction.effort_northern = 0.3
     m = SpilloverModel(cfg, rng=3, network=network)
     m.run()
     orgs = [a for a in m.agents if isinstance(a, TraffickingOrganisation)]

@@ -11,11 +11,12 @@ import pytest
 
 from sim.cli import PARAM_COLUMNS, format_params, param_rows, params_cli
 from sim.config import Config, validate
-from sim.provenance import (ARTICLE_FILE, ASSUMPTION, article, external, fmt_interval, iter_params, param,
+from sim.provenance import (ARTICLE_FILE, ASSUMPTION, article, calibrated, external, fmt_interval, iter_params, param,
                             quote_of)
 
 SECTIONS = ("model", "scenario", "policy")
 EXTERNAL = re.compile(r"^external: .*\(\d{4}\)")
+CALIBRATED = re.compile(r"^calibrated: sim-calibrate .+ \(\d{4}-\d{2}-\d{2}\)$")
 
 
 def _params(cfg: Config | None = None):
@@ -44,6 +45,8 @@ def _source_kind(source: str) -> str | None:
         return "external"
     if quote_of(source) is not None:
         return "article"
+    if CALIBRATED.match(source):
+        return "calibrated"
     return None
 
 
@@ -80,13 +83,15 @@ def test_every_source_is_an_assumption_an_external_with_year_or_an_article_quote
     bad = [f"{p.name}: {p.source!r}" for p in PARAMS if _source_kind(p.source) is None]
     assert bad == [], "parameters with an unrecognised source:\n" + "\n".join(bad)
     kinds = {_source_kind(p.source) for p in PARAMS}
-    assert kinds == {"assumption", "external", "article"}
+    assert kinds == {"assumption", "external", "article", "calibrated"}
 
 
 @pytest.mark.parametrize("source, kind", [
     (ASSUMPTION, "assumption"),
     (external("World Bank WDI", 2020), "external"),
     (article("some words"), "article"),
+    (calibrated("sim-calibrate narcotics", "2026-11-24"), "calibrated"),
+    ("calibrated: by hand", None),
     ("external: no year", None),
     ("external: a year not in brackets 2020", None),
     ("external: short year (20)", None),

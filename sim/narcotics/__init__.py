@@ -38,6 +38,8 @@ if TYPE_CHECKING:
 ROUTES = ("northern", "balkan", "southern")
 DESTINATION = {"northern": "RUSSIA", "balkan": "WESTERN_EUROPE", "southern": "WESTERN_EUROPE"}
 SEIZING = ("AFG", "IRN", "PAK", "TJK", "UZB", "TKM", "KGZ", "KAZ", "RUS", "TUR", "WEU")
+CENTRAL_ASIA = ("TJK", "UZB", "TKM", "KGZ", "KAZ")
+NORTHERN_STATES = (*CENTRAL_ASIA, "RUS")  # interdiction on the northern route
 WEEK = 7
 
 OUTCOMES = (
@@ -48,6 +50,10 @@ OUTCOMES = (
       for c in SEIZING),
     Outcome("northern_route_seizure_share", "share", "Northern route's share of global heroin and morphine "
             "seizures (over the horizon)"),
+    Outcome("northern_route_shipment_share", "share", "Northern route's share of Afghan opiate exports "
+            "(over the horizon)"),
+    Outcome("afghan_opium_share_global", "share", "Afghanistan's share of global opium production "
+            "(over the horizon)"),
     Outcome("cum_supply_rus_tonnes", "tonnes", "Opiates reaching the Russian market (total, heroin eq.)"),
     Outcome("cum_supply_eur_tonnes", "tonnes", "Opiates reaching Western Europe (total, heroin eq.)"),
     Outcome("taliban_drug_revenue_usd", "USD", "Taliban tax on opium (total)"),
@@ -193,8 +199,10 @@ class NarcoticsState:
                     for r, route in self.routes.items()}
         n_c = len(SEIZING)
         it = p.interdiction
-        self.effort = np.full(n_c, it.effort)
+        northern = np.isin(np.array(SEIZING), NORTHERN_STATES)
+        self.effort = np.where(northern, it.effort_northern, it.effort)
         self.effort[self.country_idx["IRN"]] = it.effort_iran
+        self.target_share = np.where(northern, it.target_seizure_share_northern, it.target_seizure_share)
         self.on_route = np.zeros((n_c, len(ROUTES)), dtype=bool)
         for j, r in enumerate(ROUTES):
             self.on_route[np.unique(self.pos[r]), j] = True
@@ -202,19 +210,26 @@ class NarcoticsState:
         self.market_ids = list(self.markets)
         self.market_of_country = {model.network.locations[m.location_id].country: i
                                   for i, m in enumerate(self.markets.values())}
+        if "CENTRAL_ASIA" in self.markets:  # one market for the region, whichever state a route crosses
+            ca = self.market_ids.index("CENTRAL_ASIA")
+            self.market_of_country |= {c: ca for c in CENTRAL_ASIA}
         self.ref_price = np.array([m.price for m in self.markets.values()])
         self.price = self.ref_price.copy()
         self.expected_price = self.ref_price.copy()  # what organisations plan on
         self.weekly_demand = np.array([m.demand for m in self.markets.values()]) / 52.0
+        if "RUSSIA" in self.markets:
+            self.weekly_demand[self.market_ids.index("RUSSIA")] *= p.demand_scale_rus
         self.supply_avg = self.weekly_demand.copy()
         self.annual_opium = sum(r.opium_tonnes for r in self.regions)
         self.harvesting = np.zeros(len(self.regions), dtype=bool)
         self.yield_mult = np.ones(len(self.regions))
         self.stock = self.annual_opium / p.opium_per_kg_heroin * p.initial_stock_years
+        self.initial_stock = self.stock
         self.produced = self.stock  # the initial stock counts as produced before the run
         self.month_production = 0.0
         self.shipped = np.zeros(len(ROUTES))
         self.seized_by_country = np.zeros(n_c)
+        self.passing_week = np.zeros(n_c)
         self.seized_by_route = np.zeros(len(ROUTES))
         self.consumed = np.zeros(len(self.markets))
         self.last_consumed = np.zeros(len(self.markets))
@@ -310,13 +325,15 @@ def _transit(model, st: NarcoticsState, p, new: np.ndarray):
         seized_or[:, j] = seized.sum(axis=1)
         np.add.at(seized_cr[:, j], pos, seized.sum(axis=0))
         np.add.at(passing, pos, (pipe + seized).sum(axis=0))
-        # Markets in the countries the route crosses buy a share of what passes.
+        # Markets in the countries the route crosses buy a share of what passes, more when
+        # their price is above its reference (scarce) and less when below (glutted).
         for k, c in enumerate(st.routes[r].position_country):
             m = st.market_of_country.get(c)
             if m is not None:
-                sold = pipe[:, k] * p.transit_sales_share
+                sold = pipe[:, k] * min(1.0, p.transit_sales_share * st.price[m] / st.ref_price[m])
                 pipe[:, k] -= sold
                 st.consumed[m] += sold.sum()
+    st.passing_week = passing  # tonnes passing each seizing country this week (security reads it)
     st.seized_by_country += seized_cr.sum(axis=1)
     st.seized_by_route += seized_cr.sum(axis=0)
     # States move effort to where they seize and scale it towards their target share.
@@ -327,7 +344,7 @@ def _transit(model, st: NarcoticsState, p, new: np.ndarray):
     # alone would seize (seizures divided by the allocation-weighted lever multiplier).
     lever = np.maximum((alloc * multipliers).sum(axis=1), 1e-12)
     achieved = np.divide(seized_cr.sum(axis=1) / lever, passing, out=np.zeros_like(passing), where=passing > 0)
-    st.effort = np.where(passing > 0, st.effort * np.exp(it.adapt_rate * (it.target_seizure_share - achieved)),
+    st.effort = np.where(passing > 0, st.effort * np.exp(it.adapt_rate * (st.target_share - achieved)),
                          st.effort)
     return seized_or, exposed_or
 
@@ -374,6 +391,11 @@ def observe(model: "SpilloverModel") -> dict[str, float]:
     out["cum_seized_tonnes"] = total_seized
     out |= {f"cum_seized_tonnes_{c.lower()}": float(st.seized_by_country[i]) for i, c in enumerate(SEIZING)}
     out["northern_route_seizure_share"] = float(st.seized_by_route[0]) / (total_seized + rest)
+    shipped = float(st.shipped.sum())
+    out["northern_route_shipment_share"] = float(st.shipped[0]) / shipped if shipped > 0 else math.nan
+    afghan_opium = (st.produced - st.initial_stock) * p.opium_per_kg_heroin
+    world = afghan_opium + p.rest_of_world_opium_tonnes * years
+    out["afghan_opium_share_global"] = afghan_opium / world if world > 0 else math.nan
     out["cum_supply_rus_tonnes"] = float(st.consumed[st.market_ids.index("RUSSIA")])
     out["cum_supply_eur_tonnes"] = float(st.consumed[st.market_ids.index("WESTERN_EUROPE")])
     out["taliban_drug_revenue_usd"] = st.revenue

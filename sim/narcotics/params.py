@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sim.provenance import ASSUMPTION, article, external, nonneg, param, share, sub
+from sim.provenance import ASSUMPTION, article, calibrated, external, nonneg, param, share, sub
+
+# Fitted by `sim-calibrate narcotics` (sim/calibrate.py states the targets); re-run it after
+# changing the narcotics data or behaviour, and copy the values it prints.
+CALIBRATED = calibrated("sim-calibrate narcotics", "2026-11-24")
 
 _ROUTES = article("Most drugs from Afghanistan go to Europe, and more go to Iran, where the penalties may be more "
                   "severe but it is possible to get a better price and the route itself is faster")
@@ -26,11 +30,17 @@ class RouteCosts:
 @dataclass
 class InterdictionLearning:
     effort: float = nonneg(0.02, unit="seizure hazard per week at full allocation", source=ASSUMPTION,
-                           range=(0.005, 0.05), doc="initial interdiction effort of each state on its routes")
+                           range=(0.005, 0.05), doc="initial interdiction effort of Afghanistan, Pakistan, Turkey "
+                           "and Western Europe on their routes")
+    effort_northern: float = nonneg(0.00415, unit="seizure hazard per week at full allocation", source=CALIBRATED,
+                                    range=(0.0005, 0.05), doc="initial effort of the northern-route states "
+                                    "(Central Asia and Russia); fitted to their 1% share of global seizures")
     effort_iran: float = nonneg(0.04, unit="seizure hazard per week", source=_ROUTES, range=(0.01, 0.08),
                                 doc="Iran's severe penalties and border effort")
     target_seizure_share: float = share(0.1, unit="share of flow seized", source=ASSUMPTION, range=(0.02, 0.3),
                                         doc="seizure share each state aims for; effort adapts towards it")
+    target_seizure_share_northern: float = share(0.0648, unit="share of flow seized", source=CALIBRATED,
+                                                 range=(0.002, 0.2), doc="the same for the northern-route states")
     adapt_rate: float = nonneg(0.05, unit="log effort per unit gap per week", source=ASSUMPTION,
                                range=(0.0, 0.2))
     memory: float = share(0.1, unit="weight of this week's seizures", source=ASSUMPTION, range=(0.02, 0.3),
@@ -75,7 +85,8 @@ class NarcoticsParams:
     speed_km_per_week: float = nonneg(700.0, unit="km/week", source=ASSUMPTION, range=(300.0, 1500.0),
                                       doc="pace of a shipment including stashing")
     transit_sales_share: float = share(0.03, unit="share sold per week in a transit market", source=_ROUTES,
-                                       range=(0.0, 0.1), doc="share sold in Iran, Pakistan, Central Asia, Turkey")
+                                       range=(0.0, 0.1), doc="share sold in Iran, Pakistan, Central Asia, Turkey at their reference "
+                                       "price; it scales with price / reference price")
     market_memory: float = share(0.05, unit="weight of this week's supply", source=ASSUMPTION, range=(0.02, 0.2),
                                  doc="markets price against supply averaged over about 1/memory weeks")
     price_memory: float = share(0.05, unit="weight of this week's price", source=ASSUMPTION, range=(0.02, 0.2),
@@ -83,6 +94,10 @@ class NarcoticsParams:
     price_elasticity: float = nonneg(1.0, unit="|price elasticity of demand|", source=external(
         "within published estimates for heroin demand, about 0.3-1.2 in absolute value (e.g. Gallet's "
         "meta-analysis of illicit drug demand, Health Economics; approximate)", 2014), range=(0.3, 1.5))
+    demand_scale_rus: float = nonneg(0.3, unit="x Russian demand in drug_markets.csv", source=CALIBRATED,
+                                     range=(0.3, 1.9), doc="fitted to the northern route's share of Afghan "
+                                     "opiate exports; the range spans 12-75 t/yr: the estimates the data file "
+                                     "cites, and below them the shift to synthetics the article describes")
     krokodil_substitution: float = share(0.05, unit="share of Russian demand lost per year", source=article(
         "higher demand for “krokodil,” a synthetic and cheaper heroin-like drug"), range=(0.0, 0.15))
     rest_of_world_opium_tonnes: float = nonneg(1300.0, unit="tonnes/year", source=external(
