@@ -25,6 +25,7 @@ from sim.provenance import ASSUMPTION, fmt_interval, iter_params, param, sub
 from sim.scenario import ScenarioConfig
 from sim.narcotics.params import NarcoticsParams
 from sim.refugees.params import RefugeeParams
+from sim.security.params import SecurityParams
 from sim.states.params import RECOGNISER_CODES, StatesParams
 
 RUN_SETTING = "run setting"
@@ -57,6 +58,15 @@ class ModelConfig:
     states: StatesParams = sub(StatesParams)
     refugees: RefugeeParams = sub(RefugeeParams)
     narcotics: NarcoticsParams = sub(NarcoticsParams)
+    security: SecurityParams = sub(SecurityParams)
+
+
+@dataclass
+class DesignConfig:
+    file: Optional[str] = None
+    """CSV of design points from ``sim-design``; None runs the config as composed."""
+    point: int = -1
+    """Row (``point`` column) of the design file to apply on top of the config."""
 
 
 @dataclass
@@ -69,10 +79,14 @@ class Config:
     workers: int = param(0, unit="processes (0 = one per core)", source=RUN_SETTING, bounds=(0, 4096))
     progress: bool = True
     description: str = ""
+    design: DesignConfig = sub(DesignConfig)
 
 
 # Keys that change how a run is executed but not a single number it produces.
 EXECUTION_ONLY = ("workers", "progress")
+# Left out of the hash as well: where the values came from. A design point's values are
+# applied to the config before hashing, so the hash already covers them.
+NOT_HASHED = (*EXECUTION_ONLY, "design")
 
 
 def register_configs() -> None:
@@ -200,7 +214,7 @@ def config_dict(cfg: Config) -> dict:
 
 def config_hash(cfg: Config) -> str:
     """SHA-256 of everything that can change a number in the results (execution keys excluded)."""
-    data = {k: v for k, v in config_dict(cfg).items() if k not in EXECUTION_ONLY}
+    data = {k: v for k, v in config_dict(cfg).items() if k not in NOT_HASHED}
     blob = json.dumps(data, sort_keys=True, separators=(",", ":"))
     return hashlib.sha256(blob.encode()).hexdigest()
 

@@ -123,6 +123,16 @@ class Interdiction(Lever):
 
 
 @dataclass
+class RussianCrackdown(Lever):
+    level: float = share(0.0, unit="index 0-1", source=article(
+        "if Moscow starts to further clamp down on Russia's own Muslims"), range=(0.0, 1.0),
+        doc="a harsher domestic crackdown on Russia's Muslims: more arrests, more grievance")
+
+    def is_active(self) -> bool:
+        return self.level > 0
+
+
+@dataclass
 class Closure:
     """A location (border crossing, host, hub) closed to refugees from ``start`` to ``end``."""
 
@@ -145,6 +155,7 @@ class PolicyConfig:
     interdiction_northern: Interdiction = sub(Interdiction)
     interdiction_balkan: Interdiction = sub(Interdiction)
     interdiction_southern: Interdiction = sub(Interdiction)
+    russia_crackdown: RussianCrackdown = sub(RussianCrackdown)
 
 
 def iter_levers(policy: PolicyConfig):

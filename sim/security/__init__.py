@@ -1,0 +1,202 @@
+"""Security spillover: militant stocks per country, radicalization in Russia, attack risk.
+
+The article's argument closes here: the withdrawal's risks for Russia come back through
+militants among refugees, trafficking networks and Islamic State, and through
+radicalization at home that a crackdown on Russia's Muslims would feed. The phase acts
+weekly, after the refugee and narcotics phases of the same day:
+
+1. inflows to each country's militant stock (Central Asia and Russia):
+   - militants among refugees who entered the country undetected this week (refugee phase);
+   - recruits of trafficking networks: ``narco_link`` per tonne of opiates transiting it
+     this week (narcotics phase);
+   - Islamic State Khorasan's exports: its fighters (scaled by the Taliban agent's IS
+     activity) x a rate x each country's share;
+   - in Russia, home-grown recruits in proportion to the radicalization index;
+2. outflows: attrition, and removal by security effort (Central Asian effort rises with
+   Russian drills; Russian effort with the crackdown lever);
+3. radicalization in Russia moves towards grievance (base + crackdown) scaled by the
+   Muslim minority's size relative to 2021 (growing every year) and by IS's pull, and
+   decays; a harsher crackdown never lowers it, all else equal;
+4. attack hazard per country: the 2021 rate x (militants / 2021 militants) x (1 + weight x
+   radicalization above 2021, Russia only) x exp(-protection x (effort - 1)); major attacks
+   are drawn from it, and the probability of at least one in Russia over the horizon is
+   1 - exp(-cumulative hazard).
+"""
+
+from __future__ import annotations
+
+import math
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from sim.outcomes import Outcome
+
+if TYPE_CHECKING:
+    from sim.model import SpilloverModel
+
+COUNTRIES = ("TJK", "UZB", "TKM", "KGZ", "KAZ", "RUS")
+CENTRAL_ASIA = COUNTRIES[:5]
+RUS = COUNTRIES.index("RUS")
+WEEK = 7
+YEAR_DAYS = 365.25
+
+OUTCOMES = (
+    Outcome("n_militants_afg", "militants", "ISKP fighters in Afghanistan (end of horizon)"),
+    *(Outcome(f"n_militants_{c.lower()}", "militants", f"Militants in jihadist networks in {c} (end of horizon)")
+      for c in COUNTRIES),
+    Outcome("n_militants_ca", "militants", "Militants in the five Central Asian states (end of horizon)"),
+    Outcome("cum_militants_from_refugees", "militants", "Militants added by refugee infiltration (total)"),
+    Outcome("cum_militants_from_trafficking", "militants", "Militants recruited by trafficking networks (total)"),
+    Outcome("cum_militants_from_islamic_state", "militants", "Militants sent by ISKP (total)"),
+    Outcome("cum_militants_home_grown_rus", "militants", "Militants recruited inside Russia (total)"),
+    Outcome("muslim_share_rus", "share", "Muslim share of Russia's population (end of horizon)"),
+    Outcome("radicalization_index_rus", "index 0-1", "Radicalization among Russia's Muslims (end of horizon)"),
+    Outcome("attack_risk_rus", "probability/year", "Annual probability of a major attack in Russia "
+            "(mean over the horizon)", reduce="mean"),
+    Outcome("attack_risk_ca", "probability/year", "Annual probability of a major attack in Central Asia "
+            "(mean over the horizon)", reduce="mean"),
+    Outcome("p_major_attack_rus", "probability", "Probability of at least one major attack in Russia "
+            "(over the horizon so far)"),
+    Outcome("cum_major_attacks_rus", "attacks", "Major attacks in Russia drawn in this replicate (total)"),
+    Outcome("cum_major_attacks_ca", "attacks", "Major attacks in Central Asia drawn in this replicate (total)"),
+)
+
+
+class SecurityState:
+    """Militant stocks, radicalization and hazards between weeks."""
+
+    def __init__(self, model: "SpilloverModel") -> None:
+        p = model.cfg.model.security
+        self.rng = model.streams["security"]
+        self.initial = np.array([getattr(p.initial, c.lower()) for c in COUNTRIES])
+        self.militants = self.initial.copy()
+        self.is_share = np.array([getattr(p.islamic_state, c.lower()) for c in COUNTRIES])
+        self.radicalization = p.radicalization.index_2021
+        self.muslim_share = p.radicalization.muslim_share_2021
+        self.hazard = np.zeros(len(COUNTRIES))  # attacks per year
+        self.cum_hazard_rus = 0.0
+        self.attacks = np.zeros(len(COUNTRIES), dtype=np.int64)
+        self.from_refugees = 0.0
+        self.from_trafficking = 0.0
+        self.from_islamic_state = 0.0
+        self.home_grown = 0.0
+        self.iskp = 0.0
+        self.last_infiltrated = np.zeros(len(COUNTRIES))
+        self._refugee_idx = None
+        self._narco_idx = None
+
+
+def setup(model: "SpilloverModel") -> None:
+    model.security = SecurityState(model) if model.cfg.model.security.active else None
+    if model.security is not None:
+        _hazards(model, model.security, model.cfg.model.security)
+
+
+def _infiltrated(model, st: SecurityState) -> np.ndarray:
+    """Cumulative militants who entered each country undetected (refugee phase)."""
+    ref = getattr(model, "refugees", None)
+    if ref is None:
+        return np.zeros(len(COUNTRIES))
+    if st._refugee_idx is None:
+        st._refugee_idx = [ref.c.get(c) for c in COUNTRIES]
+    return np.array([float(ref.infiltrated[i]) if i is not None else 0.0 for i in st._refugee_idx])
+
+
+def _transiting(model, st: SecurityState) -> np.ndarray:
+    """Tonnes of opiates that passed each country this week (narcotics phase)."""
+    nar = getattr(model, "narcotics", None)
+    if nar is None:
+        return np.zeros(len(COUNTRIES))
+    if st._narco_idx is None:
+        st._narco_idx = [nar.country_idx.get(c) for c in COUNTRIES]
+    return np.array([float(nar.passing_week[i]) if i is not None else 0.0 for i in st._narco_idx])
+
+
+def _effort(model, p) -> np.ndarray:
+    e = p.effort
+    drills = model.russia.drills if hasattr(model, "russia") else 0.0
+    crackdown = model.cfg.policy.russia_crackdown.level if model.lever_on("russia_crackdown") else 0.0
+    effort = np.full(len(COUNTRIES), e.effort_ca * (1.0 + e.drills_gain * drills))
+    effort[RUS] = e.effort_rus * (1.0 + e.crackdown_effort_gain * crackdown)
+    return effort
+
+
+def _hazards(model, st: SecurityState, p) -> None:
+    a, e, r = p.attacks, p.effort, p.radicalization
+    effort = _effort(model, p)
+    base = np.full(len(COUNTRIES), a.major_attacks_per_year_ca_2021 / len(CENTRAL_ASIA))
+    base[RUS] = a.major_attacks_per_year_rus_2021
+    scale = np.divide(st.militants, st.initial, out=np.zeros_like(st.militants), where=st.initial > 0)
+    boost = np.ones(len(COUNTRIES))
+    boost[RUS] = max(0.0, 1.0 + a.radicalization_weight * (st.radicalization - r.index_2021))
+    st.hazard = base * scale * boost * np.exp(-e.protection * (effort - 1.0))
+
+
+def step(model: "SpilloverModel") -> None:
+    st: SecurityState | None = model.security
+    if st is None or model.day % WEEK != 0:
+        return
+    p = model.cfg.model.security
+    dt = WEEK / YEAR_DAYS
+    # 1. inflows
+    infiltrated = _infiltrated(model, st)
+    from_refugees = np.maximum(infiltrated - st.last_infiltrated, 0.0)
+    st.last_infiltrated = infiltrated
+    from_trafficking = p.narco_link * _transiting(model, st)
+    islamic_state = model.taliban.islamic_state if hasattr(model, "taliban") else model.cfg.scenario.islamic_state_activity
+    st.iskp = p.islamic_state.iskp_fighters * islamic_state
+    from_is = st.iskp * p.islamic_state.export_per_year * dt * st.is_share
+    home = np.zeros(len(COUNTRIES))
+    home[RUS] = p.radicalization.recruits_per_year * st.radicalization * dt
+    # 2. outflows (exact decay over the week)
+    effort = _effort(model, p)
+    out_rate = p.effort.attrition_per_year + p.effort.removal_per_year * effort
+    st.militants = st.militants * np.exp(-out_rate * dt) + from_refugees + from_trafficking + from_is + home
+    st.from_refugees += from_refugees.sum()
+    st.from_trafficking += from_trafficking.sum()
+    st.from_islamic_state += from_is.sum()
+    st.home_grown += home[RUS]
+    # 3. radicalization in Russia
+    r = p.radicalization
+    years = model.day / YEAR_DAYS
+    st.muslim_share = min(1.0, r.muslim_share_2021 + r.muslim_share_growth * years)
+    crackdown = model.cfg.policy.russia_crackdown.level if model.lever_on("russia_crackdown") else 0.0
+    grievance = min(1.0, r.grievance_base + r.crackdown_grievance * crackdown)
+    push = r.rate_per_year * grievance * (st.muslim_share / r.muslim_share_2021) * \
+        (1.0 + r.islamic_state_pull * islamic_state)
+    # dR/dt = push (1 - R) - decay R, solved exactly over the week
+    k = push + r.decay_per_year
+    target = push / k if k > 0 else st.radicalization
+    st.radicalization = target + (st.radicalization - target) * math.exp(-k * dt)
+    # 4. attacks
+    _hazards(model, st, p)
+    st.cum_hazard_rus += st.hazard[RUS] * dt
+    st.attacks += st.rng.poisson(st.hazard * dt)
+
+
+def observe(model: "SpilloverModel") -> dict[str, float]:
+    st: SecurityState | None = model.security
+    if st is None:
+        return {o.name: math.nan for o in OUTCOMES if o.series}
+    ca = slice(0, len(CENTRAL_ASIA))
+    return {
+        "n_militants_afg": st.iskp,
+        **{f"n_militants_{c.lower()}": float(st.militants[i]) for i, c in enumerate(COUNTRIES)},
+        "n_militants_ca": float(st.militants[ca].sum()),
+        "cum_militants_from_refugees": st.from_refugees,
+        "cum_militants_from_trafficking": st.from_trafficking,
+        "cum_militants_from_islamic_state": st.from_islamic_state,
+        "cum_militants_home_grown_rus": st.home_grown,
+        "muslim_share_rus": st.muslim_share,
+        "radicalization_index_rus": st.radicalization,
+        "attack_risk_rus": 1.0 - math.exp(-st.hazard[RUS]),
+        "attack_risk_ca": 1.0 - math.exp(-st.hazard[ca].sum()),
+        "p_major_attack_rus": 1.0 - math.exp(-st.cum_hazard_rus),
+        "cum_major_attacks_rus": float(st.attacks[RUS]),
+        "cum_major_attacks_ca": float(st.attacks[ca].sum()),
+    }
+
+
+def final(model: "SpilloverModel") -> dict[str, float]:
+    return {}
