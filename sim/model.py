@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import math
+import dataclasses
 from dataclasses import dataclass
 
 import mesa
@@ -44,6 +45,7 @@ class RunResult:
     series_names: tuple[str, ...]
     series: np.ndarray
     dates: tuple
+    flows: list = dataclasses.field(default_factory=list)  # (source, target, quantity, value) rows
 
 
 class SpilloverModel(mesa.Model):
@@ -138,4 +140,5 @@ class SpilloverModel(mesa.Model):
             raise RuntimeError(f"outcomes registered but never set: {missing}")
         ordered = {name: scalars[name] for name in self.outcomes}
         dates = tuple(self.calendar.date(d) for d in self._record_days[: self._row])
-        return RunResult(ordered, self.series_names, self._series[: self._row].copy(), dates)
+        flows = [row for phase in PHASES if hasattr(phase, "flows") for row in phase.flows(self)]
+        return RunResult(ordered, self.series_names, self._series[: self._row].copy(), dates, flows)

@@ -7,7 +7,9 @@ A phase is a module with:
 - ``step(model)``: advance one day (``model.day``, ``model.date``, and its own random stream
   ``model.streams[<phase name>]``);
 - ``observe(model) -> dict``: monthly values of its series outcomes, by name;
-- ``final(model) -> dict``: its scalar-only outcomes at the end of the run.
+- ``final(model) -> dict``: its scalar-only outcomes at the end of the run;
+- optionally ``flows(model) -> list``: rows (source, target, quantity, value) of what moved
+  along each link over the run (target "" for a quantity at a location), for maps.
 
 Phases talk through the model: the states phase sets each Central Asian state's
 ``admit_share`` and ``screening`` for the refugee phase to read, for example.

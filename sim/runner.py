@@ -44,6 +44,7 @@ class Batch:
 
     outcomes: pd.DataFrame
     timeseries: pd.DataFrame
+    flows: pd.DataFrame
 
 
 def n_workers(cfg: Config) -> int:
@@ -78,7 +79,7 @@ def run_batch(cfg: Config, network: Network | None = None) -> Batch:
             bar.update(len(done))
     bar.close()
     results.sort(key=lambda r: r[0])
-    return Batch(_outcomes_table(results), _timeseries_table(results))
+    return Batch(_outcomes_table(results), _timeseries_table(results), _flows_table(results))
 
 
 def _outcomes_table(results: list[tuple[int, int, RunResult]]) -> pd.DataFrame:
@@ -102,3 +103,10 @@ def _timeseries_table(results: list[tuple[int, int, RunResult]]) -> pd.DataFrame
         "outcome": pd.Categorical(np.tile(names, len(results) * n_t), categories=names),
         "value": values.reshape(-1),
     })
+
+
+def _flows_table(results: list[tuple[int, int, RunResult]]) -> pd.DataFrame:
+    rows = [(i, *row) for i, _, r in results for row in r.flows]
+    df = pd.DataFrame(rows, columns=["replicate", "source", "target", "quantity", "value"])
+    return df.astype({"replicate": "int64", "source": "string", "target": "string", "quantity": "category",
+                      "value": "float64"})

@@ -1,7 +1,8 @@
 """Results store: the one module that writes results, atomically, under a run folder.
 
 A run folder holds ``outcomes.parquet``, ``timeseries.parquet``, ``summary.csv`` and
-``manifest.json``. Files are written to a hidden staging folder inside the run folder
+``manifest.json``, and ``flows.parquet`` (what moved along each link, for maps) when the
+run recorded flows. Files are written to a hidden staging folder inside the run folder
 and moved into place with ``os.replace``; ``manifest.json`` moves last, so a folder
 without a manifest is incomplete. A folder that already holds results is never
 overwritten.
@@ -22,6 +23,7 @@ import pandas as pd
 import sim
 
 RESULT_FILES = ("outcomes.parquet", "timeseries.parquet", "summary.csv", "manifest.json")
+FLOWS = "flows.parquet"  # optional
 MANIFEST = "manifest.json"
 
 
@@ -34,7 +36,7 @@ def check_writable(run_dir: Path) -> None:
     run_dir = Path(run_dir)
     if run_dir.exists() and not run_dir.is_dir():
         raise ResultsError(f"{run_dir} is a file, not a results folder")
-    present = [f for f in RESULT_FILES if (run_dir / f).exists()]
+    present = [f for f in (*RESULT_FILES, FLOWS) if (run_dir / f).exists()]
     if present:
         raise ResultsError(f"{run_dir} already holds results ({', '.join(present)}); "
                            "choose another folder with hydra.run.dir=...")
@@ -62,8 +64,8 @@ def environment() -> dict:
 
 
 def write_results(run_dir: Path, outcomes: pd.DataFrame, timeseries: pd.DataFrame,
-                  summary: pd.DataFrame, manifest: dict) -> Path:
-    """Write the four result files atomically into `run_dir` (created if needed)."""
+                  summary: pd.DataFrame, manifest: dict, flows: pd.DataFrame | None = None) -> Path:
+    """Write the result files atomically into `run_dir` (created if needed)."""
     run_dir = Path(run_dir)
     check_writable(run_dir)
     run_dir.mkdir(parents=True, exist_ok=True)
@@ -72,11 +74,15 @@ def write_results(run_dir: Path, outcomes: pd.DataFrame, timeseries: pd.DataFram
         outcomes.to_parquet(staging / "outcomes.parquet", index=False)
         timeseries.to_parquet(staging / "timeseries.parquet", index=False)
         summary.to_csv(staging / "summary.csv", index=False)
+        names = list(RESULT_FILES)
+        if flows is not None:
+            flows.to_parquet(staging / FLOWS, index=False)
+            names.insert(0, FLOWS)
         with open(staging / MANIFEST, "w", encoding="utf-8") as fh:
             json.dump(manifest, fh, indent=2, default=str)
             fh.flush()
             os.fsync(fh.fileno())
-        for name in RESULT_FILES:  # manifest last: its presence marks a complete folder
+        for name in names:  # manifest last: its presence marks a complete folder
             os.replace(staging / name, run_dir / name)
     finally:
         shutil.rmtree(staging, ignore_errors=True)
@@ -98,6 +104,7 @@ def read_results(run_dir: Path) -> dict:
             "outcomes": pd.read_parquet(run_dir / "outcomes.parquet"),
             "timeseries": pd.read_parquet(run_dir / "timeseries.parquet"),
             "summary": pd.read_csv(run_dir / "summary.csv"),
+            "flows": pd.read_parquet(run_dir / FLOWS) if (run_dir / FLOWS).is_file() else None,
         }
     except (ValueError, OSError) as e:
         raise ResultsError(f"{run_dir}: malformed results file ({e})") from None

@@ -409,3 +409,16 @@ def observe(model: "SpilloverModel") -> dict[str, float]:
 
 def final(model: "SpilloverModel") -> dict[str, float]:
     return {}
+
+
+def flows(model: "SpilloverModel") -> list[tuple[str, str, str, float]]:
+    """Tonnes shipped on each route over the run, on every link of the route's path."""
+    st: NarcoticsState | None = model.narcotics
+    if st is None:
+        return []
+    totals: dict[tuple[str, str], float] = {}
+    for j, r in enumerate(ROUTES):
+        nodes = st.routes[r].nodes
+        for a, b in zip(nodes, nodes[1:]):
+            totals[(a, b)] = totals.get((a, b), 0.0) + float(st.shipped[j])
+    return [(a, b, "opiates_tonnes", v) for (a, b), v in totals.items()]

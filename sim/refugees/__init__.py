@@ -111,6 +111,7 @@ class RefugeeState:
                                               mean_militants)
         self.closed = np.zeros(net.n_nodes, dtype=bool)
         self.occupancy = np.zeros(net.n_nodes)  # people at each location, end of the previous day
+        self.link_people = np.zeros(net.nbr.shape, dtype=np.int64)  # people who set out on each link
 
     def count_occupancy(self) -> None:
         """Recount people at each location (the daily pass does this; call it after placing groups)."""
@@ -153,7 +154,7 @@ def step(model: "SpilloverModel") -> None:
         st.admit, st.screen, st.irregular, st.return_rate / 365.25, st.ca_mask,
         onward_day, p.transit_share, p.give_up_after_turn_back, p.screening_catch, st.c.get("RUS", -1),
         m.speed_road_km, m.speed_foot_km, st.detained, st.infiltrated, st.entries_by_node, counters,
-        st.occupancy)
+        st.occupancy, st.link_people)
     st.cum_turned_back += int(counters[fast.C_TURNED_BACK])
     st.cum_onward += int(counters[fast.C_ONWARD])
     st.admitted_ca += int(counters[fast.C_ADMITTED_CA])
@@ -280,3 +281,14 @@ def observe(model: "SpilloverModel") -> dict[str, float]:
 
 def final(model: "SpilloverModel") -> dict[str, float]:
     return {}
+
+
+def flows(model: "SpilloverModel") -> list[tuple[str, str, str, float]]:
+    """People who set out along each link over the run, and people at each location at the end."""
+    st: RefugeeState = model.refugees
+    ids, nbr = st.net.ids, st.net.nbr
+    rows = [(ids[i], ids[nbr[i, d]], "people_moved", float(st.link_people[i, d]))
+            for i, d in zip(*np.nonzero(st.link_people))]
+    st.count_occupancy()
+    rows += [(ids[i], "", "people_hosted", float(x)) for i, x in enumerate(st.occupancy) if x > 0]
+    return rows

@@ -72,7 +72,7 @@ def day_pass(n, status, loc, nxt, remaining, speed, country, size, militants, on
              offsets, move_chance, is_host, next_hop_rus, node_country, nbr, nbr_km, nbr_foot,
              table, total, closed, admit, screen, irregular, return_day, ca_mask,
              onward_day, transit_share, give_up, catch, rus, speed_road, speed_foot,
-             detained, infiltrated, entries_by_node, counters, occupancy):
+             detained, infiltrated, entries_by_node, counters, occupancy, link_people):
     degree = nbr.shape[1]
     n_table = table.shape[0]
     for i in range(n):
@@ -111,6 +111,7 @@ def day_pass(n, status, loc, nxt, remaining, speed, country, size, militants, on
             if slot < 0:
                 continue
             status[i] = ON_LINK
+            link_people[here, slot] += size[i]
             nxt[i] = nbr[here, slot]
             remaining[i] = nbr_km[here, slot]
             speed[i] = speed_foot if nbr_foot[here, slot] else speed_road
