@@ -14,8 +14,12 @@ $(STAMP): pyproject.toml
 
 install: $(STAMP)
 
+# The baseline experiment, then its memo figures and memo.md beside the results.
 run: $(STAMP)
-	$(BIN)/sim-run
+	@dir=results/baseline/$$(date +%Y-%m-%d_%H-%M-%S) && \
+	$(BIN)/sim-run hydra.run.dir=$$dir && \
+	$(BIN)/sim-memo $$dir && \
+	echo "results: $$dir" && echo "figures and memo: $$dir/memo/"
 
 test: $(STAMP)
 	$(BIN)/python -m pytest -q

@@ -1,0 +1,50 @@
+"""Shared by the memo scripts: find each experiment's latest results and call sim-memo.
+
+A memo script names the experiments it compares (the first is the baseline) and the
+outcomes it shows; it holds no parameters. The runs hold them: each results folder's
+manifest.json records the full config. With ``--run`` the script first runs any
+experiment that has no results yet (``sim-run experiment=NAME``, same seed, so the
+replicates are paired).
+"""
+
+from __future__ import annotations
+
+import argparse
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+RESULTS = ROOT / "results"
+
+
+def latest_run(experiment: str, results: Path = RESULTS) -> Path | None:
+    """The newest complete results folder of `experiment` (one with a manifest.json)."""
+    runs = sorted(p.parent for p in (results / experiment).glob("*/manifest.json"))
+    return runs[-1] if runs else None
+
+
+def main(name: str, experiments: list[str], outcomes: list[str], argv: list[str] | None = None) -> None:
+    ap = argparse.ArgumentParser(prog=f"experiments/{name}.py",
+                                 description=f"Memo '{name}': {', '.join(experiments)} (first = baseline).")
+    ap.add_argument("--run", action="store_true", help="run experiments that have no results yet")
+    ap.add_argument("--replicates", type=int, default=100, help="replicates per experiment with --run")
+    ap.add_argument("--results", type=Path, default=RESULTS, help="results root (default results/)")
+    ap.add_argument("--out", type=Path, default=None, help=f"memo folder (default results/memos/{name})")
+    args = ap.parse_args(argv)
+    sim_run = Path(sys.executable).parent / "sim-run"
+    folders = []
+    for exp in experiments:
+        run = latest_run(exp, args.results)
+        if run is None and args.run:
+            subprocess.run([str(sim_run), f"experiment={exp}", f"replicates={args.replicates}",
+                            f"hydra.run.dir={args.results / exp / 'memo_run'}"], check=True, cwd=ROOT)
+            run = latest_run(exp, args.results)
+        if run is None:
+            sys.exit(f"{name}: no results for experiment {exp} under {args.results}; "
+                     f"run `sim-run experiment={exp}` or pass --run")
+        folders.append(run)
+    from sim.plots.cli import memo_main
+
+    out = args.out or args.results / "memos" / name
+    memo_main([*map(str, folders), "--out", str(out), "--outcomes", ",".join(outcomes), "--force"])
