@@ -13,7 +13,6 @@ A phase is a module with:
 
 Phases talk through the model: the states phase sets each Central Asian state's
 ``admit_share`` and ``screening`` for the refugee phase to read, for example.
-The ``inactive_*`` functions are the entry points of a phase not built yet.
 """
 
 from __future__ import annotations
@@ -32,19 +31,3 @@ class Phase(Protocol):
     def step(self, model: "SpilloverModel") -> None: ...
     def observe(self, model: "SpilloverModel") -> dict[str, float]: ...
     def final(self, model: "SpilloverModel") -> dict[str, float]: ...
-
-
-def inactive_setup(model: "SpilloverModel") -> None:
-    """Nothing to create."""
-
-
-def inactive_step(model: "SpilloverModel") -> None:
-    """Nothing changes."""
-
-
-def inactive_observe(model: "SpilloverModel") -> dict[str, float]:
-    return {}
-
-
-def inactive_final(model: "SpilloverModel") -> dict[str, float]:
-    return {}

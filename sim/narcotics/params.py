@@ -30,8 +30,8 @@ class RouteCosts:
 @dataclass
 class InterdictionLearning:
     effort: float = nonneg(0.02, unit="seizure hazard per week at full allocation", source=ASSUMPTION,
-                           range=(0.005, 0.05), doc="initial interdiction effort of Afghanistan, Pakistan, Turkey "
-                           "and Western Europe on their routes")
+                           range=(0.005, 0.05), doc="initial interdiction effort of Pakistan, Turkey and Western "
+                           "Europe on their stretches of the routes")
     effort_northern: float = nonneg(0.00415, unit="seizure hazard per week at full allocation", source=CALIBRATED,
                                     range=(0.0005, 0.05), doc="initial effort of the northern-route states "
                                     "(Central Asia and Russia); fitted to their 1% share of global seizures")

@@ -116,7 +116,7 @@ class AttackRisk:
 class SecurityParams:
     active: bool = True
     """False switches the submodel off (its outcomes are NaN)."""
-    narco_link: float = nonneg(0.2, unit="militants recruited per tonne of opiates transiting", source=external(
+    narco_link: float = nonneg(0.2, unit="militants recruited per tonne-week of opiates in transit", source=external(
         "UNODC, Opiate flows through northern Afghanistan and Central Asia (2012): drug money finances "
         "insurgent and extremist groups along the northern route (no per-tonne estimate; approximate)", 2012),
         range=(0.0, 1.0), doc="strength of the narco-militant link")

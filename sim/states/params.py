@@ -221,7 +221,7 @@ class AdmissionParams:
     onward_share: float = share(0.2, source=article(
         "If Central Asian countries accept many Afghan refugees, they may then find their way to Russia as "
         "migrant workers"), range=(0.05, 0.5),
-        doc="share of admitted Afghans expected to move on to Russia (the refugee submodel will simulate it)")
+        doc="share of admitted Afghans expected to move on to Russia (a prior: the refugee submodel updates it with the share it observes)")
     hosting_funds_effect: float = nonneg(0.5, unit="pressure per USD 100m/year per state", source=ASSUMPTION,
                                          range=(0.1, 1.0))
     adjust_months: float = nonneg(2.0, unit="months", source=ASSUMPTION, range=(0.5, 6.0),
