@@ -6,6 +6,10 @@
 Errors in the input (a value out of range, an unknown key, a bad data file, a results
 folder that already holds results) end the command with one line on stderr and exit
 code 2, before any results folder is created.
+
+Sweeps resume: a sweep run again into the same ``hydra.sweep.dir`` skips each point whose
+folder holds complete results (``manifest.json``) of the same config hash, redoes points
+left incomplete, and stops with an error at a point whose results come from another config.
 """
 
 from __future__ import annotations
@@ -14,12 +18,14 @@ import argparse
 import csv
 import dataclasses
 import io
+import json
 import logging
 import os
 import shutil
 import sys
 import time
 import traceback
+import warnings
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Sequence
@@ -27,29 +33,44 @@ from typing import Any, Sequence
 import hydra
 from hydra.core.hydra_config import HydraConfig
 from hydra.experimental.callback import Callback
+from hydra.types import RunMode
 from omegaconf import DictConfig
 
 from sim.analysis import format_summary, summarize
 from sim.calendar import Calendar
 from sim.config import Config, ConfigError, check_network_refs, config_dict, config_hash, register_configs, to_config, validate
+from sim.design import apply_design, check_design
+from sim.design import provenance as design_provenance
 from sim.network import NetworkDataError, load_network
 from sim.outcomes import registry
 from sim.policy import lever_events
 from sim.provenance import fmt_interval, iter_params
 from sim.runner import n_workers, run_batch
-from sim.store import ResultsError, check_writable, environment, write_results
+from sim.store import MANIFEST, ResultsError, check_writable, environment, write_results
 
 CONF_DIR = Path(__file__).resolve().parent.parent / "conf"
 INPUT_ERRORS = (ConfigError, NetworkDataError, ResultsError)
 log = logging.getLogger(__name__)
 
+# conf/hydra/launcher/submitit_{slurm,local}.yaml share their names with the plugin's presets
+# on purpose: Hydra then checks them against the plugin's schema, and says so each time.
+warnings.filterwarnings("ignore", message=r"\s*'hydra/launcher/submitit_(slurm|local)' is validated against "
+                        "ConfigStore schema", category=UserWarning)
+
 
 # --------------------------------------------------------------------------- the run
+def prepare(cfg: DictConfig | Config) -> tuple[Config, dict]:
+    """The typed config with its design point applied (``design.file``), validated; and the
+    values the design point set (empty without a design)."""
+    config, values = apply_design(to_config(cfg))
+    return validate(config), values
+
+
 def run(cfg: DictConfig | Config, out_dir: Path, *, experiment: str = "custom",
         overrides: Sequence[str] = ()) -> Path:
     """Run a batch of replicates for `cfg` and write its results into `out_dir`."""
     logging.getLogger("MESA").setLevel(logging.WARNING)
-    config = validate(to_config(cfg))
+    config, design_values = prepare(cfg)
     out_dir = Path(out_dir)
     check_writable(out_dir)
     network = load_network(config.model.network.locations_file, config.model.network.links_file)
@@ -72,12 +93,13 @@ def run(cfg: DictConfig | Config, out_dir: Path, *, experiment: str = "custom",
         "wall_time_s": round(wall, 3),
         "config_hash": config_hash(config),
         "overrides": list(overrides),
+        **({"design_values": design_values, "design": design_provenance(config)} if config.design.file else {}),
         "calendar": {"start": cal.start.isoformat(), "end": cal.end.isoformat()},
         "lever_events": lever_events(config.policy, cal),
         "outcomes": {n: {"unit": o.unit, "label": o.label} for n, o in outcomes.items()},
         "config": config_dict(config),
     }
-    write_results(out_dir, batch.outcomes, batch.timeseries, summary, manifest)
+    write_results(out_dir, batch.outcomes, batch.timeseries, summary, manifest, flows=batch.flows)
     _report(f"\n{experiment}: {config.replicates} replicates, seed {config.seed}, {wall:.1f} s\n\n"
             f"{format_summary(summary)}\n\nresults: {out_dir}")
     return out_dir
@@ -105,7 +127,12 @@ class ValidateOnStart(Callback):
     @staticmethod
     def _check(config: DictConfig, run_dir: str | None) -> None:
         try:
-            cfg = validate(to_config(config))
+            cfg = to_config(config)
+            if run_dir is None and cfg.design.file and cfg.design.point == -1:
+                check_design(cfg)  # a sweep over design.point: check the whole file now
+                cfg = validate(cfg)
+            else:
+                cfg = prepare(cfg)[0]
             network = load_network(cfg.model.network.locations_file, cfg.model.network.links_file)
             check_network_refs(cfg, network)
             if run_dir is not None:
@@ -123,6 +150,107 @@ class ValidateOnStart(Callback):
 
     def on_multirun_start(self, config: DictConfig, **kwargs: Any) -> None:
         self._check(config, None)
+        try:
+            _check_sweep(config)
+        except (*INPUT_ERRORS, *_known_hydra_errors()) as e:
+            print(f"sim-run: error: {one_line(e)}", file=sys.stderr)
+            raise SystemExit(2) from None
+
+
+def _sweep_jobs(config: DictConfig) -> list[list[str]] | None:
+    """The overrides of every job of this sweep, in job-number order, expanded as Hydra's
+    basic sweeper does; None under another sweeper (each job then checks itself)."""
+    from hydra._internal.core_plugins.basic_sweeper import BasicSweeper
+    from hydra.core.global_hydra import GlobalHydra
+    from hydra.core.override_parser.overrides_parser import OverridesParser
+    from omegaconf import OmegaConf
+
+    raw = OmegaConf.to_container(config.hydra.sweeper, resolve=False)
+    if not str(raw.get("_target_", "")).endswith("BasicSweeper"):
+        return None
+    params = [f"{k}={v}" for k, v in (raw.get("params") or {}).items()]
+    parser = OverridesParser.create(config_loader=GlobalHydra.instance().config_loader())
+    parsed = parser.parse_overrides(params + list(config.hydra.overrides.task))
+    return [job for batch in BasicSweeper.split_arguments(parsed, None) for job in batch]
+
+
+def _check_sweep(config: DictConfig) -> None:
+    """Before any job runs: design points inside the design, and finished job folders (resume)
+    holding results of the config their job number has in this sweep; else an input error."""
+    from hydra.core.global_hydra import GlobalHydra
+    from omegaconf import OmegaConf
+
+    sweep_dir = Path(str(config.hydra.sweep.dir))
+    resuming = sweep_dir.is_dir() and OmegaConf.to_container(config.hydra.sweep, resolve=False).get(
+        "subdir") == "${hydra.job.num}"  # else a new sweep, or job folders named otherwise: each job checks its own
+    done = sorted((int(d.name), d) for d in sweep_dir.iterdir()
+                  if d.name.isdigit() and (d / MANIFEST).is_file()) if resuming else []
+    jobs = _sweep_jobs(config) if config.design.file or done else None
+    if config.design.file:
+        n = check_design(to_config(config))
+        for job in jobs or ():
+            for o in job:
+                key, _, value = o.partition("=")
+                if key.lstrip("+~") == "design.point" and value.lstrip("-").isdigit() and not 0 <= int(value) < n:
+                    raise ConfigError(f"design.point = {value} is outside the design {config.design.file} "
+                                      f"(points 0 to {n - 1}); sweep it with 'design.point=range(0,{n})'")
+    if not done or jobs is None:
+        return
+    points = [(num, d, jobs[num] if num < len(jobs) else None) for num, d in done]
+    loader = GlobalHydra.instance().config_loader()
+    beyond = []
+    for num, folder, overrides in points:
+        if overrides is None:
+            beyond.append(num)
+            continue
+        new = config_hash(prepare(loader.load_sweep_config(config, overrides))[0])
+        try:
+            old = json.loads((folder / MANIFEST).read_text(encoding="utf-8"))["config_hash"]
+        except (OSError, ValueError, KeyError, TypeError):
+            raise ResultsError(f"point {num}: {folder / MANIFEST} is unreadable; "
+                               f"delete {folder} to run the point again") from None
+        if old != new:
+            raise ResultsError(f"point {num}: {folder} holds results of another config (config_hash {old[:12]}, "
+                               f"this sweep's point {num}: {new[:12]}); resume with the same overrides, "
+                               "or use a new hydra.sweep.dir")
+    n = len(points) - len(beyond)
+    if n:
+        _report(f"resuming sweep {config.hydra.sweep.dir}: {n} point(s) hold results and will be skipped")
+    if beyond:
+        log.warning("sweep folder %s holds finished points beyond this sweep's jobs: %s",
+                    config.hydra.sweep.dir, ", ".join(map(str, beyond[:20])))
+
+
+def resume_point(cfg: DictConfig | Config, out_dir: Path, num: int) -> bool:
+    """For a sweep point: True if `out_dir` holds its complete results already (skip it).
+
+    Complete results of another config raise ResultsError. A folder left incomplete
+    (no manifest: the job was killed) is emptied but for Hydra's ``.hydra`` and log files
+    (staging folders, result files moved before the kill) and the point runs again.
+    """
+    out_dir = Path(out_dir)
+    manifest = out_dir / MANIFEST
+    if manifest.is_file():
+        new = config_hash(prepare(cfg)[0])
+        try:
+            old = json.loads(manifest.read_text(encoding="utf-8"))["config_hash"]
+        except (OSError, ValueError, KeyError, TypeError):
+            raise ResultsError(f"point {num}: {manifest} is unreadable; delete {out_dir} to run the point again") from None
+        if old != new:
+            raise ResultsError(f"point {num}: {out_dir} holds results of another config (config_hash {old[:12]}, "
+                               f"this point {new[:12]}); use a new hydra.sweep.dir or delete that folder")
+        log.info("point %d: results exist, skipped", num)
+        _report(f"point {num}: results exist, skipped ({out_dir})")
+        return True
+    if out_dir.is_dir():
+        # Everything but Hydra's own files: staging folders, result files moved before the kill.
+        leftovers = [p for p in out_dir.iterdir() if not (p.name == ".hydra" or p.suffix == ".log")]
+        for p in leftovers:
+            shutil.rmtree(p) if p.is_dir() else p.unlink()
+        if leftovers:
+            log.info("point %d: incomplete results cleared (%s), running again", num,
+                     ", ".join(sorted(p.name for p in leftovers)))
+    return False
 
 
 @hydra.main(version_base="1.3", config_path=str(CONF_DIR), config_name="config")
@@ -130,6 +258,8 @@ def _hydra_main(cfg: DictConfig) -> None:
     hc = HydraConfig.get()
     out_dir = Path(hc.runtime.output_dir)
     try:
+        if hc.mode == RunMode.MULTIRUN and resume_point(cfg, out_dir, hc.job.num):
+            return
         run(cfg, out_dir, experiment=hc.runtime.choices.get("experiment") or "custom",
             overrides=list(hc.overrides.task))
     except INPUT_ERRORS:
@@ -234,7 +364,7 @@ def compose(overrides: Sequence[str] = ()) -> Config:
     register_configs()
     with initialize_config_dir(config_dir=str(CONF_DIR), version_base="1.3"):
         cfg = hydra_compose(config_name="config", overrides=list(overrides))
-    return validate(to_config(cfg))
+    return prepare(cfg)[0]
 
 
 def params_cli(argv: Sequence[str] | None = None) -> None:

@@ -26,7 +26,7 @@ def sim_run(*args: str, cwd: Path) -> subprocess.CompletedProcess:
 
 
 # ----------------------------------------------------------------------------- files
-def test_run_writes_four_files_with_expected_content(tmp_path, capsys):
+def test_run_writes_its_result_files_with_expected_content(tmp_path, capsys):
     cfg = compose(["replicates=5", "workers=1", "progress=false", "model.calendar.horizon_months=6"])
     out = run(cfg, tmp_path / "r", experiment="baseline", overrides=["replicates=5"])
     printed = capsys.readouterr().out
@@ -46,7 +46,10 @@ def test_run_writes_four_files_with_expected_content(tmp_path, capsys):
     for key in ("version", "git_commit", "root_seed", "replicates", "wall_time_s", "config_hash", "lever_events"):
         assert key in m
     assert m["replicates"] == 5 and m["root_seed"] == cfg.seed and m["overrides"] == ["replicates=5"]
-    assert sorted(p.name for p in out.iterdir()) == sorted(store.RESULT_FILES)  # staging folder removed
+    assert sorted(p.name for p in out.iterdir()) == sorted([*store.RESULT_FILES, store.FLOWS])  # no staging left
+    flows = res["flows"]
+    assert set(flows["quantity"]) == {"people_moved", "people_hosted", "opiates_tonnes"}
+    assert set(flows["replicate"]) == set(range(5)) and (flows["value"] >= 0).all()
 
 
 def test_lever_events_in_manifest_carry_start_dates(tmp_path):

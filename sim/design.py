@@ -1,0 +1,428 @@
+"""Designs over the uncertain parameters: sample their declared ranges, run one point per job.
+
+``sim-design`` samples the ``range`` each parameter declares (see ``sim-params``) with
+SALib: a Latin hypercube (``lhs``, N rows), Saltelli's scheme for Sobol' indices
+(``sobol``, N*(2D+2) rows) or Morris trajectories (``morris``, N*(D+1) rows). It writes
+
+- ``design.csv``: one row per point, ``point`` (0, 1, ...) then one column per parameter,
+  named by its dotted key (``scenario.drought_severity``); integer parameters rounded;
+- ``design.json`` beside it: the SALib problem, method, N, seed and sampler options, so
+  the same design can be drawn again and indices computed (``sim-sensitivity``).
+
+A design runs as one Hydra sweep, every point with the same root seed (paired
+replicates)::
+
+    sim-run -m design.file=design.csv 'design.point=range(0,80)' replicates=20
+
+Each job applies row ``design.point`` on top of the composed config before validation
+and hashing (:func:`apply_design`), so its manifest and config hash show the values run.
+"""
+
+from __future__ import annotations
+
+import argparse
+import copy
+import dataclasses
+import difflib
+import hashlib
+import json
+import os
+import sys
+import tempfile
+import warnings
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from functools import lru_cache
+from pathlib import Path
+from typing import Any, Iterator, Sequence
+
+import numpy as np
+import pandas as pd
+
+from sim.config import Config, ConfigError
+
+METHODS = ("lhs", "sobol", "morris")
+SECTIONS = ("model", "scenario", "policy")
+POINT = "point"
+
+
+class DesignError(ConfigError):
+    """A design that cannot be drawn, read or applied; the message is one line."""
+
+
+# --------------------------------------------------------------------------- parameters
+@dataclass(frozen=True)
+class Param:
+    """A parameter a design can set: dotted name, declared range and hard bounds."""
+
+    name: str
+    range: tuple[float, float] | None
+    bounds: tuple[float, float] | None
+    integer: bool
+    numeric: bool
+
+
+def _walk(obj: Any, prefix: str) -> Iterator[Param]:
+    for f in dataclasses.fields(obj):
+        value = getattr(obj, f.name)
+        name = f"{prefix}{f.name}"
+        if dataclasses.is_dataclass(value):
+            yield from _walk(value, name + ".")
+        elif "unit" in f.metadata:
+            typ = f.type if isinstance(f.type, str) else getattr(f.type, "__name__", str(f.type))
+            is_bool = typ == "bool" or isinstance(value, bool)
+            integer = not is_bool and (typ == "int" or (typ not in ("float",) and isinstance(value, int)))
+            yield Param(name, f.metadata.get("range"), f.metadata.get("bounds"), integer, not is_bool)
+
+
+@lru_cache(maxsize=1)
+def parameters() -> dict[str, Param]:
+    """Every model, scenario and policy parameter, by dotted name (the ``sim-params`` table)."""
+    cfg = Config()
+    return {p.name: p for s in SECTIONS for p in _walk(getattr(cfg, s), f"{s}.")}
+
+
+def _hint(name: str) -> str:
+    close = difflib.get_close_matches(name, list(parameters()), n=1)
+    return f" (did you mean {close[0]}?)" if close else "; sim-params lists the parameters"
+
+
+def select(names: Sequence[str] = (), groups: Sequence[str] = ()) -> list[Param]:
+    """The parameters named, plus every parameter with a range under each group prefix."""
+    table = parameters()
+    chosen: dict[str, Param] = {}
+    for name in names:
+        if name not in table:
+            raise DesignError(f"unknown parameter '{name}'{_hint(name)}")
+        chosen[name] = table[name]
+    for group in groups:
+        prefix = group.rstrip(".") + "."
+        members = [p for n, p in table.items() if n.startswith(prefix) and p.range is not None and p.numeric]
+        if not members:
+            raise DesignError(f"group '{group}' holds no parameter with a declared range "
+                              f"(groups are dotted prefixes: {', '.join(SECTIONS)}, model.refugees, ...)")
+        for p in members:
+            chosen.setdefault(p.name, p)
+    if not chosen:
+        raise DesignError("no parameters: give --params NAME[,NAME...] or --group PREFIX")
+    params = list(chosen.values())
+    no_range = [p.name for p in params if p.range is None or not p.numeric]
+    if no_range:
+        raise DesignError(f"no uncertainty range declared for {', '.join(no_range)}; "
+                          "a design samples declared ranges only (sim-params shows them)")
+    flat = [p.name for p in params if p.range[0] == p.range[1]]
+    if flat:
+        raise DesignError(f"range of {', '.join(flat)} is a single value; nothing to sample")
+    return params
+
+
+def problem_of(params: Sequence[Param]) -> dict:
+    """The SALib problem for these parameters: their names and declared ranges."""
+    return {"num_vars": len(params), "names": [p.name for p in params],
+            "bounds": [[float(p.range[0]), float(p.range[1])] for p in params]}
+
+
+# --------------------------------------------------------------------------- sampling
+def n_rows(method: str, n: int, d: int) -> int:
+    return {"lhs": n, "sobol": n * (2 * d + 2), "morris": n * (d + 1)}[method]
+
+
+def sample(problem: dict, method: str, n: int, seed: int, *, num_levels: int = 4) -> np.ndarray:
+    """The design matrix (rows x parameters) SALib draws for `method` over `problem`'s bounds.
+
+    ``sobol`` is Saltelli's scheme with second-order terms (N*(2D+2) rows), the layout
+    ``SALib.analyze.sobol`` expects; ``morris`` draws N trajectories of D+1 rows on a
+    grid of `num_levels` levels. The same arguments give the same matrix.
+    """
+    if method not in METHODS:
+        raise DesignError(f"unknown method '{method}'; choose one of {', '.join(METHODS)}")
+    if n < 1:
+        raise DesignError(f"N = {n}; give N >= 1")
+    problem = copy.deepcopy(problem)  # SALib marks the dict it is given
+    if method == "lhs":
+        from SALib.sample import latin
+
+        return latin.sample(problem, n, seed=seed)
+    if method == "sobol":
+        from SALib.sample import sobol
+
+        with warnings.catch_warnings():  # N not a power of 2: said once by the CLI, not by scipy
+            warnings.simplefilter("ignore", UserWarning)
+            return sobol.sample(problem, n, calc_second_order=True, seed=seed)
+    from SALib.sample import morris
+
+    if num_levels < 2 or num_levels % 2:
+        raise DesignError(f"--levels {num_levels}: Morris needs an even number of levels >= 2")
+    return morris.sample(problem, n, num_levels=num_levels, seed=seed)
+
+
+def rounded(matrix: np.ndarray, names: Sequence[str]) -> np.ndarray:
+    """The matrix with the columns of integer parameters rounded to whole numbers."""
+    table = parameters()
+    out = np.array(matrix, dtype=float, copy=True)
+    for j, name in enumerate(names):
+        if name in table and table[name].integer:
+            out[:, j] = np.round(out[:, j])
+    return out
+
+
+def build(params: Sequence[Param], method: str, n: int, seed: int, *,
+          num_levels: int = 4) -> tuple[pd.DataFrame, dict]:
+    """The design table (``point`` then one column per parameter) and its description."""
+    problem = problem_of(params)
+    matrix = rounded(sample(problem, method, n, seed, num_levels=num_levels), problem["names"])
+    table = pd.DataFrame(matrix, columns=problem["names"])
+    for p in params:
+        if p.integer:
+            table[p.name] = table[p.name].astype("int64")
+    table.insert(0, POINT, np.arange(len(table), dtype="int64"))
+    spec = {"method": method, "n": n, "seed": seed, "rows": len(table), "problem": problem,
+            "integer": [p.name for p in params if p.integer]}
+    if method == "sobol":
+        spec["calc_second_order"] = True
+    if method == "morris":
+        spec["num_levels"] = num_levels
+    return table, spec
+
+
+def spec_matrix(spec: dict) -> np.ndarray:
+    """The design matrix described by a ``design.json``, drawn again (ints rounded)."""
+    names = spec["problem"]["names"]
+    raw = sample(spec["problem"], spec["method"], int(spec["n"]), int(spec["seed"]),
+                 num_levels=int(spec.get("num_levels", 4)))
+    return rounded(raw, names)
+
+
+# --------------------------------------------------------------------------- files
+def spec_path(design_file: str | Path) -> Path:
+    """``design.json`` for ``design.csv``: same folder, same stem."""
+    return Path(design_file).with_suffix(".json")
+
+
+def _sha256(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def write_design(table: pd.DataFrame, spec: dict, out: Path, *, force: bool = False) -> tuple[Path, Path]:
+    """Write ``out`` (CSV) and its ``.json`` atomically; refuse to replace a design unless `force`."""
+    out = Path(out)
+    js = spec_path(out)
+    if out.suffix.lower() != ".csv":
+        raise DesignError(f"--out {out}: give a .csv file name (design.json goes beside it)")
+    if not force:
+        present = [str(p) for p in (out, js) if p.exists()]
+        if present:
+            raise DesignError(f"{', '.join(present)} already exist(s); a sweep may use it: "
+                              "choose another --out, or pass --force to replace it")
+    if not out.parent.is_dir():
+        raise DesignError(f"--out {out}: folder {out.parent} does not exist")
+    tmp_csv = tmp_js = None
+    try:
+        fd, tmp_csv = tempfile.mkstemp(prefix=".design-", suffix=".csv", dir=out.parent)
+        with os.fdopen(fd, "w", encoding="utf-8", newline="") as fh:
+            table.to_csv(fh, index=False)  # shortest round-trip repr
+        from importlib.metadata import version
+
+        import sim
+
+        full = {**spec, "design_file": out.name, "design_sha256": _sha256(Path(tmp_csv)),
+                "created": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+                "version": sim.__version__, "salib": version("SALib")}
+        fd, tmp_js = tempfile.mkstemp(prefix=".design-", suffix=".json", dir=out.parent)
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            json.dump(full, fh, indent=2)
+        os.replace(tmp_csv, out)
+        tmp_csv = None
+        os.replace(tmp_js, js)
+        tmp_js = None
+    finally:
+        for tmp in (tmp_csv, tmp_js):
+            if tmp is not None and os.path.exists(tmp):
+                os.unlink(tmp)
+    return out, js
+
+
+def read_spec(design_file: str | Path) -> dict | None:
+    """The ``design.json`` beside a design file, or None when there is none."""
+    path = spec_path(design_file)
+    if not path.is_file():
+        return None
+    try:
+        spec = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as e:
+        raise DesignError(f"{path}: malformed design description ({e})") from None
+    if not isinstance(spec, dict) or not {"method", "n", "seed", "problem"} <= set(spec):
+        raise DesignError(f"{path}: not a design description from sim-design "
+                          "(needs method, n, seed and problem)")
+    return spec
+
+
+def load_design(path: str | Path) -> pd.DataFrame:
+    """Read and check a design file: ``point`` 0..N-1, then known parameters with numbers."""
+    p = Path(path).expanduser().resolve()
+    try:
+        st = p.stat()
+    except OSError:
+        raise DesignError(f"design file {path} not found") from None
+    return _load_design(str(p), st.st_mtime_ns, st.st_size).copy()
+
+
+@lru_cache(maxsize=4)
+def _load_design(path: str, mtime_ns: int, size: int) -> pd.DataFrame:
+    try:
+        table = pd.read_csv(path)
+    except (OSError, ValueError, UnicodeDecodeError) as e:
+        raise DesignError(f"design file {path}: cannot be read as CSV ({str(e).splitlines()[0]})") from None
+    cols = list(table.columns)
+    if not cols or cols[0] != POINT:
+        raise DesignError(f"design file {path}: first column must be '{POINT}' "
+                          f"(found {cols[0] if cols else 'no columns'})")
+    if len(cols) < 2:
+        raise DesignError(f"design file {path}: no parameter columns after '{POINT}'")
+    if table.empty:
+        raise DesignError(f"design file {path}: no rows")
+    table_params = parameters()
+    for name in cols[1:]:
+        if name not in table_params:
+            raise DesignError(f"design file {path}: column '{name}' is not a parameter{_hint(name)}")
+        if not table_params[name].numeric:
+            raise DesignError(f"design file {path}: column '{name}' is not a numeric parameter")
+    dup = [c for c in set(cols) if cols.count(c) > 1]
+    if dup:
+        raise DesignError(f"design file {path}: column(s) {', '.join(dup)} appear twice")
+    for name in cols:
+        if not pd.api.types.is_numeric_dtype(table[name]) or table[name].isna().any():
+            raise DesignError(f"design file {path}: column '{name}' holds empty or non-numeric values")
+        if not np.isfinite(table[name].to_numpy(dtype=float)).all():
+            raise DesignError(f"design file {path}: column '{name}' holds infinite values")
+    points = table[POINT].to_numpy(dtype=float)
+    if not np.array_equal(points, np.arange(len(table))):
+        raise DesignError(f"design file {path}: '{POINT}' must run 0, 1, ..., {len(table) - 1} in order")
+    table[POINT] = table[POINT].astype("int64")
+    return table
+
+
+def check_values(table: pd.DataFrame, path: str | Path) -> None:
+    """Raise DesignError if any value of the design lies outside its parameter's hard bounds."""
+    params = parameters()
+    for name in table.columns[1:]:
+        bounds = params[name].bounds
+        if bounds is None:
+            continue
+        values = table[name].to_numpy(dtype=float)
+        bad = np.flatnonzero((values < bounds[0]) | (values > bounds[1]))
+        if bad.size:
+            from sim.provenance import fmt_interval
+
+            i = int(bad[0])
+            raise DesignError(f"design file {path}: point {int(table[POINT].iloc[i])} sets {name} = "
+                              f"{values[i]:g}, outside its valid range {fmt_interval(bounds)}"
+                              + (f" (and {bad.size - 1} more)" if bad.size > 1 else ""))
+
+
+def check_design(cfg: Config) -> int:
+    """Check the whole design file a sweep names (columns, values within bounds); its row count."""
+    table = load_design(cfg.design.file)
+    check_values(table, cfg.design.file)
+    return len(table)
+
+
+# --------------------------------------------------------------------------- applying a point
+def _set(cfg: Config, name: str, value: Any) -> None:
+    *parents, leaf = name.split(".")
+    obj = cfg
+    for part in parents:
+        obj = getattr(obj, part)
+    setattr(obj, leaf, value)
+
+
+def design_values(path: str | Path, point: int) -> dict[str, int | float]:
+    """Values of row `point` of a design file, ints rounded, by dotted parameter name."""
+    table = load_design(path)
+    n = len(table)
+    if not 0 <= point < n:
+        raise DesignError(f"design.point = {point} is outside the design {path} (points 0 to {n - 1}); "
+                          f"sweep it with 'design.point=range(0,{n})'")
+    row = table.iloc[point]
+    params = parameters()
+    out: dict[str, int | float] = {}
+    for name in table.columns[1:]:
+        v = float(row[name])
+        out[name] = round(v) if params[name].integer else v
+    return out
+
+
+def apply_design(cfg: Config) -> tuple[Config, dict[str, int | float]]:
+    """`cfg` with row ``design.point`` of ``design.file`` applied (a copy), and the values applied.
+
+    Without a design file the config is returned as it is, with no values.
+    """
+    file, point = cfg.design.file, cfg.design.point
+    if not file:
+        if point != -1:
+            raise DesignError(f"design.point = {point} is set but design.file is not; "
+                              "give design.file=design.csv")
+        return cfg, {}
+    if point < 0:
+        n = len(load_design(file))
+        raise DesignError(f"design.file is set but design.point is not; run one point with design.point=K "
+                          f"or the whole design with -m 'design.point=range(0,{n})'")
+    values = design_values(file, point)
+    out = copy.deepcopy(cfg)
+    for name, value in values.items():
+        _set(out, name, value)
+    return out, values
+
+
+def provenance(cfg: Config) -> dict:
+    """What a manifest records about the design a run applied (empty without one)."""
+    if not cfg.design.file:
+        return {}
+    path = Path(cfg.design.file).expanduser().resolve()
+    return {"file": str(path), "point": cfg.design.point, "sha256": _sha256(path), "spec": read_spec(path)}
+
+
+# --------------------------------------------------------------------------- command line
+def _names(values: Sequence[str]) -> list[str]:
+    return [n.strip() for v in values for n in v.split(",") if n.strip()]
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    """``sim-design``: sample the declared ranges of some parameters into a design file."""
+    ap = argparse.ArgumentParser(
+        prog="sim-design", description=main.__doc__,
+        epilog="Run the design as one sweep: sim-run -m design.file=design.csv 'design.point=range(0,ROWS)' "
+               "replicates=R. Rows: lhs N, sobol N*(2D+2), morris N*(D+1).")
+    ap.add_argument("--method", choices=METHODS, required=True)
+    ap.add_argument("-n", type=int, required=True, metavar="N",
+                    help="lhs: points; sobol: base samples (a power of 2); morris: trajectories")
+    ap.add_argument("--params", action="append", default=[], metavar="NAME[,NAME...]",
+                    help="dotted parameter names (sim-params lists them)")
+    ap.add_argument("--group", action="append", default=[], metavar="PREFIX",
+                    help="every parameter with a range under this prefix, e.g. scenario or model.refugees")
+    ap.add_argument("--out", type=Path, default=Path("design.csv"), help="design file (design.json goes beside it)")
+    ap.add_argument("--seed", type=int, default=0, help="seed of the sampler (default 0)")
+    ap.add_argument("--levels", type=int, default=4, help="Morris grid levels (default 4)")
+    ap.add_argument("--force", action="store_true", help="replace an existing design file")
+    args = ap.parse_args(argv)
+    try:
+        params = select(_names(args.params), _names(args.group))
+        if args.method == "sobol" and args.n & (args.n - 1):
+            print(f"sim-design: warning: N = {args.n} is not a power of 2; Sobol' sequences "
+                  "balance best at powers of 2", file=sys.stderr)
+        table, spec = build(params, args.method, args.n, args.seed, num_levels=args.levels)
+        csv_path, js_path = write_design(table, spec, args.out, force=args.force)
+    except DesignError as e:
+        print(f"sim-design: error: {e}", file=sys.stderr)
+        sys.exit(2)
+    rows = len(table)
+    print(f"{csv_path}: {rows} points over {len(params)} parameter(s) ({args.method}, N={args.n}, "
+          f"seed {args.seed}); {js_path.name} beside it")
+    for p in params:
+        lo, hi = p.range
+        print(f"  {p.name:<50} [{lo:g}, {hi:g}]{'  (integer)' if p.integer else ''}")
+    print(f"run it: sim-run -m design.file={csv_path.resolve()} 'design.point=range(0,{rows})' replicates=R")
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

@@ -1,0 +1,275 @@
+"""Sweeps: same numbers under every launcher, resuming, design points, collecting, logs."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from sim import collect, design, store
+from sim.cli import compose, resume_point, run
+from sim.config import config_hash
+
+from .conftest import SIM_RUN
+
+TINY = ["replicates=2", "model.calendar.horizon_months=2", "workers=1", "progress=false"]
+LEVEL = "policy.russia_refugee_pressure.level"
+
+
+def sim_run(*args: str, cwd: Path) -> subprocess.CompletedProcess:
+    return subprocess.run([SIM_RUN, *args], cwd=cwd, capture_output=True, text=True, timeout=300)
+
+
+def stderr_lines(p: subprocess.CompletedProcess) -> list[str]:
+    return [ln for ln in p.stderr.splitlines() if ln.strip()]
+
+
+# ----------------------------------------------------------------------------- launchers
+def test_joblib_and_submitit_local_sweeps_give_identical_results(tmp_path):
+    sweep = ["-m", f"{LEVEL}=0.2,0.9", "seed=11", *TINY]
+    # joblib runs the points in this process (n_jobs=1; test_cli covers parallel joblib
+    # against single runs); submitit_local runs each point in a process of its own.
+    for launcher, extra in (("joblib", ["hydra.launcher.n_jobs=1"]), ("submitit_local", [])):
+        p = sim_run(*sweep, f"hydra/launcher={launcher}", *extra, f"hydra.sweep.dir={tmp_path / launcher}",
+                    cwd=tmp_path)
+        assert p.returncode == 0, p.stderr
+        assert "validated against ConfigStore schema" not in p.stderr  # the preset's name warning is muted
+    assert (tmp_path / "submitit_local" / ".submitit").is_dir()  # really ran through submitit
+    for job in ("0", "1"):
+        a, b = (tmp_path / launcher / job for launcher in ("joblib", "submitit_local"))
+        for name in ("outcomes.parquet", "timeseries.parquet"):
+            assert pd.read_parquet(a / name).equals(pd.read_parquet(b / name)), (job, name)
+        ma, mb = (json.loads((d / "manifest.json").read_text()) for d in (a, b))
+        assert ma["config_hash"] == mb["config_hash"]
+        assert "experiment baseline: 2 replicates on 1 worker(s)" in (b / "sim.log").read_text()
+
+
+@pytest.mark.filterwarnings(r"ignore:\s*'hydra/launcher/submitit_:UserWarning")  # muted by sim-run, see cli.py
+@pytest.mark.parametrize("preset, target", [("submitit_slurm", "SlurmLauncher"), ("submitit_local", "LocalLauncher"),
+                                            ("parallel", "JoblibLauncher")])
+def test_launcher_presets_compose_with_cluster_settings(preset, target):
+    from hydra import compose as hydra_compose
+    from hydra import initialize_config_dir
+    from omegaconf import OmegaConf
+
+    from sim.cli import CONF_DIR
+    from sim.config import register_configs
+
+    register_configs()
+    extra = ["hydra.launcher.partition=compute", "hydra.launcher.account=proj42"] if preset == "submitit_slurm" else []
+    with initialize_config_dir(config_dir=str(CONF_DIR), version_base="1.3"):
+        cfg = hydra_compose(config_name="config", overrides=[f"hydra/launcher={preset}", *extra],
+                            return_hydra_config=True)
+    launcher = OmegaConf.to_container(cfg.hydra.launcher, resolve=False)
+    assert launcher["_target_"].endswith(target)
+    if preset.startswith("submitit"):
+        assert launcher["timeout_min"] >= 60 and launcher["cpus_per_task"] >= 1
+        assert launcher["submitit_folder"] == "${hydra.sweep.dir}/.submitit/%j"
+    if extra:
+        assert launcher["partition"] == "compute" and launcher["account"] == "proj42"
+        assert launcher["array_parallelism"] > 1
+
+
+# ----------------------------------------------------------------------------- resuming
+def test_interrupted_sweep_resumes_without_recomputing_finished_points(tmp_path, capsys):
+    sweep_dir = tmp_path / "sweep"
+    cmd = ["-m", f"{LEVEL}=0,0.5,1", *TINY, f"hydra.sweep.dir={sweep_dir}"]
+    p = sim_run(*cmd, cwd=tmp_path)
+    assert p.returncode == 0, p.stderr
+    # Simulate a job killed while moving its files in: results but no manifest, a staging folder.
+    (sweep_dir / "1" / "manifest.json").unlink()
+    (sweep_dir / "1" / ".writing-abc").mkdir()
+    mtimes = {j: (sweep_dir / j / "outcomes.parquet").stat().st_mtime_ns for j in ("0", "2")}
+
+    # Collect sees the incomplete point and leaves it out, with a warning.
+    collect.main([str(sweep_dir)])
+    err = capsys.readouterr().err
+    assert "warning: 1 incomplete point(s)" in err and ": 1;" in err
+    assert json.loads((sweep_dir / "collected" / "manifest.json").read_text())["n_points"] == 2
+
+    p = sim_run(*cmd, cwd=tmp_path)
+    assert p.returncode == 0, p.stderr
+    assert "point 0: results exist, skipped" in p.stdout and "point 2: results exist, skipped" in p.stdout
+    for j, t in mtimes.items():
+        assert (sweep_dir / j / "outcomes.parquet").stat().st_mtime_ns == t  # not recomputed
+    assert (sweep_dir / "1" / "manifest.json").is_file()
+    assert not list((sweep_dir / "1").glob(".writing-*"))
+    log0 = (sweep_dir / "0" / "sim.log").read_text()  # each point's log gets the run's INFO lines
+    assert "experiment baseline: 2 replicates on 1 worker(s)" in log0
+    assert "point 0: results exist, skipped" in log0
+
+    # Same folder, other values: one line, exit 2, nothing touched.
+    p = sim_run("-m", f"{LEVEL}=0,0.7,1", *TINY, f"hydra.sweep.dir={sweep_dir}", cwd=tmp_path)
+    assert p.returncode == 2
+    (line,) = stderr_lines(p)
+    assert line.startswith("sim-run: error: point 1:") and "another config" in line
+    assert (sweep_dir / "0" / "outcomes.parquet").stat().st_mtime_ns == mtimes["0"]
+
+    # Collecting again after the resume: all three points, the level as a column.
+    collect.main([str(sweep_dir)])
+    out = pd.read_parquet(sweep_dir / "collected" / "outcomes.parquet")
+    assert list(out.columns[:4]) == ["point", LEVEL, "replicate", "seed"]
+    assert sorted(set(zip(out["point"], out[LEVEL]))) == [(0, 0.0), (1, 0.5), (2, 1.0)]
+
+
+def test_resume_point_clears_partial_results_and_checks_the_hash(tmp_path, monkeypatch):
+    cfg = compose(TINY)
+    real = os.replace
+    calls = []
+
+    def killed_before_manifest(src, dst):
+        if Path(dst).name == "manifest.json":
+            calls.append(dst)
+            raise KeyboardInterrupt  # the job dies between two moves
+        return real(src, dst)
+
+    monkeypatch.setattr(os, "replace", killed_before_manifest)
+    with pytest.raises(KeyboardInterrupt):
+        run(cfg, tmp_path / "p")
+    monkeypatch.setattr(os, "replace", real)
+    assert calls and not (tmp_path / "p" / "manifest.json").exists()  # nothing looks complete
+    assert (tmp_path / "p" / "outcomes.parquet").exists()
+    with pytest.raises(store.ResultsError, match="missing manifest.json"):
+        store.read_results(tmp_path / "p")
+
+    assert resume_point(cfg, tmp_path / "p", 3) is False  # incomplete: cleared, to run again
+    assert list((tmp_path / "p").iterdir()) == []
+    run(cfg, tmp_path / "p")
+    assert resume_point(cfg, tmp_path / "p", 3) is True
+    with pytest.raises(store.ResultsError, match="point 3: .* holds results of another config"):
+        resume_point(compose([*TINY, "seed=5"]), tmp_path / "p", 3)
+
+
+# ----------------------------------------------------------------------------- designs
+def _design_file(tmp_path: Path, rows: str, header: str = f"point,scenario.drought_severity,{LEVEL}") -> Path:
+    path = tmp_path / "d.csv"
+    path.write_text(header + "\n" + rows)
+    return path
+
+
+def test_design_point_is_applied_before_validation_and_hashing(tmp_path):
+    path = _design_file(tmp_path, "0,0.3,0.25\n1,0.8,0.75\n")
+    cfg = compose([f"design.file={path}", "design.point=1", *TINY])
+    assert cfg.scenario.drought_severity == 0.8 and cfg.policy.russia_refugee_pressure.level == 0.75
+    same = compose(["scenario.drought_severity=0.8", f"{LEVEL}=0.75", *TINY])
+    assert config_hash(cfg) == config_hash(same)  # the hash sees the values, not where they came from
+    m = store.read_results(run(cfg, tmp_path / "r"))["manifest"]
+    assert m["design_values"] == {"scenario.drought_severity": 0.8, LEVEL: 0.75}
+    assert m["config"]["policy"]["russia_refugee_pressure"]["level"] == 0.75
+    assert m["design"]["point"] == 1 and m["design"]["file"] == str(path.resolve())
+
+
+def test_integer_parameters_are_rounded(tmp_path):
+    table, spec = design.build(design.select(["model.narcotics.traffickers.n_organisations"]), "lhs", 5, seed=3)
+    assert table["model.narcotics.traffickers.n_organisations"].dtype == "int64"
+    assert spec["integer"] == ["model.narcotics.traffickers.n_organisations"]
+    path = _design_file(tmp_path, "0,7.6\n", header="point,model.narcotics.traffickers.n_organisations")
+    assert compose([f"design.file={path}", "design.point=0"]).model.narcotics.traffickers.n_organisations == 8
+
+
+@pytest.mark.parametrize("content, point, words", [
+    (None, 0, ["not found"]),
+    ("point,scenario.drought_severity\n0,0.5\n", 4, ["design.point = 4", "points 0 to 0", "range(0,1)"]),
+    ("point,scenario.drought_severty\n0,0.5\n", 0, ["scenario.drought_severty", "did you mean scenario.drought_severity"]),
+    ("point,scenario.drought_severity\n0,abc\n", 0, ["non-numeric"]),
+    ("scenario.drought_severity\n0.5\n", 0, ["first column must be 'point'"]),
+    ("point,scenario.drought_severity\n1,0.5\n", 0, ["must run 0, 1"]),
+    ("point,scenario.drought_severity\n0,0.5\n", -1, ["design.point is not", "range(0,1)"]),
+])
+def test_bad_design_files_give_one_line_errors(tmp_path, content, point, words):
+    path = tmp_path / "bad.csv"
+    if content is not None:
+        path.write_text(content)
+    with pytest.raises(design.DesignError) as e:
+        compose([f"design.file={path}", f"design.point={point}"])
+    msg = str(e.value)
+    assert "\n" not in msg
+    for w in words:
+        assert w in msg
+
+
+def test_sweep_over_a_bad_design_fails_before_any_folder(tmp_path):
+    from sim.config import Config
+
+    cfg = Config()
+    cfg.design.file = str(_design_file(tmp_path, "0,0.3,0.25\n1,1.5,0.75\n"))
+    with pytest.raises(design.DesignError, match=r"point 1 sets scenario.drought_severity = 1.5.*\[0, 1\]"):
+        design.check_design(cfg)  # what sim-run -m checks before the first job, over the whole file
+    one_row = _design_file(tmp_path, "0,0.3,0.25\n")
+    p = sim_run("-m", f"design.file={one_row}", "design.point=range(0,3)", *TINY,
+                f"hydra.sweep.dir={tmp_path / 's'}", cwd=tmp_path)
+    assert p.returncode == 2
+    (line,) = stderr_lines(p)
+    assert "design.point = 1 is outside the design" in line
+    assert not (tmp_path / "s").exists()
+
+
+# ----------------------------------------------------------------------------- sim-design
+def test_sim_design_writes_csv_and_json(tmp_path, capsys):
+    out = tmp_path / "design.csv"
+    design.main(["--method", "lhs", "-n", "7", "--params", f"scenario.drought_severity,{LEVEL}",
+                 "--seed", "5", "--out", str(out)])
+    assert "design.point=range(0,7)" in capsys.readouterr().out
+    table = pd.read_csv(out)
+    assert list(table.columns) == ["point", "scenario.drought_severity", LEVEL]
+    assert list(table["point"]) == list(range(7))
+    assert table["scenario.drought_severity"].between(0.2, 0.9).all()
+    spec = json.loads((tmp_path / "design.json").read_text())
+    assert spec["method"] == "lhs" and spec["n"] == 7 and spec["seed"] == 5 and spec["rows"] == 7
+    assert spec["problem"]["names"] == ["scenario.drought_severity", LEVEL]
+    assert spec["problem"]["bounds"] == [[0.2, 0.9], [0.0, 1.0]]
+    again = design.build(design.select(spec["problem"]["names"]), "lhs", 7, 5)[0]
+    pd.testing.assert_frame_equal(again, table)  # the same seed draws the same design
+
+    sobol = tmp_path / "s.csv"
+    design.main(["--method", "sobol", "-n", "4", "--group", "scenario", "--out", str(sobol)])
+    d = len(design.select(groups=["scenario"]))
+    assert len(pd.read_csv(sobol)) == 4 * (2 * d + 2)
+    design.main(["--method", "morris", "-n", "3", "--params", LEVEL, "--out", str(tmp_path / "m.csv")])
+    assert len(pd.read_csv(tmp_path / "m.csv")) == 3 * 2
+
+
+@pytest.mark.parametrize("args, words", [
+    (["--params", "model.states.tjk.csto_member,model.calendar.horizon_months"],
+     ["no uncertainty range declared for model.states.tjk.csto_member, model.calendar.horizon_months"]),
+    (["--params", "scenario.nope"], ["unknown parameter 'scenario.nope'"]),
+    (["--group", "nowhere"], ["group 'nowhere'"]),
+    ([], ["no parameters"]),
+])
+def test_sim_design_errors_are_one_line_and_write_nothing(tmp_path, capsys, args, words):
+    with pytest.raises(SystemExit) as e:
+        design.main(["--method", "lhs", "-n", "4", *args, "--out", str(tmp_path / "d.csv")])
+    assert e.value.code == 2
+    (line,) = [ln for ln in capsys.readouterr().err.splitlines() if ln.strip()]
+    assert line.startswith("sim-design: error: ")
+    for w in words:
+        assert w in line
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_sim_design_does_not_replace_a_design_without_force(tmp_path, capsys):
+    out = tmp_path / "d.csv"
+    design.main(["--method", "lhs", "-n", "3", "--params", LEVEL, "--out", str(out)])
+    before = out.read_bytes()
+    with pytest.raises(SystemExit):
+        design.main(["--method", "lhs", "-n", "5", "--params", LEVEL, "--out", str(out)])
+    assert "already exist" in capsys.readouterr().err and out.read_bytes() == before
+    design.main(["--method", "lhs", "-n", "5", "--params", LEVEL, "--out", str(out), "--force"])
+    assert len(pd.read_csv(out)) == 5
+
+
+# ----------------------------------------------------------------------------- sim-collect
+def test_collect_errors_on_a_folder_without_complete_points(tmp_path, capsys):
+    (tmp_path / "s" / "0" / ".hydra").mkdir(parents=True)
+    with pytest.raises(SystemExit) as e:
+        collect.main([str(tmp_path / "s")])
+    assert e.value.code == 2
+    err = capsys.readouterr().err.strip()
+    assert err.count("\n") == 0 and "no complete sweep points (1 incomplete" in err
+    assert not (tmp_path / "s" / "collected").exists()
+    with pytest.raises(SystemExit):
+        collect.main([str(tmp_path / "nowhere")])
