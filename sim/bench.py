@@ -1,4 +1,5 @@
-"""Benchmarks: ``sim-bench refugees`` measures the refugee movement kernel (and FLEE, if installed).
+"""Benchmarks: ``sim-bench refugees`` measures the refugee movement kernel (and FLEE, if installed);
+``sim-bench model`` times whole replicates, their phases, memory and batch throughput.
 
 The movement runs alone on the shipped network: N people (one per agent) start in the
 Afghan regions in proportion to population and move for D days under FLEE's rules, with
@@ -10,6 +11,7 @@ input CSVs) with the same people and days, and the ratio of speeds is printed.
 from __future__ import annotations
 
 import argparse
+import copy
 import csv
 import io
 import statistics
@@ -155,10 +157,180 @@ def bench_refugees_cli(argv: list[str] | None = None) -> None:
         print("FLEE not installed: pip install -e '.[bench]' to compare", file=sys.stderr)
 
 
+# --------------------------------------------------------------------------- whole model
+class _TimedPhase:
+    """A phase module whose ``step`` adds its wall time to ``seconds`` (benchmark only)."""
+
+    def __init__(self, phase, seconds: dict[str, float]) -> None:
+        self._phase = phase
+        self.__name__ = phase.__name__
+        self._seconds = seconds
+
+    def step(self, model) -> None:
+        t0 = time.perf_counter()
+        self._phase.step(model)
+        name = self.__name__.rsplit(".", 1)[-1]
+        self._seconds[name] = self._seconds.get(name, 0.0) + time.perf_counter() - t0
+
+    def __getattr__(self, name: str):
+        return getattr(self._phase, name)
+
+
+def time_replicates(cfg: Config, network: Network, seeds: list[int]) -> tuple[list[float], dict[str, float]]:
+    """Wall seconds of each replicate, and seconds per phase step summed over them.
+
+    Phases are timed by wrapping the phase modules in ``sim.model.PHASES`` for the duration
+    of the call (the model itself carries no timers); the wrapper costs two perf_counter
+    calls per phase per day.
+    """
+    from sim import model as model_mod
+
+    seconds: dict[str, float] = {}
+    original = model_mod.PHASES
+    model_mod.PHASES = tuple(_TimedPhase(ph, seconds) for ph in original)
+    try:
+        times = []
+        for seed in seeds:
+            t0 = time.perf_counter()
+            model_mod.SpilloverModel(cfg, rng=seed, network=network).run()
+            times.append(time.perf_counter() - t0)
+    finally:
+        model_mod.PHASES = original
+    return times, seconds
+
+
+def peak_memory_mb(cfg: Config, network: Network, seed: int = 1) -> tuple[float, float]:
+    """(Python heap peak of one replicate by tracemalloc, process max RSS so far), in MB."""
+    import resource
+    import tracemalloc
+
+    from sim.model import SpilloverModel
+
+    tracemalloc.start()
+    SpilloverModel(cfg, rng=seed, network=network).run()
+    _, peak = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+    rss_kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss  # kilobytes on Linux
+    return peak / 1e6, rss_kb / 1e3
+
+
+def batch_throughput(cfg: Config, network: Network, replicates: int, workers: int) -> float:
+    """Replicates per second of :func:`sim.runner.run_batch` (tables included) at `workers` workers."""
+    from sim.runner import run_batch
+
+    c = copy.deepcopy(cfg)
+    c.replicates, c.workers, c.progress = replicates, workers, False
+    t0 = time.perf_counter()
+    run_batch(c, network)
+    return replicates / (time.perf_counter() - t0)
+
+
+def bench_mesa_people(network: Network, people: int, days: int, seed: int = 1) -> float:
+    """Seconds for `people` plain ``mesa.Agent`` objects, one per person, to take `days` daily steps.
+
+    Each agent does the refugee kernel's departure decision with Python objects: a uniform
+    against its location's move chance, then a route drawn from the same route table
+    (``sim.refugees`` first-hop probabilities) and an instant hop to that neighbour. It does
+    *less* than the kernel (no link travel, borders, screening or returns), so the ratio
+    against the kernel is a lower bound on the kernel's advantage.
+    """
+    import bisect
+
+    import mesa
+
+    from sim import refugees
+    from sim.model import SpilloverModel
+
+    model = SpilloverModel(movement_config(days), rng=seed, network=network)
+    st = model.refugees
+    table, total = refugees._route_table(st, model)
+    degree = st.net.nbr.shape[1]
+    rows = [list(table[i * degree:(i + 1) * degree]) for i in range(st.net.n_nodes)]
+    nbr = st.net.nbr.tolist()
+    move_chance = st.move_chance.tolist()
+    has_route = (total > 0).tolist()
+
+    class Person(mesa.Agent):
+        def __init__(self, m, loc: int) -> None:
+            super().__init__(m)
+            self.loc = loc
+
+        def step(self) -> None:
+            rnd = self.model.random.random
+            here = self.loc
+            if rnd() < move_chance[here] and has_route[here]:
+                slot = min(bisect.bisect_right(rows[here], here + rnd()), degree - 1)
+                self.loc = nbr[here][slot]
+
+    class PeopleModel(mesa.Model):
+        def __init__(self) -> None:
+            super().__init__(rng=seed)
+            for loc_id, n in _start_counts(network, people).items():
+                i = st.net.ids.index(loc_id)
+                for _ in range(n):
+                    Person(self, i)
+
+        def step(self) -> None:
+            self.agents.shuffle_do("step")
+
+    m = PeopleModel()
+    t0 = time.perf_counter()
+    for _ in range(days):
+        m.step()
+    return time.perf_counter() - t0
+
+
+def bench_model_cli(argv: list[str] | None = None) -> None:
+    ap = argparse.ArgumentParser(prog="sim-bench model",
+                                 description="Time one replicate of the baseline model, its phases, memory "
+                                             "and batch throughput.")
+    ap.add_argument("--repeats", type=int, default=5, help="timed replicates (after one warm-up); median reported")
+    ap.add_argument("--replicates", type=int, default=100, help="replicates per throughput run")
+    ap.add_argument("--workers", type=int, nargs="+", default=[1, 2], help="worker counts for throughput")
+    ap.add_argument("--mesa-people", type=int, default=10_000,
+                    help="people for the plain-Mesa-agent comparison (0 skips it)")
+    ap.add_argument("--mesa-days", type=int, default=20)
+    args = ap.parse_args(argv)
+    network = load_network()
+    cfg = Config()
+    from sim.model import SpilloverModel
+
+    SpilloverModel(cfg, rng=0, network=network).run()  # warm-up: numba kernels load or compile
+    seeds = list(range(1, args.repeats + 1))
+    times, seconds = time_replicates(cfg, network, seeds)
+    per_rep = statistics.median(times)
+    total = sum(times)
+    print(f"baseline replicate ({cfg.model.calendar.horizon_months} months, daily steps), "
+          f"median of {len(times)} after a warm-up: {per_rep:.3f} s  (min {min(times):.3f}, max {max(times):.3f})")
+    print("share of replicate time per phase step:")
+    for name, s in seconds.items():
+        print(f"  {name:<10} {s / len(times):7.3f} s  {100 * s / total:5.1f}%")
+    other = total - sum(seconds.values())
+    print(f"  {'other':<10} {other / len(times):7.3f} s  {100 * other / total:5.1f}%  (calendar, recording, "
+          "outcomes, Mesa)")
+    heap, rss = peak_memory_mb(cfg, network)
+    print(f"peak memory: {heap:.1f} MB Python heap in one replicate (tracemalloc), {rss:.0f} MB max RSS of "
+          "this process")
+    for w in args.workers:
+        rate = batch_throughput(cfg, network, args.replicates, w)
+        print(f"throughput, run_batch of {args.replicates} replicates, {w} worker(s): {rate:.2f} replicates/s "
+              f"({args.replicates / rate:.1f} s)")
+    if args.mesa_people > 0:
+        n, d = args.mesa_people, args.mesa_days
+        ours = statistics.median(bench_ours(network, n, d, seed=k) for k in range(3))
+        mesa_s = bench_mesa_people(network, n, d)
+        ours_rate, mesa_rate = n * d / ours, n * d / mesa_s
+        print(f"per-person Mesa agents: {n:,} mesa.Agent objects x {d} days (move chance + route choice only) "
+              f"{mesa_rate:,.0f} agent-steps/s; refugee kernel, same people and days (full daily pass) "
+              f"{ours_rate:,.0f} agent-steps/s; ratio {ours_rate / mesa_rate:.0f}x")
+        print("  (the kernel groups people: a baseline replicate moves groups of people_per_agent people, so per "
+              "person the gap is larger still; see `sim-bench refugees` for FLEE)")
+
+
 def main(argv: list[str] | None = None) -> None:
-    """``sim-bench TARGET [options]``; targets: refugees."""
+    """``sim-bench TARGET [options]``; targets: refugees, model."""
     argv = list(sys.argv[1:] if argv is None else argv)
-    targets = {"refugees": bench_refugees_cli}
+    targets = {"refugees": bench_refugees_cli, "model": bench_model_cli}
     if not argv or argv[0] not in targets:
         print(f"usage: sim-bench {{{','.join(targets)}}} [options]", file=sys.stderr)
         sys.exit(2)

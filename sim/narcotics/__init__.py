@@ -234,6 +234,17 @@ class NarcoticsState:
         self.consumed = np.zeros(len(self.markets))
         self.last_consumed = np.zeros(len(self.markets))
         self.revenue = 0.0
+        # Fixed per replicate (looked up once rather than every week): route costs, the
+        # destination market of each route, the weeks each route takes, the seizing country
+        # of every position of every route in route order, and the (position, market) pairs
+        # where a route passes a transit market.
+        self.route_cost = np.array([getattr(p.route_costs, r) for r in ROUTES])
+        self.dest_market = [self.market_ids.index(DESTINATION[r]) for r in ROUTES]
+        self.route_weeks = np.array([len(self.routes[r].position_country) for r in ROUTES])
+        self.all_pos = np.concatenate([self.pos[r] for r in ROUTES])
+        self.transit_markets = {r: [(k, self.market_of_country[c])
+                                    for k, c in enumerate(self.routes[r].position_country)
+                                    if c in self.market_of_country] for r in ROUTES}
 
 
 def setup(model: "SpilloverModel") -> None:
@@ -280,9 +291,7 @@ def _harvest(model, st: NarcoticsState, p) -> None:
 
 def _prices_and_costs(st: NarcoticsState, p) -> tuple[np.ndarray, np.ndarray]:
     """Planned destination price and cost per route, USD/kg."""
-    cost = np.array([getattr(p.route_costs, r) for r in ROUTES])
-    dest_price = np.array([st.expected_price[st.market_ids.index(DESTINATION[r])] for r in ROUTES])
-    return dest_price, cost
+    return st.expected_price[st.dest_market], st.route_cost
 
 
 def _export(st: NarcoticsState, p) -> np.ndarray:
@@ -307,14 +316,14 @@ def _transit(model, st: NarcoticsState, p, new: np.ndarray):
     alloc = st.seized_memory / np.maximum(st.seized_memory.sum(axis=1, keepdims=True), 1e-12)
     seized_or = np.zeros((len(st.orgs), len(ROUTES)))
     exposed_or = np.zeros((len(st.orgs), len(ROUTES)))
-    passing = np.zeros(len(SEIZING))
     seized_cr = np.zeros((len(SEIZING), len(ROUTES)))
     multipliers = np.array([_lever_multiplier(model, r) for r in ROUTES])
+    passing_parts = []
     for j, r in enumerate(ROUTES):
         pipe = st.pipes[r]
         # What finished the last stretch last week reaches the destination market; the rest
         # moves a week further along; this week's shipments start the first stretch.
-        st.consumed[st.market_ids.index(DESTINATION[r])] += pipe[:, -1].sum()
+        st.consumed[st.dest_market[j]] += pipe[:, -1].sum()
         pipe[:, 1:] = pipe[:, :-1].copy()
         pipe[:, 0] = new[:, j]
         pos = st.pos[r]
@@ -323,16 +332,19 @@ def _transit(model, st: NarcoticsState, p, new: np.ndarray):
         seized = pipe * (1.0 - np.exp(-hazard))
         pipe -= seized
         seized_or[:, j] = seized.sum(axis=1)
-        np.add.at(seized_cr[:, j], pos, seized.sum(axis=0))
-        np.add.at(passing, pos, (pipe + seized).sum(axis=0))
+        # Column j starts at zero, so bincount (in position order) sums exactly as
+        # np.add.at(seized_cr[:, j], pos, ...) did.
+        seized_cr[:, j] = np.bincount(pos, weights=seized.sum(axis=0), minlength=len(SEIZING))
+        passing_parts.append((pipe + seized).sum(axis=0))
         # Markets in the countries the route crosses buy a share of what passes, more when
         # their price is above its reference (scarce) and less when below (glutted).
-        for k, c in enumerate(st.routes[r].position_country):
-            m = st.market_of_country.get(c)
-            if m is not None:
-                sold = pipe[:, k] * min(1.0, p.transit_sales_share * st.price[m] / st.ref_price[m])
-                pipe[:, k] -= sold
-                st.consumed[m] += sold.sum()
+        for k, m in st.transit_markets[r]:
+            sold = pipe[:, k] * min(1.0, p.transit_sales_share * st.price[m] / st.ref_price[m])
+            pipe[:, k] -= sold
+            st.consumed[m] += sold.sum()
+    # Tonnes passing each country: one bincount over all routes' positions in route order
+    # adds in the same sequence as np.add.at(passing, pos, ...) route after route did.
+    passing = np.bincount(st.all_pos, weights=np.concatenate(passing_parts), minlength=len(SEIZING))
     st.passing_week = passing  # tonnes passing each seizing country this week (security reads it)
     st.seized_by_country += seized_cr.sum(axis=1)
     st.seized_by_route += seized_cr.sum(axis=0)
@@ -351,7 +363,7 @@ def _transit(model, st: NarcoticsState, p, new: np.ndarray):
 
 def _learn(st: NarcoticsState, p, seized_or: np.ndarray, exposed_or: np.ndarray) -> None:
     u = st.rng.random((len(st.orgs), len(ROUTES)))  # fixed-size draw every week
-    weeks = np.array([len(st.routes[r].position_country) for r in ROUTES])
+    weeks = st.route_weeks
     for i, org in enumerate(st.orgs):
         exposed = exposed_or[i] > 1e-12
         weekly = np.divide(seized_or[i], exposed_or[i], out=np.zeros(len(ROUTES)), where=exposed)

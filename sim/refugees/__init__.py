@@ -110,6 +110,22 @@ class RefugeeState:
         self.militant_cdf = stats.poisson.cdf(np.arange(int(mean_militants + 10 * np.sqrt(mean_militants) + 20)),
                                               mean_militants)
         self.closed = np.zeros(net.n_nodes, dtype=bool)
+        self._closed_key: tuple[int, ...] = ()  # nodes closed today (see _policies_of_the_day)
+        # Fixed per replicate: hash offsets of day 0 (fast.offsets_of_day adds the day), the
+        # militant-draw offset (drawn with day 0), Afghan region populations, route constants.
+        self.offset_base = fast.offset_base(self.key)
+        self.militant_offset = self.offset_base[U_MILITANT]
+        self.region_pop = net.population[self.regions]
+        self.soft_km = m.distance_softening + net.route_km
+        self.route_flat = net.route_origin * net.nbr.shape[1] + net.route_slot
+        # Route table cache: the first-hop weights it was built from (flattened (L, D)).
+        # fast.route_weights recomputes the weights every day from what they depend on
+        # (occupancy of capacity-limited hosts, closures, scores) and reports whether any
+        # changed; the table and row totals are rebuilt only then. NaN marks "never built".
+        self.route_w = np.full(net.nbr.size, np.nan)
+        self.table: np.ndarray | None = None
+        self.total: np.ndarray | None = None
+        self.counters = np.zeros(5, dtype=np.int64)
         self.occupancy = np.zeros(net.n_nodes)  # people at each location, end of the previous day
         self.link_people = np.zeros(net.nbr.shape, dtype=np.int64)  # people who set out on each link
 
@@ -139,17 +155,19 @@ def setup(model: "SpilloverModel") -> None:
 def step(model: "SpilloverModel") -> None:
     st: RefugeeState = model.refugees
     p = model.cfg.model.refugees
+    offsets = fast.offsets_of_day(st.offset_base, model.day)
     _policies_of_the_day(model, st)
-    _displace(model, st, p)
+    _displace(model, st, p, offsets)
     table, total = _route_table(st, model)
     a = st.agents
     m = p.movement
     onward_day = (p.onward_rate / 365.25 * p.labour_demand * p.wage_gap_index ** p.wage_gap_elasticity
                   * (1.0 - st.russia_restriction))
-    counters = np.zeros(5, dtype=np.int64)
+    counters = st.counters
+    counters[:] = 0
     fast.day_pass(
         a.n, a.status, a.loc, a.nxt, a.remaining, a.speed, a.country, a.size, a.militants, a.onward,
-        fast.day_offsets(st.key, model.day), st.move_chance, st.is_host, st.net.next_hop_rus,
+        offsets, st.move_chance, st.is_host, st.net.next_hop_rus,
         st.net.node_country, st.net.nbr, st.net.nbr_km, st.net.nbr_foot, table, total, st.closed,
         st.admit, st.screen, st.irregular, st.return_rate / 365.25, st.ca_mask,
         onward_day, p.transit_share, p.give_up_after_turn_back, p.screening_catch, st.c.get("RUS", -1),
@@ -176,29 +194,31 @@ def _policies_of_the_day(model: "SpilloverModel", st: RefugeeState) -> None:
         level = restriction.level if model.lever_on("russia_migrant_restriction") else 0.0
         st.admit[st.c["RUS"]] = model.cfg.model.refugees.rus.admit_share * (1.0 - level)
         st.russia_restriction = level
-    closed = np.zeros(st.net.n_nodes, dtype=bool)
-    for node, first, last in st.closures:
-        if first <= model.day <= last:
-            closed[node] = True
-    st.closed = closed
+    # Closures change only on their first and last days: rebuild the array when the set of
+    # closed nodes differs from yesterday's (st._closed_key).
+    key = tuple(node for node, first, last in st.closures if first <= model.day <= last)
+    if key != st._closed_key:
+        closed = np.zeros(st.net.n_nodes, dtype=bool)
+        closed[list(key)] = True
+        st.closed = closed
+        st._closed_key = key
 
 
-def _displace(model: "SpilloverModel", st: RefugeeState, p) -> None:
+def _displace(model: "SpilloverModel", st: RefugeeState, p, offsets: np.ndarray) -> None:
     crisis = model.taliban.crisis
     intensity = max(0.0, (crisis - p.crisis_floor) / max(1e-9, 1.0 - p.crisis_floor))
-    lam = st.net.population[st.regions] * p.displacement_rate / 365.25 * intensity / p.people_per_agent
     # Counter-based uniforms and inversion: the same day's draw whatever the levers, and more
     # crisis never means fewer people displaced (for the same seed).
-    counts = fast.poisson_counts(fast.day_offsets(st.key, model.day)[U_DISPLACE], st.regions, lam)
+    counts = fast.displace_counts(offsets[U_DISPLACE], st.regions, st.region_pop, p.displacement_rate,
+                                  intensity, p.people_per_agent)
     total = int(counts.sum())
     if total == 0:
         return
-    locs = np.repeat(st.regions, counts)
-    first = st.agents.n
-    slots = np.arange(first, first + total)
-    u = agent_uniforms(st.key, slots, 0, U_MILITANT)
-    militants = np.searchsorted(st.militant_cdf, u, side="right")  # Poisson by inversion
-    st.agents.add(total, locs, p.people_per_agent, np.minimum(militants, p.people_per_agent))
+    a = st.agents
+    a.reserve(a.n + total)
+    # Militants per group: Poisson by inversion of agent_uniforms(key, slot, 0, U_MILITANT).
+    a.n = fast.place_groups(a.n, counts, st.regions, st.militant_offset, st.militant_cdf, p.people_per_agent,
+                            a.status, a.loc, a.nxt, a.country, a.size, a.militants, a.onward)
     people = total * p.people_per_agent
     st.cum_displaced += people
     st.month_displaced += people
@@ -227,8 +247,23 @@ def _route_table(st: RefugeeState, model: "SpilloverModel") -> tuple[np.ndarray,
 
     The table increases, so a mover at node i with uniform u takes the first slot whose
     entry exceeds i + u (a searchsorted within the row); nodes with no weight keep everyone.
+
+    Cached: the table is a function of the first-hop weights alone, which change only when a
+    capacity-limited host's occupancy crosses its buffer (or moves while above it) or a
+    closure starts or ends. ``fast.route_weights`` recomputes the weights (same arithmetic
+    as :func:`_route_weights`) and the table is rebuilt when any weight changed.
     """
-    weights = _route_weights(st, model)
+    m = model.cfg.model.refugees.movement
+    net = st.net
+    changed = fast.route_weights(st.occupancy, st.capacity, m.capacity_buffer, st.base_score, st.attract,
+                                 net.node_country, st.closed, net.route_dest, net.route_hops, st.soft_km,
+                                 st.route_flat, st.route_w)
+    if changed or st.table is None:
+        st.table, st.total = _table_of(st.route_w.reshape(net.nbr.shape))
+    return st.table, st.total
+
+
+def _table_of(weights: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     total = weights.sum(axis=1)
     n_nodes = weights.shape[0]
     cum = np.cumsum(weights, axis=1) / np.where(total > 0, total, 1.0)[:, None]

@@ -33,6 +33,25 @@ def day_offsets(key: int, day: int) -> np.ndarray:
                      for p in range(N_PURPOSES)], dtype=np.uint64)
 
 
+def offset_base(key: int) -> np.ndarray:
+    """The day-independent part of :func:`day_offsets`: the offsets of day 0."""
+    return day_offsets(key, 0)
+
+
+@njit(cache=True)
+def offsets_of_day(base, day):
+    """``day_offsets(key, day)`` from ``base = offset_base(key)``, bit for bit.
+
+    The offsets are sums modulo 2**64, and uint64 arithmetic wraps modulo 2**64, so
+    ``base + day * _DAY`` in uint64 equals the exact sum reduced modulo 2**64.
+    """
+    out = np.empty(base.size, dtype=np.uint64)
+    step = np.uint64(day) * _DAY
+    for p in range(base.size):
+        out[p] = base[p] + step
+    return out
+
+
 @njit(cache=True, inline="always")
 def _u(offset, slot):
     x = np.uint64(slot) * _SLOT + offset
@@ -65,6 +84,86 @@ def poisson_counts(offset, slots, lam):
                 cdf += p
             out[j] += count
     return out
+
+
+@njit(cache=True)
+def displace_counts(offset, regions, region_pop, rate, intensity, people_per_agent):
+    """Groups displaced today from each region: Poisson(pop * rate / 365.25 * intensity / size).
+
+    The mean is formed in the same left-to-right order as the vectorised
+    ``population[regions] * rate / 365.25 * intensity / people_per_agent`` (same bits).
+    """
+    lam = np.empty(regions.size)
+    for j in range(regions.size):
+        lam[j] = region_pop[j] * rate / 365.25 * intensity / people_per_agent
+    return poisson_counts(offset, regions, lam)
+
+
+@njit(cache=True)
+def place_groups(first, counts, regions, militant_offset, militant_cdf, people_per_agent,
+                 status, loc, nxt, country, size, militants, onward):
+    """Fill slots first.. with the groups displaced today (arrays already large enough).
+
+    Same as ``Agents.add(total, np.repeat(regions, counts), size, min(militants, size))``
+    with militants drawn by inverting the Poisson cdf at ``agent_uniforms(key, slot, 0,
+    U_MILITANT)`` (``np.searchsorted(cdf, u, side="right")``, here a binary search).
+    """
+    slot = first
+    n_cdf = militant_cdf.size
+    for j in range(regions.size):
+        for _ in range(counts[j]):
+            u = _u(militant_offset, slot)
+            lo, hi = 0, n_cdf  # first index with cdf > u
+            while lo < hi:
+                mid = (lo + hi) // 2
+                if militant_cdf[mid] <= u:
+                    lo = mid + 1
+                else:
+                    hi = mid
+            status[slot] = AT_NODE
+            loc[slot] = regions[j]
+            nxt[slot] = -1
+            country[slot] = 0
+            size[slot] = people_per_agent
+            militants[slot] = min(lo, people_per_agent)
+            onward[slot] = False
+            slot += 1
+    return slot
+
+
+@njit(cache=True)
+def route_weights(occupancy, capacity, capacity_buffer, base_score, attract, node_country, closed,
+                  route_dest, route_hops, soft_km, flat, weights):
+    """(L, D) weight of each first hop into ``weights`` (flattened); True when it changed.
+
+    The same arithmetic, in the same order, as the vectorised version it replaces
+    (``sim.refugees._route_weights``): fill = occupancy / capacity where capacity > 0;
+    multiplier = clip((1 - fill) / (1 - buffer), 0, 1); score = base * attract * multiplier;
+    weight of a route = score[dest] * passable / (softening + km), summed per first hop in
+    route order (as ``np.bincount`` does).
+    """
+    n = occupancy.size
+    score = np.empty(n)
+    for i in range(n):
+        mult = 1.0
+        if capacity[i] > 0:
+            fill = occupancy[i] / capacity[i]
+            mult = min(max((1.0 - fill) / (1.0 - capacity_buffer), 0.0), 1.0)
+        score[i] = base_score[i] * attract[node_country[i]] * mult
+    new = np.zeros(weights.size)
+    for e in range(route_dest.size):
+        passable = 1.0
+        for h in range(route_hops.shape[1]):
+            node = route_hops[e, h]
+            if node >= 0 and closed[node]:
+                passable = 0.0
+        new[flat[e]] += score[route_dest[e]] * passable / soft_km[e]
+    changed = False
+    for k in range(weights.size):
+        if new[k] != weights[k]:
+            changed = True
+            weights[k] = new[k]
+    return changed
 
 
 @njit(cache=True)

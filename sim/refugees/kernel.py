@@ -151,9 +151,8 @@ class Agents:
         self.militants = np.zeros(capacity, dtype=np.int64)  # militants among them
         self.onward = np.zeros(capacity, dtype=bool)         # heading to Russia as migrant workers
 
-    def add(self, count: int, loc: np.ndarray, size: int, militants: np.ndarray) -> np.ndarray:
-        """Append `count` groups at nodes `loc`; return their slots."""
-        need = self.n + count
+    def reserve(self, need: int) -> None:
+        """Grow the arrays (doubling, new slots zero) so that they hold at least `need` groups."""
         if need > self.status.size:
             grow = max(need, 2 * self.status.size)
             for name in ("status", "loc", "nxt", "remaining", "speed", "country", "size", "militants", "onward"):
@@ -161,6 +160,11 @@ class Agents:
                 new = np.zeros(grow, dtype=old.dtype)
                 new[: old.size] = old
                 setattr(self, name, new)
+
+    def add(self, count: int, loc: np.ndarray, size: int, militants: np.ndarray) -> np.ndarray:
+        """Append `count` groups at nodes `loc`; return their slots."""
+        need = self.n + count
+        self.reserve(need)
         slots = np.arange(self.n, need)
         self.status[slots] = AT_NODE
         self.loc[slots] = loc
