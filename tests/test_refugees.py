@@ -313,3 +313,12 @@ def test_cached_route_table_matches_the_numpy_reference_every_day(network):
                            st.closed, net.route_dest, net.route_hops, st.soft_km, st.route_flat, fresh)
         reference = _route_weights(st, m)
         assert np.allclose(fresh.reshape(reference.shape), reference, rtol=1e-12, atol=0.0), f"day {m.day}"
+
+
+def test_people_are_conserved_in_the_outcome_table(network):
+    """Displaced = hosted in every country + moving in Afghanistan + in transit + returned (+ detained militants)."""
+    s = SpilloverModel(small_config(horizon_months=24), rng=11, network=network).run().scalars
+    from sim.refugees import HOSTED
+    hosted = sum(s[f"n_hosted_{c.lower()}"] for c in HOSTED)
+    accounted = hosted + s["n_moving_afg"] + s["n_in_transit"] + s["cum_returned"] + s["cum_militants_detained"]
+    assert s["cum_displaced"] == accounted

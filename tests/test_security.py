@@ -91,3 +91,26 @@ def test_muslim_share_stays_within_the_articles_upper_bound():
 def test_switched_off_security_gives_nan_outcomes(network):
     s = run(network, 1, months=2, model__security__active=False).scalars
     assert all(math.isnan(s[o.name]) for o in OUTCOMES)
+
+
+def test_attack_counts_are_poisson_and_monotone_in_the_rate():
+    import numpy as np
+    from scipy import stats
+
+    from sim.security import poisson_by_inversion
+
+    rng = np.random.default_rng(0)
+    u = rng.random(20000)
+    for lam in (0.01, 0.5, 3.0):
+        k = poisson_by_inversion(u, np.full(u.size, lam))
+        assert abs(k.mean() - lam) < 4 * np.sqrt(lam / u.size)
+        assert (k == stats.poisson.ppf(u, lam)).mean() > 0.999  # the inverse CDF, up to rounding at ties
+    low, high = poisson_by_inversion(u, np.full(u.size, 0.2)), poisson_by_inversion(u, np.full(u.size, 0.4))
+    assert (high >= low).all()
+
+
+def test_crackdown_leaves_central_asian_attack_counts_paired(network):
+    a = run(network, 9, months=24)
+    b = run(network, 9, months=24, policy__russia_crackdown__level=1.0)
+    assert a.scalars["cum_major_attacks_ca"] == b.scalars["cum_major_attacks_ca"]
+    assert a.scalars["attack_risk_ca"] == b.scalars["attack_risk_ca"]

@@ -33,7 +33,7 @@ if TYPE_CHECKING:
     from sim.model import SpilloverModel
 
 CENTRAL_ASIA = ("TJK", "UZB", "TKM", "KGZ", "KAZ")
-HOSTED = ("IRN", "PAK", "TJK", "UZB", "TKM", "KGZ", "KAZ", "RUS")
+HOSTED = ("IRN", "PAK", "TJK", "UZB", "TKM", "KGZ", "KAZ", "RUS", "TUR", "WEU")
 _K = {k: i for i, k in enumerate(KINDS)}
 
 OUTCOMES = (

@@ -19,7 +19,7 @@ weekly, after the refugee and narcotics phases of the same day:
    decays; a harsher crackdown never lowers it, all else equal;
 4. attack hazard per country: the 2021 rate x (militants / 2021 militants) x (1 + weight x
    radicalization above 2021, Russia only) x exp(-protection x (effort - 1)); major attacks
-   are drawn from it, and the probability of at least one in Russia over the horizon is
+   are drawn from it by inversion of one uniform per country and week, and the probability of at least one in Russia over the horizon is
    1 - exp(-cumulative hazard).
 """
 
@@ -115,9 +115,11 @@ def _transiting(model, st: SecurityState) -> np.ndarray:
 
 def _effort(model, p) -> np.ndarray:
     e = p.effort
-    drills = model.russia.drills if hasattr(model, "russia") else 0.0
+    # Drills relative to 2021, so that effort 1 is the 2021 level whatever the drills were then.
+    drills_2021 = model.cfg.model.states.rus.drills_2021
+    drills = model.russia.drills if hasattr(model, "russia") else drills_2021
     crackdown = model.cfg.policy.russia_crackdown.level if model.lever_on("russia_crackdown") else 0.0
-    effort = np.full(len(COUNTRIES), e.effort_ca * (1.0 + e.drills_gain * drills))
+    effort = np.full(len(COUNTRIES), e.effort_ca * (1.0 + e.drills_gain * drills) / (1.0 + e.drills_gain * drills_2021))
     effort[RUS] = e.effort_rus * (1.0 + e.crackdown_effort_gain * crackdown)
     return effort
 
@@ -172,7 +174,22 @@ def step(model: "SpilloverModel") -> None:
     # 4. attacks
     _hazards(model, st, p)
     st.cum_hazard_rus += st.hazard[RUS] * dt
-    st.attacks += st.rng.poisson(st.hazard * dt)
+    st.attacks += poisson_by_inversion(st.rng.random(len(COUNTRIES)), st.hazard * dt)
+
+
+def poisson_by_inversion(u: np.ndarray, lam: np.ndarray) -> np.ndarray:
+    """Poisson counts from one uniform each (inverse CDF): the same uniforms every week in
+    every scenario, and counts that never fall as the rate rises, so attack counts stay
+    paired between scenarios (numpy's sampler consumes a variable number of draws)."""
+    counts = np.zeros(len(u), dtype=np.int64)
+    for i in range(len(u)):
+        term = math.exp(-lam[i])
+        cdf = term
+        while u[i] > cdf and term > 0.0:
+            counts[i] += 1
+            term *= lam[i] / counts[i]
+            cdf += term
+    return counts
 
 
 def observe(model: "SpilloverModel") -> dict[str, float]:
