@@ -156,29 +156,47 @@ def build_routes(network: Network, markets: dict[str, Market], km_per_week: floa
 
 # --------------------------------------------------------------------------- agents
 class TraffickingOrganisation(mesa.Agent):
-    """An organisation shipping opiates; it learns the loss on each route from its own seizures."""
+    """An organisation shipping opiates; it learns the loss on each route from its own seizures.
 
-    def __init__(self, model: "SpilloverModel", weight: float) -> None:
+    Its state is row ``index`` of the phase's (organisation x route) arrays, so that the
+    weekly decisions of all organisations run as one array operation.
+    """
+
+    def __init__(self, model: "SpilloverModel", index: int, weight: float) -> None:
         super().__init__(model)
+        self.index = index
         self.weight = weight
-        self.risk = np.full(len(ROUTES), 0.1)        # perceived share of a shipment lost per trip
-        self.active = np.ones(len(ROUTES), dtype=bool)
 
-    def allocate(self, margin: np.ndarray, sensitivity: float) -> np.ndarray:
-        """Shares of this week's volume per route: logit of expected margin over active routes."""
-        if not self.active.any():
-            return np.zeros(len(ROUTES))
-        z = np.where(self.active, sensitivity * margin, -np.inf)
-        w = np.exp(z - z.max())
-        return w / w.sum()
+    @property
+    def risk(self) -> np.ndarray:
+        """Perceived share of a shipment lost per trip, per route."""
+        return self.model.narcotics.risk[self.index]
 
-    def learn(self, trip_loss: np.ndarray, exposed: np.ndarray, p, u: np.ndarray) -> None:
-        lam = p.risk_memory
-        self.risk = np.where(exposed, (1 - lam) * self.risk + lam * trip_loss, self.risk)
-        self.active &= ~(self.risk > p.loss_tolerance)
-        retry = ~self.active & (u < p.explore_rate)
-        self.risk = np.where(retry, p.loss_tolerance / 2, self.risk)
-        self.active |= retry
+    @property
+    def active(self) -> np.ndarray:
+        """Routes the organisation uses."""
+        return self.model.narcotics.active[self.index]
+
+
+def allocate(margin: np.ndarray, active: np.ndarray, sensitivity: float) -> np.ndarray:
+    """(orgs, routes) shares of each organisation's volume: logit of expected margin over its
+    active routes (all zero for an organisation with none)."""
+    z = np.where(active, sensitivity * margin, -np.inf)
+    top = z.max(axis=1, keepdims=True)
+    w = np.exp(z - np.where(np.isfinite(top), top, 0.0))
+    total = w.sum(axis=1, keepdims=True)
+    return np.divide(w, total, out=np.zeros_like(w), where=total > 0)
+
+
+def learn(risk: np.ndarray, active: np.ndarray, trip_loss: np.ndarray, exposed: np.ndarray, p,
+          u: np.ndarray) -> None:
+    """Update perceived losses in place, drop routes past the tolerance, retry dropped ones."""
+    lam = p.risk_memory
+    risk[:] = np.where(exposed, (1 - lam) * risk + lam * trip_loss, risk)
+    active &= ~(risk > p.loss_tolerance)
+    retry = ~active & (u < p.explore_rate)
+    risk[retry] = p.loss_tolerance / 2
+    active |= retry
 
 
 class NarcoticsState:
@@ -191,8 +209,10 @@ class NarcoticsState:
         self.routes = build_routes(model.network, self.markets, p.speed_km_per_week)
         self.rng = model.streams["narcotics"]
         n_orgs = p.traffickers.n_organisations
-        weights = self.rng.dirichlet(np.ones(n_orgs))
-        self.orgs = [TraffickingOrganisation(model, w) for w in weights]
+        self.weights = self.rng.dirichlet(np.ones(n_orgs))
+        self.risk = np.full((n_orgs, len(ROUTES)), 0.1)
+        self.active = np.ones((n_orgs, len(ROUTES)), dtype=bool)
+        self.orgs = [TraffickingOrganisation(model, i, w) for i, w in enumerate(self.weights)]
         self.pipes = {r: np.zeros((n_orgs, len(route.position_country))) for r, route in self.routes.items()}
         self.country_idx = {c: i for i, c in enumerate(SEIZING)}
         self.pos = {r: np.array([self.country_idx.get(c, 0) for c in route.position_country])
@@ -298,10 +318,8 @@ def _export(st: NarcoticsState, p) -> np.ndarray:
     """(orgs, routes) tonnes shipped this week."""
     volume = st.stock * p.export_share_per_week
     dest_price, cost = _prices_and_costs(st, p)
-    new = np.zeros((len(st.orgs), len(ROUTES)))
-    for i, org in enumerate(st.orgs):
-        margin = dest_price * (1.0 - org.risk) - cost
-        new[i] = volume * org.weight * org.allocate(margin, p.traffickers.profit_sensitivity)
+    margin = dest_price * (1.0 - st.risk) - cost
+    new = (volume * st.weights)[:, None] * allocate(margin, st.active, p.traffickers.profit_sensitivity)
     st.stock -= new.sum()
     st.shipped += new.sum(axis=0)
     return new
@@ -363,12 +381,10 @@ def _transit(model, st: NarcoticsState, p, new: np.ndarray):
 
 def _learn(st: NarcoticsState, p, seized_or: np.ndarray, exposed_or: np.ndarray) -> None:
     u = st.rng.random((len(st.orgs), len(ROUTES)))  # fixed-size draw every week
-    weeks = st.route_weeks
-    for i, org in enumerate(st.orgs):
-        exposed = exposed_or[i] > 1e-12
-        weekly = np.divide(seized_or[i], exposed_or[i], out=np.zeros(len(ROUTES)), where=exposed)
-        trip_loss = 1.0 - (1.0 - weekly) ** weeks
-        org.learn(trip_loss, exposed, p.traffickers, u[i])
+    exposed = exposed_or > 1e-12
+    weekly = np.divide(seized_or, exposed_or, out=np.zeros_like(seized_or), where=exposed)
+    trip_loss = 1.0 - (1.0 - weekly) ** st.route_weeks
+    learn(st.risk, st.active, trip_loss, exposed, p.traffickers, u)
 
 
 def _markets(model, st: NarcoticsState, p) -> None:
