@@ -89,7 +89,7 @@ def test_a_ban_cuts_production_then_prices_rise_as_the_stock_runs_down(network):
     assert ban["new_production_tonnes"] < 0.6 * base["new_production_tonnes"]
     assert ban["n_stock_tonnes"] < base["n_stock_tonnes"]
     assert ban["price_heroin_eur_usd_kg"] > base["price_heroin_eur_usd_kg"]
-    assert ban["taliban_drug_revenue_usd"] != base["taliban_drug_revenue_usd"]
+    assert ban["taliban_drug_revenue_usd"] < 0.8 * base["taliban_drug_revenue_usd"]  # price rises less than output falls
 
 
 def test_the_submodel_can_be_switched_off(network):
