@@ -32,18 +32,23 @@ def network():
     return load_network()
 
 
+def run_small(network, seed: int, months: int = 18, refugees: bool = True, **setters):
+    """One small run; setters use '__' for dots (``policy__opium_ban__compliance=0.9``)."""
+    cfg = small_config(horizon_months=months, refugees=refugees)
+    for path, value in setters.items():
+        *parents, leaf = path.split("__")
+        obj = cfg
+        for part in parents:
+            obj = getattr(obj, part)
+        setattr(obj, leaf, value)
+    return SpilloverModel(cfg, rng=seed, network=network).run()
+
+
 def mean_over_seeds(network, seeds, months: int = 18, refugees: bool = True, **setters) -> dict[str, float]:
     """Mean scalar outcomes over `seeds` of a small run; setters use '__' for dots
     (``policy__opium_ban__compliance=0.9``)."""
     totals = None
     for seed in seeds:
-        cfg = small_config(horizon_months=months, refugees=refugees)
-        for path, value in setters.items():
-            *parents, leaf = path.split("__")
-            obj = cfg
-            for part in parents:
-                obj = getattr(obj, part)
-            setattr(obj, leaf, value)
-        s = SpilloverModel(cfg, rng=seed, network=network).run().scalars
+        s = run_small(network, seed, months, refugees, **setters).scalars
         totals = s if totals is None else {k: totals[k] + s[k] for k in totals}
     return {k: v / len(seeds) for k, v in totals.items()}

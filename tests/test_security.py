@@ -7,22 +7,14 @@ import math
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from sim.model import SpilloverModel
 from sim.security import COUNTRIES, OUTCOMES
 from sim.security.params import Radicalization
 
-from .conftest import mean_over_seeds, small_config
+from .conftest import mean_over_seeds, run_small
 
 
 def run(network, seed=1, months=12, refugees=False, **setters):
-    cfg = small_config(horizon_months=months, refugees=refugees)
-    for path, value in setters.items():
-        *parents, leaf = path.split("__")
-        obj = cfg
-        for part in parents:
-            obj = getattr(obj, part)
-        setattr(obj, leaf, value)
-    return SpilloverModel(cfg, rng=seed, network=network).run()
+    return run_small(network, seed, months, refugees, **setters)
 
 
 @settings(max_examples=8, deadline=None)

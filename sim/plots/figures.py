@@ -30,7 +30,9 @@ JITTER_SEED = 0  # the replicate points' vertical scatter, fixed so figures are 
 
 
 def wrap(text: str, width: int) -> str:
-    return "\n".join(textwrap.wrap(text, width)) or text
+    """Wrap at spaces, and after underscores so that scenario names break between words."""
+    lines = textwrap.wrap(text.replace("_", "_ "), width)
+    return "\n".join(line.replace("_ ", "_") for line in lines) or text
 
 
 def series_label(label: str) -> str:

@@ -26,7 +26,7 @@ from sim.outcomes import Outcome
 from sim.policy import closure_days
 from sim.refugees import fast
 from sim.refugees.kernel import (
-    AT_NODE, KINDS, ON_LINK, RETURNED, U_DISPLACE, U_MILITANT, Agents, agent_uniforms, build_net,
+    AT_NODE, KINDS, ON_LINK, RETURNED, U_DISPLACE, U_MILITANT, Agents, build_net,
 )
 
 if TYPE_CHECKING:

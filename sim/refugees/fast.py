@@ -61,6 +61,19 @@ def _u(offset, slot):
     return np.float64(x >> np.uint64(11)) * (1.0 / 9007199254740992.0)
 
 
+@njit(cache=True, inline="always")
+def _first_above(values, lo, hi, x):
+    """First index in [lo, hi) of sorted `values` whose value exceeds x (hi if none):
+    numpy's searchsorted(side="right") on a slice."""
+    while lo < hi:
+        mid = (lo + hi) // 2
+        if values[mid] <= x:
+            lo = mid + 1
+        else:
+            hi = mid
+    return lo
+
+
 @njit(cache=True)
 def poisson_counts(offset, slots, lam):
     """Poisson(lam[j]) for each slot by inversion of the slot's hashed uniform.
@@ -113,13 +126,7 @@ def place_groups(first, counts, regions, militant_offset, militant_cdf, people_p
     for j in range(regions.size):
         for _ in range(counts[j]):
             u = _u(militant_offset, slot)
-            lo, hi = 0, n_cdf  # first index with cdf > u
-            while lo < hi:
-                mid = (lo + hi) // 2
-                if militant_cdf[mid] <= u:
-                    lo = mid + 1
-                else:
-                    hi = mid
+            lo = _first_above(militant_cdf, 0, n_cdf, u)
             status[slot] = AT_NODE
             loc[slot] = regions[j]
             nxt[slot] = -1
@@ -197,13 +204,7 @@ def day_pass(n, status, loc, nxt, remaining, speed, country, size, militants, on
             elif _u(offsets[U_MOVE], i) < move_chance[here]:
                 if total[here] > 0:
                     target = here + _u(offsets[U_ROUTE], i)
-                    lo, hi = here * degree, here * degree + degree  # searchsorted within the row
-                    while lo < hi:
-                        mid = (lo + hi) // 2
-                        if table[mid] <= target:
-                            lo = mid + 1
-                        else:
-                            hi = mid
+                    lo = _first_above(table, here * degree, here * degree + degree, target)  # within the row
                     slot = min(lo - here * degree, degree - 1)
                     if lo >= n_table:
                         slot = degree - 1
