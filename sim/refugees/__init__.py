@@ -17,6 +17,7 @@ country + returned + militants detained.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -149,6 +150,7 @@ class RefugeeState:
 
 def setup(model: "SpilloverModel") -> None:
     model.refugees = RefugeeState(model)
+    model.refugees.pass_constants = PassConstants.of(model.refugees, model)
 
 
 # --------------------------------------------------------------------------- daily step
@@ -160,28 +162,49 @@ def step(model: "SpilloverModel") -> None:
     _displace(model, st, p, offsets)
     table, total = _route_table(st, model)
     a = st.agents
-    m = p.movement
-    onward_day = (p.onward_rate / 365.25 * p.labour_demand * p.wage_gap_index ** p.wage_gap_elasticity
-                  * (1.0 - st.russia_restriction))
+    k = st.pass_constants
     counters = st.counters
     counters[:] = 0
     fast.day_pass(
         a.n, a.status, a.loc, a.nxt, a.remaining, a.speed, a.country, a.size, a.militants, a.onward,
-        offsets, st.move_chance, st.is_host, st.net.next_hop_rus,
-        st.net.node_country, st.net.nbr, st.net.nbr_km, st.net.nbr_foot, table, total, st.closed,
-        st.admit, st.screen, st.irregular, st.return_rate / 365.25, st.ca_mask,
-        onward_day, p.transit_share, p.give_up_after_turn_back, p.screening_catch, st.c.get("RUS", -1),
-        m.speed_road_km, m.speed_foot_km, st.detained, st.infiltrated, st.entries_by_node, counters,
-        st.occupancy, st.link_people)
+        offsets, st.move_chance, st.is_host, k.next_hop_rus, k.node_country, k.nbr, k.nbr_km, k.nbr_foot,
+        table, total, st.closed, st.admit, st.screen, st.irregular, k.return_day, st.ca_mask,
+        k.onward_day * (1.0 - st.russia_restriction), p.transit_share, p.give_up_after_turn_back,
+        p.screening_catch, k.rus, k.speed_road, k.speed_foot, st.detained, st.infiltrated, st.entries_by_node,
+        counters, st.occupancy, st.link_people)
     st.cum_turned_back += int(counters[fast.C_TURNED_BACK])
     st.cum_onward += int(counters[fast.C_ONWARD])
     st.admitted_ca += int(counters[fast.C_ADMITTED_CA])
     st.entered_ca += int(counters[fast.C_ENTERED_CA])
-    hosted_rus = int(counters[fast.C_HOSTED_RUS])
-    st.remittance_loss += hosted_rus * p.jobs_taken_per_worker * p.remittance_per_worker_usd / 365.25
-    prior = model.cfg.model.states.admission.onward_share
-    model.onward_share_ca = ((prior * p.onward_prior_people + st.cum_onward)
-                             / (p.onward_prior_people + st.admitted_ca))
+    st.remittance_loss += int(counters[fast.C_HOSTED_RUS]) * p.jobs_taken_per_worker * p.remittance_per_worker_usd / 365.25
+    model.onward_share_ca = (k.onward_prior + st.cum_onward) / (p.onward_prior_people + st.admitted_ca)
+
+
+@dataclass(frozen=True)
+class PassConstants:
+    """What the daily pass needs that is fixed for a replicate (computed once, not every day)."""
+
+    next_hop_rus: np.ndarray
+    node_country: np.ndarray
+    nbr: np.ndarray
+    nbr_km: np.ndarray
+    nbr_foot: np.ndarray
+    return_day: np.ndarray
+    onward_day: float  # before the Russian restriction lever
+    rus: int
+    speed_road: float
+    speed_foot: float
+    onward_prior: float
+
+    @classmethod
+    def of(cls, st: "RefugeeState", model: "SpilloverModel") -> "PassConstants":
+        p = model.cfg.model.refugees
+        net = st.net
+        return cls(
+            net.next_hop_rus, net.node_country, net.nbr, net.nbr_km, net.nbr_foot, st.return_rate / 365.25,
+            p.onward_rate / 365.25 * p.labour_demand * p.wage_gap_index ** p.wage_gap_elasticity,
+            st.c.get("RUS", -1), p.movement.speed_road_km, p.movement.speed_foot_km,
+            model.cfg.model.states.admission.onward_share * p.onward_prior_people)
 
 
 def _policies_of_the_day(model: "SpilloverModel", st: RefugeeState) -> None:
