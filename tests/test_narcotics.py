@@ -109,3 +109,89 @@ def test_malformed_production_file_names_file_and_row(network, tmp_path):
                    "AF_SOUTH,100,13,6,test\n")
     with pytest.raises(NetworkDataError, match=r"row 2: harvest_start_month = 13"):
         load_production(network, bad)
+
+
+def test_compiled_week_matches_the_array_formulas(network):
+    """The numba kernel (_advance) against the array version of export, transit, learning
+    and markets it replaced, on the state of a run some weeks in, with a lever on."""
+    import copy
+
+    import numpy as np
+
+    from sim import narcotics as nar
+
+    cfg = narco_config(6)
+    cfg.policy.interdiction_balkan.multiplier, cfg.policy.interdiction_balkan.start = 2.5, "2021-09-01"
+    m = SpilloverModel(cfg, rng=5, network=network)
+    while m.day < 120:
+        m.step()
+    st, p = m.narcotics, m.cfg.model.narcotics
+    it, tr = p.interdiction, p.traffickers
+
+    def clone(s):
+        c = copy.copy(s)
+        for k, v in vars(s).items():
+            if isinstance(v, np.ndarray):
+                setattr(c, k, v.copy())
+        c.pipes = {r: c.pipe3[j, :, :c.route_weeks[j]] for j, r in enumerate(ROUTES)}
+        return c
+
+    u = np.random.default_rng(0).random(st.risk.shape)
+    u[0] = 0.0  # some retries
+    mult, rus_demand = np.array([1.0, 2.5, 1.0]), 0.9
+    got, ref = clone(st), clone(st)
+    ref.risk[1, 2], ref.active[1, 2] = 0.99, True
+    got.risk[1, 2], got.active[1, 2] = 0.99, True
+    nar._advance(got, p, u, mult, rus_demand)
+
+    # the array version
+    margin = ref.expected_price[ref.dest_market] * (1.0 - ref.risk) - ref.route_cost
+    new = (ref.stock * p.export_share_per_week * ref.weights)[:, None] * nar.allocate(
+        margin, ref.active, tr.profit_sensitivity)
+    ref.stock -= new.sum()
+    ref.shipped += new.sum(axis=0)
+    alloc = ref.seized_memory / np.maximum(ref.seized_memory.sum(axis=1, keepdims=True), 1e-12)
+    seized_or, exposed_or = np.zeros_like(new), np.zeros_like(new)
+    seized_cr = np.zeros((len(nar.SEIZING), len(ROUTES)))
+    passing = np.zeros(len(nar.SEIZING))
+    for j, r in enumerate(ROUTES):
+        pipe, pos = ref.pipes[r], ref.pos[r]
+        ref.consumed[ref.dest_market[j]] += pipe[:, -1].sum()
+        pipe[:, 1:] = pipe[:, :-1].copy()
+        pipe[:, 0] = new[:, j]
+        exposed_or[:, j] = pipe.sum(axis=1)
+        seized = pipe * (1.0 - np.exp(-ref.effort[pos] * alloc[pos, j] * mult[j]))
+        pipe -= seized
+        seized_or[:, j] = seized.sum(axis=1)
+        np.add.at(seized_cr[:, j], pos, seized.sum(axis=0))
+        np.add.at(passing, pos, (pipe + seized).sum(axis=0))
+        for k, mk in ref.transit_markets[r]:
+            sold = pipe[:, k] * min(1.0, p.transit_sales_share * ref.price[mk] / ref.ref_price[mk])
+            pipe[:, k] -= sold
+            ref.consumed[mk] += sold.sum()
+    ref.seized_by_country += seized_cr.sum(axis=1)
+    ref.seized_by_route += seized_cr.sum(axis=0)
+    remembered = np.maximum((1 - it.memory) * ref.seized_memory + it.memory * seized_cr, 1e-6)
+    ref.seized_memory = np.where(ref.on_route, remembered, 0.0)
+    lever = np.maximum((alloc * mult).sum(axis=1), 1e-12)
+    achieved = np.divide(seized_cr.sum(axis=1) / lever, passing, out=np.zeros_like(passing), where=passing > 0)
+    ref.effort = np.where(passing > 0, ref.effort * np.exp(it.adapt_rate * (ref.target_share - achieved)),
+                          ref.effort)
+    exposed = exposed_or > 1e-12
+    weekly = np.divide(seized_or, exposed_or, out=np.zeros_like(seized_or), where=exposed)
+    nar.learn(ref.risk, ref.active, 1.0 - (1.0 - weekly) ** ref.route_weeks, exposed, tr, u)
+    supply = ref.consumed - ref.last_consumed
+    ref.supply_avg = (1 - p.market_memory) * ref.supply_avg + p.market_memory * supply
+    demand = ref.weekly_demand.copy()
+    demand[ref.rus_market] *= rus_demand
+    ratio = demand / np.maximum(ref.supply_avg, 1e-9)
+    ref.price = ref.ref_price * np.clip(ratio ** (1.0 / p.price_elasticity), 0.2, 5.0)
+    ref.expected_price = (1 - p.price_memory) * ref.expected_price + p.price_memory * ref.price
+
+    assert got.stock == pytest.approx(ref.stock, rel=1e-12)
+    np.testing.assert_array_equal(got.active, ref.active)
+    for k in ("shipped", "consumed", "pipe3", "seized_by_country", "seized_by_route", "seized_memory",
+              "effort", "risk", "supply_avg", "price", "expected_price"):
+        np.testing.assert_allclose(getattr(got, k), getattr(ref, k), rtol=1e-12, atol=1e-15, err_msg=k)
+    np.testing.assert_allclose(got.passing_week, passing, rtol=1e-12, atol=1e-15)
+    np.testing.assert_array_equal(got.last_consumed, got.consumed)

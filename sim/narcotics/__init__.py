@@ -28,6 +28,7 @@ from typing import TYPE_CHECKING
 import mesa
 import networkx as nx
 import numpy as np
+from numba import njit
 
 from sim.network import DATA_DIR, Network, NetworkDataError, number, read_rows
 from sim.outcomes import Outcome
@@ -213,7 +214,6 @@ class NarcoticsState:
         self.risk = np.full((n_orgs, len(ROUTES)), 0.1)
         self.active = np.ones((n_orgs, len(ROUTES)), dtype=bool)
         self.orgs = [TraffickingOrganisation(model, i, w) for i, w in enumerate(self.weights)]
-        self.pipes = {r: np.zeros((n_orgs, len(route.position_country))) for r, route in self.routes.items()}
         self.country_idx = {c: i for i, c in enumerate(SEIZING)}
         self.pos = {r: np.array([self.country_idx.get(c, 0) for c in route.position_country])
                     for r, route in self.routes.items()}
@@ -265,6 +265,20 @@ class NarcoticsState:
         self.transit_markets = {r: [(k, self.market_of_country[c])
                                     for k, c in enumerate(self.routes[r].position_country)
                                     if c in self.market_of_country] for r in ROUTES}
+        # The same, packed for the compiled weekly kernel: one (routes, orgs, max weeks) array
+        # of pipelines (st.pipes holds views of its rows, each route's own length), and per
+        # route the seizing country and transit market (-1: none) of each position.
+        w_max = int(self.route_weeks.max())
+        self.pipe3 = np.zeros((len(ROUTES), n_orgs, w_max))
+        self.pipes = {r: self.pipe3[j, :, :self.route_weeks[j]] for j, r in enumerate(ROUTES)}
+        self.pos3 = np.zeros((len(ROUTES), w_max), dtype=np.int64)
+        self.market3 = np.full((len(ROUTES), w_max), -1, dtype=np.int64)
+        for j, r in enumerate(ROUTES):
+            self.pos3[j, :self.route_weeks[j]] = self.pos[r]
+            for k, m in self.transit_markets[r]:
+                self.market3[j, k] = m
+        self.dest_market_arr = np.array(self.dest_market, dtype=np.int64)
+        self.rus_market = self.market_ids.index("RUSSIA")
 
 
 def setup(model: "SpilloverModel") -> None:
@@ -278,10 +292,29 @@ def step(model: "SpilloverModel") -> None:
     st: NarcoticsState = model.narcotics
     p = model.cfg.model.narcotics
     _harvest(model, st, p)
-    new = _export(st, p)
-    seized_or, exposed_or = _transit(model, st, p, new)
-    _learn(st, p, seized_or, exposed_or)
-    _markets(model, st, p)
+    # Export, transit, learning and markets run as one compiled kernel on the state's
+    # arrays. The learning uniforms are the week's only other draw, so drawing them before
+    # the kernel keeps the stream as it was when they were drawn between transit and learning.
+    u = st.rng.random((len(st.orgs), len(ROUTES)))  # fixed-size draw every week
+    multipliers = np.array([_lever_multiplier(model, r) for r in ROUTES])
+    _advance(st, p, u, multipliers, math.exp(-p.krokodil_substitution * model.day / 365.25))
+
+
+def _advance(st: NarcoticsState, p, u: np.ndarray, multipliers: np.ndarray, rus_demand: float) -> None:
+    """Export, transit, learning and markets of one week (after the harvest), given the
+    learning uniforms, the interdiction lever multiplier of each route and the factor on
+    Russian demand."""
+    it, tr = p.interdiction, p.traffickers
+    st.stock = _week(
+        st.stock, p.export_share_per_week, st.weights, st.risk, st.active, tr.profit_sensitivity,
+        st.expected_price, st.dest_market_arr, st.route_cost,
+        st.pipe3, st.route_weeks, st.pos3, st.market3, st.effort, st.seized_memory, st.on_route,
+        multipliers, p.transit_sales_share, st.price, st.ref_price, st.consumed, st.shipped,
+        st.seized_by_country, st.seized_by_route, st.passing_week, st.target_share,
+        it.memory, it.adapt_rate,
+        u, tr.risk_memory, tr.loss_tolerance, tr.explore_rate,
+        st.last_consumed, st.supply_avg, st.weekly_demand, st.rus_market, rus_demand,
+        p.market_memory, 1.0 / p.price_elasticity, p.price_memory)
 
 
 def _harvest(model, st: NarcoticsState, p) -> None:
@@ -309,94 +342,182 @@ def _harvest(model, st: NarcoticsState, p) -> None:
     st.revenue += p.taliban_tax * price * opium * 1000.0
 
 
-def _prices_and_costs(st: NarcoticsState, p) -> tuple[np.ndarray, np.ndarray]:
-    """Planned destination price and cost per route, USD/kg."""
-    return st.expected_price[st.dest_market], st.route_cost
-
-
-def _export(st: NarcoticsState, p) -> np.ndarray:
-    """(orgs, routes) tonnes shipped this week."""
-    volume = st.stock * p.export_share_per_week
-    dest_price, cost = _prices_and_costs(st, p)
-    margin = dest_price * (1.0 - st.risk) - cost
-    new = (volume * st.weights)[:, None] * allocate(margin, st.active, p.traffickers.profit_sensitivity)
-    st.stock -= new.sum()
-    st.shipped += new.sum(axis=0)
-    return new
-
-
 def _lever_multiplier(model, route: str) -> float:
     lever = getattr(model.cfg.policy, f"interdiction_{route}")
     return lever.multiplier if model.lever_on(f"interdiction_{route}") else 1.0
 
 
-def _transit(model, st: NarcoticsState, p, new: np.ndarray):
-    alloc = st.seized_memory / np.maximum(st.seized_memory.sum(axis=1, keepdims=True), 1e-12)
-    seized_or = np.zeros((len(st.orgs), len(ROUTES)))
-    exposed_or = np.zeros((len(st.orgs), len(ROUTES)))
-    seized_cr = np.zeros((len(SEIZING), len(ROUTES)))
-    multipliers = np.array([_lever_multiplier(model, r) for r in ROUTES])
-    passing_parts = []
-    for j, r in enumerate(ROUTES):
-        pipe = st.pipes[r]
+@njit(cache=True)
+def _sum(a):
+    """Sum of a 1-D array, in numpy's (pairwise) order, so results match numpy's ``sum``."""
+    n = a.shape[0]
+    if n < 8:
+        res = 0.0
+        for i in range(n):
+            res += a[i]
+        return res
+    r = np.empty(8)
+    for k in range(8):
+        r[k] = a[k]
+    i = 8
+    while i < n - n % 8:
+        for k in range(8):
+            r[k] += a[i + k]
+        i += 8
+    res = ((r[0] + r[1]) + (r[2] + r[3])) + ((r[4] + r[5]) + (r[6] + r[7]))
+    while i < n:
+        res += a[i]
+        i += 1
+    return 0.0 + res
+
+
+@njit(cache=True)
+def _week(stock, export_share, weights, risk, active, sensitivity, expected_price, dest_market, route_cost,
+          pipes, route_weeks, pos, market, effort, seized_memory, on_route, multipliers, sales_share,
+          price, ref_price, consumed, shipped, seized_by_country, seized_by_route, passing, target_share,
+          memory, adapt_rate, u, risk_memory, loss_tolerance, explore_rate,
+          last_consumed, supply_avg, weekly_demand, rus, rus_demand, market_memory, price_exponent,
+          price_memory):
+    """One week of export, transit, learning and markets; updates the arrays in place and
+    returns the new stock. Sums follow numpy's order (pairwise along a row, sequential down
+    a column), as the array version of these steps did."""
+    n_orgs, n_routes = risk.shape
+    n_c = effort.shape[0]
+
+    # 2. export: each organisation splits its volume over its active routes by the logit
+    # of expected margin (see allocate).
+    volume = stock * export_share
+    new = np.zeros((n_orgs, n_routes))
+    z = np.empty(n_routes)
+    w = np.empty(n_routes)
+    for i in range(n_orgs):
+        top = -np.inf
+        for j in range(n_routes):
+            if active[i, j]:
+                z[j] = sensitivity * (expected_price[dest_market[j]] * (1.0 - risk[i, j]) - route_cost[j])
+            else:
+                z[j] = -np.inf
+            top = max(top, z[j])
+        off = top if np.isfinite(top) else 0.0
+        total = 0.0
+        for j in range(n_routes):
+            w[j] = np.exp(z[j] - off)
+            total += w[j]
+        vw = volume * weights[i]
+        for j in range(n_routes):
+            new[i, j] = vw * (w[j] / total if total > 0 else 0.0)
+    stock -= _sum(new.ravel())
+    for j in range(n_routes):
+        s = 0.0
+        for i in range(n_orgs):
+            s += new[i, j]
+        shipped[j] += s
+
+    # 3. transit
+    alloc = np.empty((n_c, n_routes))
+    for c in range(n_c):
+        s = 0.0
+        for j in range(n_routes):
+            s += seized_memory[c, j]
+        d = max(s, 1e-12)
+        for j in range(n_routes):
+            alloc[c, j] = seized_memory[c, j] / d
+    seized_or = np.zeros((n_orgs, n_routes))
+    exposed_or = np.zeros((n_orgs, n_routes))
+    seized_cr = np.zeros((n_c, n_routes))
+    passing[:] = 0.0
+    w_max = pipes.shape[2]
+    col = np.empty(n_orgs)
+    q = np.empty(w_max)
+    seized = np.empty((n_orgs, w_max))
+    for j in range(n_routes):
+        n_w = route_weeks[j]
+        pipe = pipes[j]
         # What finished the last stretch last week reaches the destination market; the rest
         # moves a week further along; this week's shipments start the first stretch.
-        st.consumed[st.dest_market[j]] += pipe[:, -1].sum()
-        pipe[:, 1:] = pipe[:, :-1].copy()
-        pipe[:, 0] = new[:, j]
-        pos = st.pos[r]
-        hazard = st.effort[pos] * alloc[pos, j] * multipliers[j]
-        exposed_or[:, j] = pipe.sum(axis=1)
-        seized = pipe * (1.0 - np.exp(-hazard))
-        pipe -= seized
-        seized_or[:, j] = seized.sum(axis=1)
-        # Column j starts at zero, so bincount (in position order) sums exactly as
-        # np.add.at(seized_cr[:, j], pos, ...) did.
-        seized_cr[:, j] = np.bincount(pos, weights=seized.sum(axis=0), minlength=len(SEIZING))
-        passing_parts.append((pipe + seized).sum(axis=0))
+        for i in range(n_orgs):
+            col[i] = pipe[i, n_w - 1]
+        consumed[dest_market[j]] += _sum(col)
+        for i in range(n_orgs):
+            for k in range(n_w - 1, 0, -1):
+                pipe[i, k] = pipe[i, k - 1]
+            pipe[i, 0] = new[i, j]
+        for k in range(n_w):
+            c = pos[j, k]
+            q[k] = 1.0 - np.exp(-(effort[c] * alloc[c, j] * multipliers[j]))
+        for i in range(n_orgs):
+            exposed_or[i, j] = _sum(pipe[i, :n_w])
+            for k in range(n_w):
+                seized[i, k] = pipe[i, k] * q[k]
+                pipe[i, k] -= seized[i, k]
+            seized_or[i, j] = _sum(seized[i, :n_w])
+        for k in range(n_w):
+            s = 0.0
+            t = 0.0
+            for i in range(n_orgs):
+                s += seized[i, k]
+                t += pipe[i, k] + seized[i, k]
+            seized_cr[pos[j, k], j] += s
+            passing[pos[j, k]] += t
         # Markets in the countries the route crosses buy a share of what passes, more when
         # their price is above its reference (scarce) and less when below (glutted).
-        for k, m in st.transit_markets[r]:
-            sold = pipe[:, k] * min(1.0, p.transit_sales_share * st.price[m] / st.ref_price[m])
-            pipe[:, k] -= sold
-            st.consumed[m] += sold.sum()
-    # Tonnes passing each country: one bincount over all routes' positions in route order
-    # adds in the same sequence as np.add.at(passing, pos, ...) route after route did.
-    passing = np.bincount(st.all_pos, weights=np.concatenate(passing_parts), minlength=len(SEIZING))
-    st.passing_week = passing  # tonnes passing each seizing country this week (security reads it)
-    st.seized_by_country += seized_cr.sum(axis=1)
-    st.seized_by_route += seized_cr.sum(axis=0)
-    # States move effort to where they seize and scale it towards their target share.
-    it = p.interdiction
-    remembered = np.maximum((1 - it.memory) * st.seized_memory + it.memory * seized_cr, 1e-6)
-    st.seized_memory = np.where(st.on_route, remembered, 0.0)
-    # A lever's extra effort comes on top: states scale their routine effort by what it
-    # alone would seize (seizures divided by the allocation-weighted lever multiplier).
-    lever = np.maximum((alloc * multipliers).sum(axis=1), 1e-12)
-    achieved = np.divide(seized_cr.sum(axis=1) / lever, passing, out=np.zeros_like(passing), where=passing > 0)
-    st.effort = np.where(passing > 0, st.effort * np.exp(it.adapt_rate * (st.target_share - achieved)),
-                         st.effort)
-    return seized_or, exposed_or
+        for k in range(n_w):
+            m = market[j, k]
+            if m < 0:
+                continue
+            f = min(1.0, sales_share * price[m] / ref_price[m])
+            for i in range(n_orgs):
+                col[i] = pipe[i, k] * f
+                pipe[i, k] -= col[i]
+            consumed[m] += _sum(col)
+    # States move effort to where they seize and scale it towards their target share. A
+    # lever's extra effort comes on top: states scale their routine effort by what it alone
+    # would seize (seizures divided by the allocation-weighted lever multiplier).
+    for c in range(n_c):
+        s = 0.0
+        lever = 0.0
+        for j in range(n_routes):
+            s += seized_cr[c, j]
+            lever += alloc[c, j] * multipliers[j]
+        seized_by_country[c] += s
+        lever = max(lever, 1e-12)
+        if passing[c] > 0:
+            achieved = s / lever / passing[c]
+            effort[c] = effort[c] * np.exp(adapt_rate * (target_share[c] - achieved))
+        for j in range(n_routes):
+            if on_route[c, j]:
+                seized_memory[c, j] = max((1 - memory) * seized_memory[c, j] + memory * seized_cr[c, j], 1e-6)
+            else:
+                seized_memory[c, j] = 0.0
+    for j in range(n_routes):
+        s = 0.0
+        for c in range(n_c):
+            s += seized_cr[c, j]
+        seized_by_route[j] += s
 
+    # 4. learning (see learn)
+    for i in range(n_orgs):
+        for j in range(n_routes):
+            if exposed_or[i, j] > 1e-12:
+                weekly = seized_or[i, j] / exposed_or[i, j]
+                trip_loss = 1.0 - (1.0 - weekly) ** np.float64(route_weeks[j])
+                risk[i, j] = (1 - risk_memory) * risk[i, j] + risk_memory * trip_loss
+            if risk[i, j] > loss_tolerance:
+                active[i, j] = False
+            if not active[i, j] and u[i, j] < explore_rate:
+                risk[i, j] = loss_tolerance / 2
+                active[i, j] = True
 
-def _learn(st: NarcoticsState, p, seized_or: np.ndarray, exposed_or: np.ndarray) -> None:
-    u = st.rng.random((len(st.orgs), len(ROUTES)))  # fixed-size draw every week
-    exposed = exposed_or > 1e-12
-    weekly = np.divide(seized_or, exposed_or, out=np.zeros_like(seized_or), where=exposed)
-    trip_loss = 1.0 - (1.0 - weekly) ** st.route_weeks
-    learn(st.risk, st.active, trip_loss, exposed, p.traffickers, u)
-
-
-def _markets(model, st: NarcoticsState, p) -> None:
-    supply = st.consumed - st.last_consumed
-    st.last_consumed = st.consumed.copy()
-    st.supply_avg = (1 - p.market_memory) * st.supply_avg + p.market_memory * supply
-    demand = st.weekly_demand.copy()
-    rus = st.market_ids.index("RUSSIA")
-    demand[rus] *= math.exp(-p.krokodil_substitution * model.day / 365.25)
-    ratio = demand / np.maximum(st.supply_avg, 1e-9)
-    st.price = st.ref_price * np.clip(ratio ** (1.0 / p.price_elasticity), 0.2, 5.0)
-    st.expected_price = (1 - p.price_memory) * st.expected_price + p.price_memory * st.price
+    # 5. markets
+    for m in range(consumed.shape[0]):
+        supply = consumed[m] - last_consumed[m]
+        last_consumed[m] = consumed[m]
+        supply_avg[m] = (1 - market_memory) * supply_avg[m] + market_memory * supply
+        demand = weekly_demand[m] * rus_demand if m == rus else weekly_demand[m]
+        ratio = demand / max(supply_avg[m], 1e-9)
+        price[m] = ref_price[m] * min(max(ratio ** price_exponent, 0.2), 5.0)
+        expected_price[m] = (1 - price_memory) * expected_price[m] + price_memory * price[m]
+    return stock
 
 
 # --------------------------------------------------------------------------- outcomes
