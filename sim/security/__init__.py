@@ -29,6 +29,7 @@ import math
 from typing import TYPE_CHECKING
 
 import numpy as np
+from numba import njit
 
 from sim.outcomes import Outcome
 
@@ -83,34 +84,39 @@ class SecurityState:
         self.home_grown = 0.0
         self.iskp = 0.0
         self.last_infiltrated = np.zeros(len(COUNTRIES))
-        self._refugee_idx = None
-        self._narco_idx = None
+        a = p.attacks
+        self.base_hazard = np.full(len(COUNTRIES), a.major_attacks_per_year_ca_2021 / len(CENTRAL_ASIA))
+        self.base_hazard[RUS] = a.major_attacks_per_year_rus_2021
+        # Where each country sits in the refugee and narcotics phases' arrays (-1: absent).
+        ref, nar = getattr(model, "refugees", None), getattr(model, "narcotics", None)
+        self.refugee_idx = np.array([ref.c.get(c, -1) if ref is not None else -1 for c in COUNTRIES])
+        self.narco_idx = np.array([nar.country_idx.get(c, -1) if nar is not None else -1 for c in COUNTRIES])
 
 
 def setup(model: "SpilloverModel") -> None:
     model.security = SecurityState(model) if model.cfg.model.security.active else None
     if model.security is not None:
-        _hazards(model, model.security, model.cfg.model.security)
+        p = model.cfg.model.security
+        _hazards(model.security, p, _effort(model, p))
+
+
+def _gather(values: np.ndarray | None, idx: np.ndarray) -> np.ndarray:
+    """values[idx] as floats, 0 where a country is absent (idx -1) or the phase is off."""
+    if values is None:
+        return np.zeros(idx.size)
+    return np.where(idx >= 0, values[np.maximum(idx, 0)], 0).astype(float)
 
 
 def _infiltrated(model, st: SecurityState) -> np.ndarray:
     """Cumulative militants who entered each country undetected (refugee phase)."""
     ref = getattr(model, "refugees", None)
-    if ref is None:
-        return np.zeros(len(COUNTRIES))
-    if st._refugee_idx is None:
-        st._refugee_idx = [ref.c.get(c) for c in COUNTRIES]
-    return np.array([float(ref.infiltrated[i]) if i is not None else 0.0 for i in st._refugee_idx])
+    return _gather(ref.infiltrated if ref is not None else None, st.refugee_idx)
 
 
 def _transiting(model, st: SecurityState) -> np.ndarray:
     """Tonnes of opiates that passed each country this week (narcotics phase)."""
     nar = getattr(model, "narcotics", None)
-    if nar is None:
-        return np.zeros(len(COUNTRIES))
-    if st._narco_idx is None:
-        st._narco_idx = [nar.country_idx.get(c) for c in COUNTRIES]
-    return np.array([float(nar.passing_week[i]) if i is not None else 0.0 for i in st._narco_idx])
+    return _gather(nar.passing_week if nar is not None else None, st.narco_idx)
 
 
 def _effort(model, p) -> np.ndarray:
@@ -124,11 +130,9 @@ def _effort(model, p) -> np.ndarray:
     return effort
 
 
-def _hazards(model, st: SecurityState, p) -> None:
+def _hazards(st: SecurityState, p, effort: np.ndarray) -> None:
     a, e, r = p.attacks, p.effort, p.radicalization
-    effort = _effort(model, p)
-    base = np.full(len(COUNTRIES), a.major_attacks_per_year_ca_2021 / len(CENTRAL_ASIA))
-    base[RUS] = a.major_attacks_per_year_rus_2021
+    base = st.base_hazard
     scale = np.divide(st.militants, st.initial, out=np.zeros_like(st.militants), where=st.initial > 0)
     boost = np.ones(len(COUNTRIES))
     boost[RUS] = max(0.0, 1.0 + a.radicalization_weight * (st.radicalization - r.index_2021))
@@ -172,11 +176,12 @@ def step(model: "SpilloverModel") -> None:
     target = push / k if k > 0 else st.radicalization
     st.radicalization = target + (st.radicalization - target) * math.exp(-k * dt)
     # 4. attacks
-    _hazards(model, st, p)
+    _hazards(st, p, effort)
     st.cum_hazard_rus += st.hazard[RUS] * dt
     st.attacks += poisson_by_inversion(st.rng.random(len(COUNTRIES)), st.hazard * dt)
 
 
+@njit(cache=True)
 def poisson_by_inversion(u: np.ndarray, lam: np.ndarray) -> np.ndarray:
     """Poisson counts from one uniform each (inverse CDF): the same uniforms every week in
     every scenario, and counts that never fall as the rate rises, so attack counts stay
