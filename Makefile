@@ -19,7 +19,7 @@ run: $(STAMP)
 	@dir=results/baseline/$$(date +%Y-%m-%d_%H-%M-%S) && \
 	$(BIN)/sim-run hydra.run.dir=$$dir && \
 	$(BIN)/sim-memo $$dir && \
-	echo "results: $$dir" && echo "figures and memo: $$dir/memo/"
+	echo "figures and memo: $$dir/memo/"
 
 test: $(STAMP)
 	$(BIN)/python -m pytest -q
