@@ -100,7 +100,7 @@ def _timeseries_table(results: list[tuple[int, int, RunResult]]) -> pd.DataFrame
     return pd.DataFrame({
         "replicate": np.repeat(reps, n_t * n_k),
         "date": np.tile(np.repeat(dates, n_k), len(results)),
-        "outcome": pd.Categorical(np.tile(names, len(results) * n_t), categories=names),
+        "outcome": pd.Categorical.from_codes(np.tile(np.arange(n_k), len(results) * n_t), categories=names),
         "value": values.reshape(-1),
     })
 

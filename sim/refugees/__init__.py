@@ -27,7 +27,7 @@ from sim.outcomes import Outcome
 from sim.policy import closure_days
 from sim.refugees import fast
 from sim.refugees.kernel import (
-    AT_NODE, KINDS, ON_LINK, RETURNED, U_DISPLACE, U_MILITANT, Agents, build_net,
+    AT_NODE, KINDS, U_DISPLACE, U_MILITANT, Agents, build_net,
 )
 
 if TYPE_CHECKING:
@@ -299,16 +299,12 @@ def stocks(model: "SpilloverModel") -> dict[str, int]:
     """People by where they are now (the terms of the conservation identity)."""
     st: RefugeeState = model.refugees
     a = st.agents
-    n = a.n
-    status, country, size = a.status[:n], a.country[:n], a.size[:n]
-    on_link = status == ON_LINK
-    transit = on_link & (st.net.node_country[np.where(on_link, a.nxt[:n], 0)] != country)
-    present = ((status == AT_NODE) | on_link) & ~transit
-    by_country = np.bincount(country[present], weights=size[present], minlength=len(st.net.country_codes))
+    by_country, transit, returned = fast.stocks_by_country(a.n, a.status, a.nxt, a.country, a.size,
+                                                           st.net.node_country, len(st.net.country_codes))
     out = {f"n_hosted_{code.lower()}": int(by_country[i]) for i, code in enumerate(st.net.country_codes) if i}
     out["n_moving_afg"] = int(by_country[0])
-    out["n_in_transit"] = int(size[transit].sum())
-    out["cum_returned"] = int(size[status == RETURNED].sum())
+    out["n_in_transit"] = int(transit)
+    out["cum_returned"] = int(returned)
     out["cum_militants_detained"] = int(st.detained.sum())
     return out
 

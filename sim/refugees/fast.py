@@ -267,3 +267,22 @@ def day_pass(n, status, loc, nxt, remaining, speed, country, size, militants, on
         if (status[i] == AT_NODE or status[i] == ON_LINK) and country[i] == rus:
             hosted_rus += size[i]
     counters[C_HOSTED_RUS] = hosted_rus
+
+
+@njit(cache=True)
+def stocks_by_country(n, status, nxt, country, size, node_country, n_countries):
+    """People present in each country (index 0: moving inside Afghanistan), people in
+    transit between countries, and people who returned; one pass over the groups."""
+    present = np.zeros(n_countries, dtype=np.int64)
+    transit = 0
+    returned = 0
+    for i in range(n):
+        st = status[i]
+        if st == RETURNED:
+            returned += size[i]
+        elif st == AT_NODE or st == ON_LINK:
+            if st == ON_LINK and node_country[nxt[i]] != country[i]:
+                transit += size[i]
+            else:
+                present[country[i]] += size[i]
+    return present, transit, returned
