@@ -165,8 +165,8 @@ def step(model: "SpilloverModel") -> None:
     k = st.pass_constants
     counters = st.counters
     counters[:] = 0
-    fast.day_pass(
-        a.n, a.status, a.loc, a.nxt, a.remaining, a.speed, a.country, a.size, a.militants, a.onward,
+    a.n_live = fast.day_pass(
+        a.live, a.n_live, a.status, a.loc, a.nxt, a.remaining, a.speed, a.country, a.size, a.militants, a.onward,
         offsets, st.move_chance, st.is_host, k.next_hop_rus, k.node_country, k.nbr, k.nbr_km, k.nbr_foot,
         table, total, st.closed, st.admit, st.screen, st.irregular, k.return_day, st.ca_mask,
         k.onward_day * (1.0 - st.russia_restriction), p.transit_share, p.give_up_after_turn_back,
@@ -240,8 +240,10 @@ def _displace(model: "SpilloverModel", st: RefugeeState, p, offsets: np.ndarray)
     a = st.agents
     a.reserve(a.n + total)
     # Militants per group: Poisson by inversion of agent_uniforms(key, slot, 0, U_MILITANT).
+    first = a.n
     a.n = fast.place_groups(a.n, counts, st.regions, st.militant_offset, st.militant_cdf, p.people_per_agent,
                             a.status, a.loc, a.nxt, a.country, a.size, a.militants, a.onward)
+    a.mark_live(first, a.n)
     people = total * p.people_per_agent
     st.cum_displaced += people
     st.month_displaced += people

@@ -174,14 +174,15 @@ def route_weights(occupancy, capacity, capacity_buffer, base_score, attract, nod
 
 
 @njit(cache=True)
-def day_pass(n, status, loc, nxt, remaining, speed, country, size, militants, onward,
+def day_pass(live, n_live, status, loc, nxt, remaining, speed, country, size, militants, onward,
              offsets, move_chance, is_host, next_hop_rus, node_country, nbr, nbr_km, nbr_foot,
              table, total, closed, admit, screen, irregular, return_day, ca_mask,
              onward_day, transit_share, give_up, catch, rus, speed_road, speed_foot,
              detained, infiltrated, entries_by_node, counters, occupancy, link_people):
     degree = nbr.shape[1]
     n_table = table.shape[0]
-    for i in range(n):
+    for j in range(n_live):
+        i = live[j]
         st = status[i]
         if st != AT_NODE and st != ON_LINK:
             continue
@@ -258,15 +259,22 @@ def day_pass(n, status, loc, nxt, remaining, speed, country, size, militants, on
             status[i] = AT_NODE
             if _u(offsets[U_GIVE_UP], i) < give_up:
                 status[i] = RETURNED
-    # End of day: people in Russia, and people at each location (tomorrow's camp occupancy).
+    # End of day: people in Russia and people at each location (tomorrow's camp occupancy);
+    # groups that returned leave the live list (the others keep their order).
     hosted_rus = 0
     occupancy[:] = 0.0
-    for i in range(n):
+    kept = 0
+    for j in range(n_live):
+        i = live[j]
         if status[i] == AT_NODE:
             occupancy[loc[i]] += size[i]
-        if (status[i] == AT_NODE or status[i] == ON_LINK) and country[i] == rus:
-            hosted_rus += size[i]
+        if status[i] == AT_NODE or status[i] == ON_LINK:
+            if country[i] == rus:
+                hosted_rus += size[i]
+            live[kept] = i
+            kept += 1
     counters[C_HOSTED_RUS] = hosted_rus
+    return kept
 
 
 @njit(cache=True)

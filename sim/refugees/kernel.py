@@ -150,12 +150,17 @@ class Agents:
         self.size = np.zeros(capacity, dtype=np.int64)       # people in the group
         self.militants = np.zeros(capacity, dtype=np.int64)  # militants among them
         self.onward = np.zeros(capacity, dtype=bool)         # heading to Russia as migrant workers
+        # Slots of the groups still at a node or on a link, in increasing order: the daily
+        # pass visits only these and drops those that returned (same order, same numbers).
+        self.live = np.zeros(capacity, dtype=np.int64)
+        self.n_live = 0
 
     def reserve(self, need: int) -> None:
         """Grow the arrays (doubling, new slots zero) so that they hold at least `need` groups."""
         if need > self.status.size:
             grow = max(need, 2 * self.status.size)
-            for name in ("status", "loc", "nxt", "remaining", "speed", "country", "size", "militants", "onward"):
+            for name in ("status", "loc", "nxt", "remaining", "speed", "country", "size", "militants", "onward",
+                         "live"):
                 old = getattr(self, name)
                 new = np.zeros(grow, dtype=old.dtype)
                 new[: old.size] = old
@@ -174,4 +179,11 @@ class Agents:
         self.militants[slots] = militants
         self.onward[slots] = False
         self.n = need
+        self.mark_live(slots[0] if count else need, need)
         return slots
+
+    def mark_live(self, first: int, end: int) -> None:
+        """Add the new slots first..end-1 (just placed at a node) to the live list."""
+        k = end - first
+        self.live[self.n_live:self.n_live + k] = np.arange(first, end)
+        self.n_live += k
