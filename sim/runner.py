@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import functools
 import logging
 import math
+import multiprocessing
 import os
 from dataclasses import dataclass
 
@@ -38,6 +40,24 @@ def _run_chunk(cfg: Config, items: list[tuple[int, int]], network: Network) -> l
     return [(i, seed, run_replicate(cfg, seed, network)) for i, seed in items]
 
 
+def _parallel_chunks(cfg: Config, chunks: list, network: Network, workers: int):
+    """Run chunks of replicates in `workers` processes, yielding each chunk's results as it ends.
+
+    Where the platform can fork (Linux), the workers are forked from this process after a
+    one-day model has loaded the compiled kernels, so they neither import the package nor
+    load the kernels again (a few seconds each); elsewhere joblib's loky pool runs them.
+    """
+    if "fork" in multiprocessing.get_all_start_methods():
+        SpilloverModel(cfg, rng=0, network=network).step()
+        with multiprocessing.get_context("fork").Pool(workers) as pool:
+            yield from pool.imap_unordered(functools.partial(_run_chunk, cfg, network=network), chunks)
+        return
+    from joblib import Parallel, delayed
+
+    yield from Parallel(n_jobs=workers, return_as="generator_unordered")(
+        delayed(_run_chunk)(cfg, chunk, network) for chunk in chunks)
+
+
 @dataclass
 class Batch:
     """Outcomes of a batch: one row per replicate, and the monthly series in long form."""
@@ -68,13 +88,9 @@ def run_batch(cfg: Config, network: Network | None = None) -> Batch:
             results += _run_chunk(cfg, [item], network)
             bar.update(1)
     else:
-        from joblib import Parallel, delayed
-
         size = max(1, math.ceil(len(items) / (workers * 8)))
         chunks = [items[k:k + size] for k in range(0, len(items), size)]
-        jobs = Parallel(n_jobs=workers, return_as="generator_unordered")(
-            delayed(_run_chunk)(cfg, chunk, network) for chunk in chunks)
-        for done in jobs:
+        for done in _parallel_chunks(cfg, chunks, network, workers):
             results += done
             bar.update(len(done))
     bar.close()
