@@ -232,9 +232,11 @@ def _displace(model: "SpilloverModel", st: RefugeeState, p, offsets: np.ndarray)
     intensity = max(0.0, (crisis - p.crisis_floor) / max(1e-9, 1.0 - p.crisis_floor))
     # Counter-based uniforms and inversion: the same day's draw whatever the levers, and more
     # crisis never means fewer people displaced (for the same seed).
-    counts = fast.displace_counts(offsets[U_DISPLACE], st.regions, st.region_pop, p.displacement_rate,
-                                  intensity, p.people_per_agent)
-    total = int(counts.sum())
+    if intensity == 0.0 or p.displacement_rate == 0.0:
+        return  # Poisson(0) is 0 for every uniform
+    counts, total = fast.displace_counts(offsets[U_DISPLACE], st.regions, st.region_pop, p.displacement_rate,
+                                         intensity, p.people_per_agent)
+    total = int(total)
     if total == 0:
         return
     a = st.agents

@@ -101,7 +101,8 @@ def poisson_counts(offset, slots, lam):
 
 @njit(cache=True)
 def displace_counts(offset, regions, region_pop, rate, intensity, people_per_agent):
-    """Groups displaced today from each region: Poisson(pop * rate / 365.25 * intensity / size).
+    """Groups displaced today from each region, Poisson(pop * rate / 365.25 * intensity / size),
+    and their total.
 
     The mean is formed in the same left-to-right order as the vectorised
     ``population[regions] * rate / 365.25 * intensity / people_per_agent`` (same bits).
@@ -109,7 +110,8 @@ def displace_counts(offset, regions, region_pop, rate, intensity, people_per_age
     lam = np.empty(regions.size)
     for j in range(regions.size):
         lam[j] = region_pop[j] * rate / 365.25 * intensity / people_per_agent
-    return poisson_counts(offset, regions, lam)
+    counts = poisson_counts(offset, regions, lam)
+    return counts, counts.sum()
 
 
 @njit(cache=True)
