@@ -23,9 +23,7 @@ from __future__ import annotations
 import argparse
 import json
 import math
-import os
 import sys
-import tempfile
 import time
 from dataclasses import dataclass
 from datetime import date
@@ -35,11 +33,12 @@ from typing import Sequence
 import numpy as np
 from scipy.optimize import minimize
 
-from sim.config import Config, ConfigError, validate
+from sim.config import Config, ConfigError, get_value, set_value, validate
 from sim.model import SpilloverModel
 from sim.network import load_network
 from sim.provenance import article, external, iter_params
 from sim.runner import replicate_seeds
+from sim.store import atomic_file
 
 
 @dataclass(frozen=True)
@@ -84,14 +83,6 @@ NARCOTICS = Problem(
 PROBLEMS = {p.name: p for p in (NARCOTICS,)}
 
 
-def _setter(cfg: Config, key: str):
-    *parents, leaf = key.split(".")
-    obj = cfg
-    for part in parents:
-        obj = getattr(obj, part)
-    return obj, leaf
-
-
 def parameter_ranges(problem: Problem) -> dict[str, tuple[float, float]]:
     """The declared uncertainty range of each fitted parameter (the search box)."""
     declared = {p.name: p for section in ("model",) for p in iter_params(Config().model, prefix=f"{section}.")}
@@ -111,8 +102,7 @@ def configure(problem: Problem, values: dict[str, float], base: Config | None = 
         cfg.model.refugees.displacement_rate = 0.0
     cfg.workers, cfg.progress = 1, False
     for key, value in values.items():
-        obj, leaf = _setter(cfg, key)
-        setattr(obj, leaf, float(value))
+        set_value(cfg, key, float(value))
     return validate(cfg)
 
 
@@ -160,7 +150,7 @@ def calibrate(problem: Problem, *, replicates: int = 8, seed: int = 1, max_evalu
     network = load_network()
     ranges = parameter_ranges(problem)
     defaults = Config()
-    start = start or {k: getattr(*_setter(defaults, k)) for k in problem.parameters}
+    start = start or {k: get_value(defaults, k) for k in problem.parameters}
     lo = np.log([ranges[k][0] for k in problem.parameters])
     hi = np.log([ranges[k][1] for k in problem.parameters])
     seeds = replicate_seeds(seed, replicates)
@@ -208,10 +198,8 @@ def write_fit(out_dir: Path, problem: Problem, fit: Fit) -> Path:
         raise FileExistsError(f"{path} already exists; choose another --out folder")
     data = {"problem": problem.name, "date": date.today().isoformat(),
             "targets": [t.__dict__ for t in problem.targets], "met": fit.met(problem), **fit.__dict__}
-    fd, tmp = tempfile.mkstemp(prefix=".calibration-", dir=out_dir)
-    with os.fdopen(fd, "w", encoding="utf-8") as fh:
+    with atomic_file(path) as fh:
         json.dump(data, fh, indent=2)
-    os.replace(tmp, path)
     return path
 
 
@@ -245,13 +233,13 @@ def main(argv: Sequence[str] | None = None) -> None:
 
     if args.from_defaults:
         defaults = Config()
-        values = {k: getattr(*_setter(defaults, k)) for k in problem.parameters}
+        values = {k: get_value(defaults, k) for k in problem.parameters}
         seeds = replicate_seeds(args.seed, args.replicates)
         sim_ = simulate(problem, values, seeds)
         fit = Fit(problem.name, values, values, sim_, loss(problem, sim_), 1, 0.0, args.replicates, args.seed)
     else:
         defaults = Config()
-        start = {k: getattr(*_setter(defaults, k)) for k in problem.parameters}
+        start = {k: get_value(defaults, k) for k in problem.parameters}
         for item in args.start:
             key, _, value = item.partition("=")
             if key not in start:

@@ -89,6 +89,19 @@ EXECUTION_ONLY = ("workers", "progress")
 NOT_HASHED = (*EXECUTION_ONLY, "design")
 
 
+def get_value(cfg: Any, key: str) -> Any:
+    """The value at a dotted key (``model.narcotics.demand_scale_rus``) of a config object."""
+    for part in key.split("."):
+        cfg = getattr(cfg, part)
+    return cfg
+
+
+def set_value(cfg: Any, key: str, value: Any) -> None:
+    """Set the value at a dotted key of a config object (no validation: call validate)."""
+    parent, _, leaf = key.rpartition(".")
+    setattr(get_value(cfg, parent) if parent else cfg, leaf, value)
+
+
 def register_configs() -> None:
     """Register the schema with Hydra's ConfigStore (called by the CLI, not at import)."""
     from hydra.core.config_store import ConfigStore

@@ -26,9 +26,7 @@ import dataclasses
 import difflib
 import hashlib
 import json
-import os
 import sys
-import tempfile
 import warnings
 from dataclasses import dataclass
 from datetime import datetime, timezone
@@ -39,7 +37,8 @@ from typing import Any, Iterator, Sequence
 import numpy as np
 import pandas as pd
 
-from sim.config import Config, ConfigError
+from sim.config import Config, ConfigError, set_value
+from sim.store import atomic_file
 
 METHODS = ("lhs", "sobol", "morris")
 SECTIONS = ("model", "scenario", "policy")
@@ -216,29 +215,18 @@ def write_design(table: pd.DataFrame, spec: dict, out: Path, *, force: bool = Fa
                               "choose another --out, or pass --force to replace it")
     if not out.parent.is_dir():
         raise DesignError(f"--out {out}: folder {out.parent} does not exist")
-    tmp_csv = tmp_js = None
-    try:
-        fd, tmp_csv = tempfile.mkstemp(prefix=".design-", suffix=".csv", dir=out.parent)
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as fh:
-            table.to_csv(fh, index=False)  # shortest round-trip repr
-        from importlib.metadata import version
+    from importlib.metadata import version
 
-        import sim
+    import sim
 
-        full = {**spec, "design_file": out.name, "design_sha256": _sha256(Path(tmp_csv)),
-                "created": datetime.now(timezone.utc).isoformat(timespec="seconds"),
-                "version": sim.__version__, "salib": version("SALib")}
-        fd, tmp_js = tempfile.mkstemp(prefix=".design-", suffix=".json", dir=out.parent)
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            json.dump(full, fh, indent=2)
-        os.replace(tmp_csv, out)
-        tmp_csv = None
-        os.replace(tmp_js, js)
-        tmp_js = None
-    finally:
-        for tmp in (tmp_csv, tmp_js):
-            if tmp is not None and os.path.exists(tmp):
-                os.unlink(tmp)
+    text = table.to_csv(index=False)  # shortest round-trip repr
+    full = {**spec, "design_file": out.name, "design_sha256": hashlib.sha256(text.encode("utf-8")).hexdigest(),
+            "created": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+            "version": sim.__version__, "salib": version("SALib")}
+    with atomic_file(out, newline="") as fh:  # the design first, its description last
+        fh.write(text)
+    with atomic_file(js) as fh:
+        json.dump(full, fh, indent=2)
     return out, js
 
 
@@ -328,14 +316,6 @@ def check_design(cfg: Config) -> int:
 
 
 # --------------------------------------------------------------------------- applying a point
-def _set(cfg: Config, name: str, value: Any) -> None:
-    *parents, leaf = name.split(".")
-    obj = cfg
-    for part in parents:
-        obj = getattr(obj, part)
-    setattr(obj, leaf, value)
-
-
 def design_values(path: str | Path, point: int) -> dict[str, int | float]:
     """Values of row `point` of a design file, ints rounded, by dotted parameter name."""
     table = load_design(path)
@@ -370,7 +350,7 @@ def apply_design(cfg: Config) -> tuple[Config, dict[str, int | float]]:
     values = design_values(file, point)
     out = copy.deepcopy(cfg)
     for name, value in values.items():
-        _set(out, name, value)
+        set_value(out, name, value)
     return out, values
 
 

@@ -16,9 +16,7 @@ The table is written atomically (default ``DIR/sensitivity_<method>.csv``) and p
 from __future__ import annotations
 
 import argparse
-import os
 import sys
-import tempfile
 import warnings
 from pathlib import Path
 from typing import Mapping, Sequence
@@ -27,7 +25,7 @@ import numpy as np
 import pandas as pd
 
 from sim.design import DesignError, spec_matrix
-from sim.store import ResultsError
+from sim.store import ResultsError, atomic_file
 
 METHODS = ("sobol", "morris")
 COLUMNS = {
@@ -119,18 +117,12 @@ def point_means(outcomes: pd.DataFrame, spec: dict, names: Sequence[str]) -> tup
 
 
 def write_table(table: pd.DataFrame, out: Path) -> Path:
-    """Write the table atomically (a temporary file in the same folder, then os.replace)."""
+    """Write the table atomically (see :func:`sim.store.atomic_file`)."""
     out = Path(out)
     if not out.parent.is_dir():
         raise ResultsError(f"--out {out}: folder {out.parent} does not exist")
-    fd, tmp = tempfile.mkstemp(prefix=".sensitivity-", suffix=".csv", dir=out.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as fh:
-            table.to_csv(fh, index=False)
-        os.replace(tmp, out)
-    finally:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
+    with atomic_file(out, newline="") as fh:
+        table.to_csv(fh, index=False)
     return out
 
 

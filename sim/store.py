@@ -16,7 +16,9 @@ import platform
 import shutil
 import subprocess
 import tempfile
+from contextlib import contextmanager
 from pathlib import Path
+from typing import IO, Iterator
 
 import pandas as pd
 
@@ -29,6 +31,21 @@ MANIFEST = "manifest.json"
 
 class ResultsError(ValueError):
     """A results folder that cannot be written or read; the message names the folder."""
+
+
+@contextmanager
+def atomic_file(path: Path, newline: str | None = None) -> Iterator[IO[str]]:
+    """A text file written beside `path` under a temporary name; it replaces `path` only if
+    the block succeeds, and is removed otherwise (no half-written file is ever seen)."""
+    path = Path(path)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}-", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline=newline) as fh:
+            yield fh
+        os.replace(tmp, path)
+    finally:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
 
 
 def check_writable(run_dir: Path) -> None:

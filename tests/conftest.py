@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from sim.config import Config
+from sim.config import Config, set_value
 from sim.model import SpilloverModel
 from sim.network import load_network
 
@@ -36,11 +36,7 @@ def run_small(network, seed: int, months: int = 18, refugees: bool = True, **set
     """One small run; setters use '__' for dots (``policy__opium_ban__compliance=0.9``)."""
     cfg = small_config(horizon_months=months, refugees=refugees)
     for path, value in setters.items():
-        *parents, leaf = path.split("__")
-        obj = cfg
-        for part in parents:
-            obj = getattr(obj, part)
-        setattr(obj, leaf, value)
+        set_value(cfg, path.replace("__", "."), value)
     return SpilloverModel(cfg, rng=seed, network=network).run()
 
 
