@@ -12,6 +12,7 @@ from __future__ import annotations
 import argparse
 import subprocess
 import sys
+from datetime import datetime
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -28,7 +29,8 @@ def main(name: str, experiments: list[str], outcomes: list[str], argv: list[str]
     ap = argparse.ArgumentParser(prog=f"experiments/{name}.py",
                                  description=f"Memo '{name}': {', '.join(experiments)} (first = baseline).")
     ap.add_argument("--run", action="store_true", help="run experiments that have no results yet")
-    ap.add_argument("--replicates", type=int, default=100, help="replicates per experiment with --run")
+    ap.add_argument("--replicates", type=int, default=None,
+                    help="replicates per experiment with --run (default: sim-run's)")
     ap.add_argument("--results", type=Path, default=RESULTS, help="results root (default results/)")
     ap.add_argument("--out", type=Path, default=None, help=f"memo folder (default results/memos/{name})")
     args = ap.parse_args(argv)
@@ -37,8 +39,11 @@ def main(name: str, experiments: list[str], outcomes: list[str], argv: list[str]
     for exp in experiments:
         run = latest_run(exp, args.results)
         if run is None and args.run:
-            subprocess.run([str(sim_run), f"experiment={exp}", f"replicates={args.replicates}",
-                            f"hydra.run.dir={args.results / exp / 'memo_run'}"], check=True, cwd=ROOT)
+            # A timestamped folder, as sim-run names its own, so that later runs sort after it.
+            folder = args.results / exp / datetime.now().strftime("%Y-%m-%d_%H-%M-%S")
+            reps = [] if args.replicates is None else [f"replicates={args.replicates}"]
+            subprocess.run([str(sim_run), f"experiment={exp}", *reps, f"hydra.run.dir={folder}"],
+                           check=True, cwd=ROOT)
             run = latest_run(exp, args.results)
         if run is None:
             sys.exit(f"{name}: no results for experiment {exp} under {args.results}; "

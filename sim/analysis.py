@@ -16,18 +16,19 @@ def summarize(outcomes: pd.DataFrame, registry: dict[str, Outcome]) -> pd.DataFr
     NaN marks an event that never happened (e.g. no recognition); statistics are over
     the replicates where it did, and ``n_nan`` counts the others.
     """
-    rows = []
-    for name, o in registry.items():
-        x = outcomes[name].to_numpy(dtype=float)
-        ok = x[~np.isnan(x)]
-        row = {"outcome": name, "unit": o.unit, "n": ok.size, "n_nan": int(x.size - ok.size)}
-        if ok.size:
-            row |= {"mean": ok.mean(), "sd": ok.std(ddof=1) if ok.size > 1 else 0.0}
-            row |= {k: float(np.quantile(ok, q)) for k, q in QUANTILES.items()}
-        else:
-            row |= {"mean": np.nan, "sd": np.nan} | {k: np.nan for k in QUANTILES}
-        rows.append(row)
-    return pd.DataFrame(rows)
+    return pd.DataFrame([{"outcome": name, "unit": o.unit, **describe(outcomes[name])}
+                         for name, o in registry.items()])
+
+
+def describe(values) -> dict:
+    """n (values that are not NaN), n_nan, mean, sd and the QUANTILES of the values that are."""
+    x = np.asarray(values, dtype=float).ravel()
+    ok = x[~np.isnan(x)]
+    row = {"n": ok.size, "n_nan": int(x.size - ok.size)}
+    if ok.size:
+        row |= {"mean": ok.mean(), "sd": ok.std(ddof=1) if ok.size > 1 else 0.0}
+        return row | {k: float(np.quantile(ok, q)) for k, q in QUANTILES.items()}
+    return row | {"mean": np.nan, "sd": np.nan} | {k: np.nan for k in QUANTILES}
 
 
 def format_summary(summary: pd.DataFrame) -> str:

@@ -17,6 +17,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from sim.collect import KIND as COLLECTED
 from sim.store import MANIFEST, read_results
 
 FLOW_COLUMNS = ("replicate", "source", "target", "quantity", "value")
@@ -76,7 +77,8 @@ def check_flows(flows: pd.DataFrame | None, run_dir: Path) -> pd.DataFrame | Non
     return flows
 
 
-def _read_manifest(path: Path) -> dict | None:
+def read_manifest(path: Path) -> dict | None:
+    """The manifest of a results folder, or None when it is missing or unreadable."""
     try:
         return json.loads((path / MANIFEST).read_text(encoding="utf-8"))
     except (OSError, ValueError):
@@ -122,8 +124,8 @@ def load_collected(path: Path, manifest: dict) -> list[Run]:
 def load_run(path: Path) -> list[Run]:
     """The Runs in a folder: one for a run folder, one per point for a collected sweep."""
     path = Path(path)
-    manifest = _read_manifest(path) if path.is_dir() else None
-    if manifest is not None and manifest.get("kind") == "collected":
+    manifest = read_manifest(path) if path.is_dir() else None
+    if manifest is not None and manifest.get("kind") == COLLECTED:
         return load_collected(path, manifest)
     res = read_results(path)
     return [Run(path, res["manifest"].get("experiment") or path.name, res["manifest"], res["outcomes"],

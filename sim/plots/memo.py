@@ -10,7 +10,6 @@ it into place is the caller's job (see :mod:`sim.plots.cli`).
 from __future__ import annotations
 
 import datetime as dt
-import json
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -20,7 +19,7 @@ import pandas as pd
 
 import sim
 from sim.network import load_network
-from sim.plots import PlotError, Run, check_outcome, check_paired, figures, outcome_info, stats
+from sim.plots import PlotError, Run, check_outcome, check_paired, figures, outcome_info, read_manifest, stats
 from sim.plots.style import human, save, source_line
 
 DEFAULT_OUTCOMES = (
@@ -150,8 +149,7 @@ def sensitivity_figures(path: Path, outcome: str, out_dir: Path, method: str | N
     """Sobol or Morris bar chart of one outcome from a sensitivity table CSV."""
     path = Path(path)
     rows, method = read_sensitivity(path, outcome, method)
-    manifest_file = path.parent / "manifest.json"
-    manifest = json.loads(manifest_file.read_text(encoding="utf-8")) if manifest_file.is_file() else None
+    manifest = read_manifest(path.parent)
     source = (source_line([manifest]) if manifest else
               f"Source: afghan-spillover-sim {sim.__version__}, sensitivity table {path.name}")
     info = outcome_info(manifest or {}, outcome)

@@ -10,10 +10,10 @@ differences are over the replicates that have a value, and say how many those ar
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
 import numpy as np
 import pandas as pd
+
+from sim.analysis import describe
 
 BAND_PROBS = (0.05, 0.25, 0.5, 0.75, 0.95)  # median with 50% and 90% bands
 CI_LEVEL = 0.9
@@ -29,12 +29,12 @@ def _as_float(x) -> np.ndarray:
     return np.asarray(x, dtype=float).ravel()
 
 
-def quantile_bands(timeseries: pd.DataFrame, outcome: str, probs=BAND_PROBS) -> pd.DataFrame:
+def quantile_bands(timeseries: pd.DataFrame, outcome: str) -> pd.DataFrame:
     """Quantiles over replicates of one outcome's monthly series: index date, one column per prob."""
     one = timeseries[timeseries["outcome"] == outcome]
     wide = one.pivot(index="date", columns="replicate", values="value").sort_index()
-    q = np.nanquantile(wide.to_numpy(dtype=float), probs, axis=1).T
-    return pd.DataFrame(q, index=wide.index, columns=list(probs))
+    q = np.nanquantile(wide.to_numpy(dtype=float), BAND_PROBS, axis=1).T
+    return pd.DataFrame(q, index=wide.index, columns=list(BAND_PROBS))
 
 
 def ecdf(x) -> tuple[np.ndarray, np.ndarray]:
@@ -84,9 +84,9 @@ def paired_differences(a: pd.DataFrame, b: pd.DataFrame, outcome: str) -> pd.Dat
     return out
 
 
-def bootstrap_ci(x, level: float = CI_LEVEL, n_resamples: int = N_RESAMPLES, seed: int = BOOTSTRAP_SEED,
-                 statistic: Callable = np.mean) -> tuple[float, float]:
-    """Percentile bootstrap interval of `statistic` (called with ``axis=1``) over resampled replicates.
+def bootstrap_ci(x, level: float = CI_LEVEL, n_resamples: int = N_RESAMPLES,
+                 seed: int = BOOTSTRAP_SEED) -> tuple[float, float]:
+    """Percentile bootstrap interval of the mean over resampled replicates.
 
     NaN values are dropped first; with fewer than two values the interval is (nan, nan).
     """
@@ -99,7 +99,7 @@ def bootstrap_ci(x, level: float = CI_LEVEL, n_resamples: int = N_RESAMPLES, see
     chunk = 256  # bounds memory for large batches
     for start in range(0, n_resamples, chunk):
         stop = min(start + chunk, n_resamples)
-        stats[start:stop] = statistic(x[rng.integers(0, x.size, size=(stop - start, x.size))], axis=1)
+        stats[start:stop] = x[rng.integers(0, x.size, size=(stop - start, x.size))].mean(axis=1)
     tail = (1 - level) / 2
     lo, hi = np.quantile(stats, [tail, 1 - tail])
     return float(lo), float(hi)
@@ -107,13 +107,8 @@ def bootstrap_ci(x, level: float = CI_LEVEL, n_resamples: int = N_RESAMPLES, see
 
 def summarize(x) -> dict:
     """n, n_nan, median and 90% interval (p5, p95) over the replicates with a value."""
-    x = _as_float(x)
-    ok = x[~np.isnan(x)]
-    row = {"n": int(ok.size), "n_nan": int(x.size - ok.size)}
-    if ok.size:
-        p5, p50, p95 = np.quantile(ok, [0.05, 0.5, 0.95])
-        return row | {"median": float(p50), "p5": float(p5), "p95": float(p95)}
-    return row | {"median": np.nan, "p5": np.nan, "p95": np.nan}
+    d = describe(x)
+    return {"n": int(d["n"]), "n_nan": d["n_nan"], "median": d["p50"], "p5": d["p5"], "p95": d["p95"]}
 
 
 def comparison_table(base: pd.DataFrame, others: dict[str, pd.DataFrame], outcomes: list[str],
