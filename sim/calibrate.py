@@ -34,10 +34,9 @@ import numpy as np
 from scipy.optimize import minimize
 
 from sim.config import Config, ConfigError, get_value, set_value, validate
-from sim.model import SpilloverModel
 from sim.network import load_network
 from sim.provenance import article, external, iter_params
-from sim.runner import replicate_seeds
+from sim.runner import replicate_seeds, run_replicate
 from sim.store import atomic_file
 
 
@@ -85,7 +84,7 @@ PROBLEMS = {p.name: p for p in (NARCOTICS,)}
 
 def parameter_ranges(problem: Problem) -> dict[str, tuple[float, float]]:
     """The declared uncertainty range of each fitted parameter (the search box)."""
-    declared = {p.name: p for section in ("model",) for p in iter_params(Config().model, prefix=f"{section}.")}
+    declared = {p.name: p for p in iter_params(Config().model, prefix="model.")}
     out = {}
     for key in problem.parameters:
         if key not in declared or declared[key].range is None:
@@ -94,9 +93,9 @@ def parameter_ranges(problem: Problem) -> dict[str, tuple[float, float]]:
     return out
 
 
-def configure(problem: Problem, values: dict[str, float], base: Config | None = None) -> Config:
+def configure(problem: Problem, values: dict[str, float]) -> Config:
     """A fresh config for the calibration runs with `values` set."""
-    cfg = base or Config()
+    cfg = Config()
     cfg.model.calendar.horizon_months = problem.horizon_months
     if not problem.displacement:
         cfg.model.refugees.displacement_rate = 0.0
@@ -112,7 +111,7 @@ def simulate(problem: Problem, values: dict[str, float], seeds: Sequence[int], n
     cfg = configure(problem, values)
     sums = {t.outcome: 0.0 for t in problem.targets}
     for seed in seeds:
-        scalars = SpilloverModel(cfg, rng=int(seed), network=network).run().scalars
+        scalars = run_replicate(cfg, int(seed), network).scalars
         for k in sums:
             sums[k] += scalars[k]
     return {k: v / len(seeds) for k, v in sums.items()}
@@ -144,17 +143,23 @@ class Fit:
         return {t.outcome: abs(self.simulated[t.outcome] - t.value) <= 2 * t.tolerance for t in problem.targets}
 
 
+def defaults_of(problem: Problem) -> dict[str, float]:
+    """The current defaults of the fitted parameters."""
+    defaults = Config()
+    return {k: get_value(defaults, k) for k in problem.parameters}
+
+
 def calibrate(problem: Problem, *, replicates: int = 8, seed: int = 1, max_evaluations: int = 120,
               start: dict[str, float] | None = None, progress=None) -> Fit:
     """Fit `problem` by Nelder-Mead over the log of each parameter inside its declared range."""
     network = load_network()
     ranges = parameter_ranges(problem)
-    defaults = Config()
-    start = start or {k: get_value(defaults, k) for k in problem.parameters}
+    start = start or defaults_of(problem)
     lo = np.log([ranges[k][0] for k in problem.parameters])
     hi = np.log([ranges[k][1] for k in problem.parameters])
     seeds = replicate_seeds(seed, replicates)
     evaluations = 0
+    simulated: dict[tuple, dict[str, float]] = {}  # by parameter values: the best point is not re-run
 
     def values_of(z: np.ndarray) -> dict[str, float]:
         return dict(zip(problem.parameters, np.exp(np.clip(z, lo, hi)).tolist()))
@@ -162,9 +167,11 @@ def calibrate(problem: Problem, *, replicates: int = 8, seed: int = 1, max_evalu
     def objective(z: np.ndarray) -> float:
         nonlocal evaluations
         evaluations += 1
-        f = loss(problem, simulate(problem, values_of(z), seeds, network))
+        values = values_of(z)
+        sim_ = simulated[tuple(values.values())] = simulate(problem, values, seeds, network)
+        f = loss(problem, sim_)
         if progress:
-            progress(evaluations, values_of(z), f)
+            progress(evaluations, values, f)
         return f
 
     t0 = time.perf_counter()
@@ -175,7 +182,7 @@ def calibrate(problem: Problem, *, replicates: int = 8, seed: int = 1, max_evalu
     res = minimize(objective, z0, method="Nelder-Mead",
                    options={"maxfev": max_evaluations, "xatol": 0.01, "fatol": 0.01, "initial_simplex": simplex})
     best = values_of(res.x)
-    return Fit(problem.name, best, dict(start), simulate(problem, best, seeds, network), float(res.fun),
+    return Fit(problem.name, best, dict(start), simulated.get(tuple(best.values())) or simulate(problem, best, seeds, network), float(res.fun),
                evaluations, time.perf_counter() - t0, replicates, seed)
 
 
@@ -231,15 +238,13 @@ def main(argv: Sequence[str] | None = None) -> None:
         print(f"  run {n:3d}: loss {f:10.4g}  " + "  ".join(f"{k.rsplit('.', 1)[-1]}={v:.4g}"
                                                        for k, v in values.items()), flush=True)
 
+    start = defaults_of(problem)
     if args.from_defaults:
-        defaults = Config()
-        values = {k: get_value(defaults, k) for k in problem.parameters}
+        values = start
         seeds = replicate_seeds(args.seed, args.replicates)
         sim_ = simulate(problem, values, seeds)
         fit = Fit(problem.name, values, values, sim_, loss(problem, sim_), 1, 0.0, args.replicates, args.seed)
     else:
-        defaults = Config()
-        start = {k: get_value(defaults, k) for k in problem.parameters}
         for item in args.start:
             key, _, value = item.partition("=")
             if key not in start:

@@ -223,10 +223,10 @@ def write_design(table: pd.DataFrame, spec: dict, out: Path, *, force: bool = Fa
     full = {**spec, "design_file": out.name, "design_sha256": hashlib.sha256(text.encode("utf-8")).hexdigest(),
             "created": datetime.now(timezone.utc).isoformat(timespec="seconds"),
             "version": sim.__version__, "salib": version("SALib")}
-    with atomic_file(out, newline="") as fh:  # the design first, its description last
-        fh.write(text)
-    with atomic_file(js) as fh:
-        json.dump(full, fh, indent=2)
+    # Both written before either replaces its file (the design first, its description last).
+    with atomic_file(js) as fj, atomic_file(out, newline="") as fc:
+        fc.write(text)
+        json.dump(full, fj, indent=2)
     return out, js
 
 

@@ -94,6 +94,10 @@ class SpilloverModel(mesa.Model):
         """Whether the lever `name` has started (its setting applies from its start date)."""
         return self.day >= self._lever_start[name]
 
+    def lever_level(self, name: str) -> float:
+        """The ``level`` of lever `name` once it has started, 0 before."""
+        return getattr(self.cfg.policy, name).level if self.lever_on(name) else 0.0
+
     def lever_starts_today(self, name: str) -> bool:
         """Whether today is the lever's start date (a lever starting on day 0 acts on day 1)."""
         return self.day == max(1, self._lever_start[name])

@@ -44,11 +44,14 @@ def _parallel_chunks(cfg: Config, chunks: list, network: Network, workers: int):
     """Run chunks of replicates in `workers` processes, yielding each chunk's results as it ends.
 
     Where the platform can fork (Linux), the workers are forked from this process after a
-    one-day model has loaded the compiled kernels, so they neither import the package nor
-    load the kernels again (a few seconds each); elsewhere joblib's loky pool runs them.
+    month of a model has loaded the compiled kernels (daily, weekly and recording ones), so
+    they neither import the package nor load the kernels again (a few seconds each);
+    elsewhere joblib's loky pool runs them.
     """
     if "fork" in multiprocessing.get_all_start_methods():
-        SpilloverModel(cfg, rng=0, network=network).step()
+        warm = SpilloverModel(cfg, rng=0, network=network)
+        while warm.running and warm.day < 31:
+            warm.step()
         with multiprocessing.get_context("fork").Pool(workers) as pool:
             yield from pool.imap_unordered(functools.partial(_run_chunk, cfg, network=network), chunks)
         return

@@ -163,10 +163,9 @@ class TraffickingOrganisation(mesa.Agent):
     weekly decisions of all organisations run as one array operation.
     """
 
-    def __init__(self, model: "SpilloverModel", index: int, weight: float) -> None:
+    def __init__(self, model: "SpilloverModel", index: int) -> None:
         super().__init__(model)
         self.index = index
-        self.weight = weight
 
     @property
     def risk(self) -> np.ndarray:
@@ -213,7 +212,7 @@ class NarcoticsState:
         self.weights = self.rng.dirichlet(np.ones(n_orgs))
         self.risk = np.full((n_orgs, len(ROUTES)), 0.1)
         self.active = np.ones((n_orgs, len(ROUTES)), dtype=bool)
-        self.orgs = [TraffickingOrganisation(model, i, w) for i, w in enumerate(self.weights)]
+        self.orgs = [TraffickingOrganisation(model, i) for i in range(n_orgs)]
         self.country_idx = {c: i for i, c in enumerate(SEIZING)}
         self.pos = {r: np.array([self.country_idx.get(c, 0) for c in route.position_country])
                     for r, route in self.routes.items()}
@@ -255,13 +254,12 @@ class NarcoticsState:
         self.last_consumed = np.zeros(len(self.markets))
         self.revenue = 0.0
         # Fixed per replicate (looked up once rather than every week): route costs, the
-        # destination market of each route, the weeks each route takes, the seizing country
-        # of every position of every route in route order, and the (position, market) pairs
+        # destination market of each route, the weeks each route takes, and the (position,
+        # market) pairs
         # where a route passes a transit market.
         self.route_cost = np.array([getattr(p.route_costs, r) for r in ROUTES])
-        self.dest_market = [self.market_ids.index(DESTINATION[r]) for r in ROUTES]
+        self.dest_market = np.array([self.market_ids.index(DESTINATION[r]) for r in ROUTES], dtype=np.int64)
         self.route_weeks = np.array([len(self.routes[r].position_country) for r in ROUTES])
-        self.all_pos = np.concatenate([self.pos[r] for r in ROUTES])
         self.transit_markets = {r: [(k, self.market_of_country[c])
                                     for k, c in enumerate(self.routes[r].position_country)
                                     if c in self.market_of_country] for r in ROUTES}
@@ -277,7 +275,6 @@ class NarcoticsState:
             self.pos3[j, :self.route_weeks[j]] = self.pos[r]
             for k, m in self.transit_markets[r]:
                 self.market3[j, k] = m
-        self.dest_market_arr = np.array(self.dest_market, dtype=np.int64)
         self.rus_market = self.market_ids.index("RUSSIA")
 
 
@@ -295,7 +292,7 @@ def step(model: "SpilloverModel") -> None:
     # Export, transit, learning and markets run as one compiled kernel on the state's
     # arrays. The learning uniforms are the week's only other draw, so drawing them before
     # the kernel keeps the stream as it was when they were drawn between transit and learning.
-    u = st.rng.random((len(st.orgs), len(ROUTES)))  # fixed-size draw every week
+    u = st.rng.random(st.risk.shape)  # fixed-size draw every week
     multipliers = np.array([_lever_multiplier(model, r) for r in ROUTES])
     _advance(st, p, u, multipliers, math.exp(-p.krokodil_substitution * model.day / 365.25))
 
@@ -307,7 +304,7 @@ def _advance(st: NarcoticsState, p, u: np.ndarray, multipliers: np.ndarray, rus_
     it, tr = p.interdiction, p.traffickers
     st.stock = _week(
         st.stock, p.export_share_per_week, st.weights, st.risk, st.active, tr.profit_sensitivity,
-        st.expected_price, st.dest_market_arr, st.route_cost,
+        st.expected_price, st.dest_market, st.route_cost,
         st.pipe3, st.route_weeks, st.pos3, st.market3, st.effort, st.seized_memory, st.on_route,
         multipliers, p.transit_sales_share, st.price, st.ref_price, st.consumed, st.shipped,
         st.seized_by_country, st.seized_by_route, st.passing_week, st.target_share,
@@ -349,7 +346,8 @@ def _lever_multiplier(model, route: str) -> float:
 
 @njit(cache=True)
 def _sum(a):
-    """Sum of a 1-D array, in numpy's (pairwise) order, so results match numpy's ``sum``."""
+    """Sum of a 1-D array in numpy's order, so results match numpy's ``sum`` for up to 128
+    values (numpy splits longer arrays in halves; here: routes x organisations, 24 by default)."""
     n = a.shape[0]
     if n < 8:
         res = 0.0

@@ -100,7 +100,8 @@ class NarcoticsParams:
     demand_scale_rus: float = nonneg(0.3, unit="x Russian demand in drug_markets.csv", source=CALIBRATED,
                                      range=(0.3, 1.9), doc="fitted to the northern route's share of Afghan "
                                      "opiate exports; the range spans 12-75 t/yr: the estimates the data file "
-                                     "cites, and below them the shift to synthetics the article describes")
+                                     "cites, and below them the shift to synthetics the article describes; the "
+                                     "fit ends at the range's lower edge (bound-limited, not an interior optimum)")
     krokodil_substitution: float = share(0.05, unit="share of Russian demand lost per year", source=article(
         "higher demand for “krokodil,” a synthetic and cheaper heroin-like drug"), range=(0.0, 0.15))
     rest_of_world_opium_tonnes: float = nonneg(1300.0, unit="tonnes/year", source=external(

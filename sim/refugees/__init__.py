@@ -213,8 +213,7 @@ def _policies_of_the_day(model: "SpilloverModel", st: RefugeeState) -> None:
         if i is not None:
             st.admit[i], st.screen[i] = s.admit_share, s.screening
     if "RUS" in st.c:
-        restriction = model.cfg.policy.russia_migrant_restriction
-        level = restriction.level if model.lever_on("russia_migrant_restriction") else 0.0
+        level = model.lever_level("russia_migrant_restriction")
         st.admit[st.c["RUS"]] = model.cfg.model.refugees.rus.admit_share * (1.0 - level)
         st.russia_restriction = level
     # Closures change only on their first and last days: rebuild the array when the set of
@@ -316,11 +315,12 @@ def stocks(model: "SpilloverModel") -> dict[str, int]:
 def observe(model: "SpilloverModel") -> dict[str, float]:
     st: RefugeeState = model.refugees
     s = stocks(model)
+    hosted = {c: s.get(f"n_hosted_{c.lower()}", 0) for c in HOSTED}
     out = {
         "cum_displaced": float(st.cum_displaced),
         "new_displaced": float(st.month_displaced),
-        **{f"n_hosted_{c.lower()}": float(s.get(f"n_hosted_{c.lower()}", 0)) for c in HOSTED},
-        "n_hosted_ca": float(sum(s.get(f"n_hosted_{c.lower()}", 0) for c in CENTRAL_ASIA)),
+        **{f"n_hosted_{c.lower()}": float(hosted[c]) for c in HOSTED},
+        "n_hosted_ca": float(sum(hosted[c] for c in CENTRAL_ASIA)),
         "cum_entered_ca": float(st.entered_ca),
         "n_moving_afg": float(s["n_moving_afg"]),
         "n_in_transit": float(s["n_in_transit"]),
@@ -330,7 +330,7 @@ def observe(model: "SpilloverModel") -> dict[str, float]:
         "cum_militants_infiltrated": float(st.infiltrated.sum()),
         **{f"cum_militants_infiltrated_{c.lower()}": float(st.infiltrated[st.c[c]]) if c in st.c else 0.0
            for c in HOSTED},
-        "cum_militants_detained": float(st.detained.sum()),
+        "cum_militants_detained": float(s["cum_militants_detained"]),
         "ca_remittance_loss_usd": st.remittance_loss,
     }
     st.month_displaced = 0
@@ -347,6 +347,6 @@ def flows(model: "SpilloverModel") -> list[tuple[str, str, str, float]]:
     ids, nbr = st.net.ids, st.net.nbr
     rows = [(ids[i], ids[nbr[i, d]], "people_moved", float(st.link_people[i, d]))
             for i, d in zip(*np.nonzero(st.link_people))]
-    st.count_occupancy()
+    # st.occupancy: people at each location at the end of the last day (the daily pass keeps it).
     rows += [(ids[i], "", "people_hosted", float(x)) for i, x in enumerate(st.occupancy) if x > 0]
     return rows

@@ -182,12 +182,9 @@ def day_pass(live, n_live, status, loc, nxt, remaining, speed, country, size, mi
              onward_day, transit_share, give_up, catch, rus, speed_road, speed_foot,
              detained, infiltrated, entries_by_node, counters, occupancy, link_people):
     degree = nbr.shape[1]
-    n_table = table.shape[0]
-    for j in range(n_live):
+    for j in range(n_live):  # live groups only: each is AT_NODE or ON_LINK
         i = live[j]
         st = status[i]
-        if st != AT_NODE and st != ON_LINK:
-            continue
         if st == AT_NODE:
             here = loc[i]
             c = country[i]
@@ -209,8 +206,6 @@ def day_pass(live, n_live, status, loc, nxt, remaining, speed, country, size, mi
                     target = here + _u(offsets[U_ROUTE], i)
                     lo = _first_above(table, here * degree, here * degree + degree, target)  # within the row
                     slot = min(lo - here * degree, degree - 1)
-                    if lo >= n_table:
-                        slot = degree - 1
             if slot < 0:
                 continue
             status[i] = ON_LINK

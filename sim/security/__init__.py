@@ -88,8 +88,8 @@ class SecurityState:
         self.base_hazard = np.full(len(COUNTRIES), a.major_attacks_per_year_ca_2021 / len(CENTRAL_ASIA))
         self.base_hazard[RUS] = a.major_attacks_per_year_rus_2021
         # Where each country sits in the refugee and narcotics phases' arrays (-1: absent).
-        ref, nar = getattr(model, "refugees", None), getattr(model, "narcotics", None)
-        self.refugee_idx = np.array([ref.c.get(c, -1) if ref is not None else -1 for c in COUNTRIES])
+        nar = model.narcotics  # None when the narcotics submodel is switched off
+        self.refugee_idx = np.array([model.refugees.c.get(c, -1) for c in COUNTRIES])
         self.narco_idx = np.array([nar.country_idx.get(c, -1) if nar is not None else -1 for c in COUNTRIES])
 
 
@@ -97,7 +97,7 @@ def setup(model: "SpilloverModel") -> None:
     model.security = SecurityState(model) if model.cfg.model.security.active else None
     if model.security is not None:
         p = model.cfg.model.security
-        _hazards(model.security, p, _effort(model, p))
+        _hazards(model.security, p, _effort(model, p, model.lever_level("russia_crackdown")))
 
 
 def _gather(values: np.ndarray | None, idx: np.ndarray) -> np.ndarray:
@@ -107,24 +107,11 @@ def _gather(values: np.ndarray | None, idx: np.ndarray) -> np.ndarray:
     return np.where(idx >= 0, values[np.maximum(idx, 0)], 0).astype(float)
 
 
-def _infiltrated(model, st: SecurityState) -> np.ndarray:
-    """Cumulative militants who entered each country undetected (refugee phase)."""
-    ref = getattr(model, "refugees", None)
-    return _gather(ref.infiltrated if ref is not None else None, st.refugee_idx)
-
-
-def _transiting(model, st: SecurityState) -> np.ndarray:
-    """Tonnes of opiates that passed each country this week (narcotics phase)."""
-    nar = getattr(model, "narcotics", None)
-    return _gather(nar.passing_week if nar is not None else None, st.narco_idx)
-
-
-def _effort(model, p) -> np.ndarray:
+def _effort(model, p, crackdown: float) -> np.ndarray:
     e = p.effort
     # Drills relative to 2021, so that effort 1 is the 2021 level whatever the drills were then.
     drills_2021 = model.cfg.model.states.rus.drills_2021
-    drills = model.russia.drills if hasattr(model, "russia") else drills_2021
-    crackdown = model.cfg.policy.russia_crackdown.level if model.lever_on("russia_crackdown") else 0.0
+    drills = model.russia.drills
     effort = np.full(len(COUNTRIES), e.effort_ca * (1.0 + e.drills_gain * drills) / (1.0 + e.drills_gain * drills_2021))
     effort[RUS] = e.effort_rus * (1.0 + e.crackdown_effort_gain * crackdown)
     return effort
@@ -145,18 +132,20 @@ def step(model: "SpilloverModel") -> None:
         return
     p = model.cfg.model.security
     dt = WEEK / YEAR_DAYS
-    # 1. inflows
-    infiltrated = _infiltrated(model, st)
+    crackdown = model.lever_level("russia_crackdown")
+    # 1. inflows: refugee militants (refugee phase), opiates in transit (narcotics phase), ISKP
+    infiltrated = _gather(model.refugees.infiltrated, st.refugee_idx)
     from_refugees = np.maximum(infiltrated - st.last_infiltrated, 0.0)
     st.last_infiltrated = infiltrated
-    from_trafficking = p.narco_link * _transiting(model, st)
-    islamic_state = model.taliban.islamic_state if hasattr(model, "taliban") else model.cfg.scenario.islamic_state_activity
+    nar = model.narcotics
+    from_trafficking = p.narco_link * _gather(nar.passing_week if nar is not None else None, st.narco_idx)
+    islamic_state = model.taliban.islamic_state
     st.iskp = p.islamic_state.iskp_fighters * islamic_state
     from_is = st.iskp * p.islamic_state.export_per_year * dt * st.is_share
     home = np.zeros(len(COUNTRIES))
     home[RUS] = p.radicalization.recruits_per_year * st.radicalization * dt
     # 2. outflows (exact decay over the week)
-    effort = _effort(model, p)
+    effort = _effort(model, p, crackdown)
     out_rate = p.effort.attrition_per_year + p.effort.removal_per_year * effort
     st.militants = st.militants * np.exp(-out_rate * dt) + from_refugees + from_trafficking + from_is + home
     st.from_refugees += from_refugees.sum()
@@ -167,7 +156,6 @@ def step(model: "SpilloverModel") -> None:
     r = p.radicalization
     years = model.day / YEAR_DAYS
     st.muslim_share = min(1.0, r.muslim_share_2021 + r.muslim_share_growth * years)
-    crackdown = model.cfg.policy.russia_crackdown.level if model.lever_on("russia_crackdown") else 0.0
     grievance = min(1.0, r.grievance_base + r.crackdown_grievance * crackdown)
     push = r.rate_per_year * grievance * (st.muslim_share / r.muslim_share_2021) * \
         (1.0 + r.islamic_state_pull * islamic_state)

@@ -133,18 +133,14 @@ def _share_recognising_others(model: "SpilloverModel") -> float:
     return sum(s.recognises for s in others) / len(others)
 
 
-def _lever_level(model: "SpilloverModel", name: str) -> float:
-    return getattr(model.cfg.policy, name).level if model.lever_on(name) else 0.0
-
-
 def _update_ca(model: "SpilloverModel", dt_months: float | None, dt_years: float, u) -> None:
     t = model.taliban
     for s in model.central_asia:
         s.update_fear(t.conflict, t.islamic_state)
     model.russia.update(_mean([s.fear for s in model.central_asia]))
     p = model.cfg.model.states
-    ex_pressure = min(1.0, _lever_level(model, "russia_exercise_pressure") + p.exercises.china_iran_pressure)
-    refugee_pressure = _lever_level(model, "russia_refugee_pressure")
+    ex_pressure = min(1.0, model.lever_level("russia_exercise_pressure") + p.exercises.china_iran_pressure)
+    refugee_pressure = model.lever_level("russia_refugee_pressure")
     funds = model.cfg.policy.western_hosting.usd_m_per_year if model.lever_on("western_hosting") else 0.0
     humanitarian = model.west.leverage * t.crisis + p.admission.hosting_funds_effect * funds / 100.0
     years = model.day / 365.25
