@@ -113,8 +113,22 @@ def _report(text: str) -> None:
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
 
 
+def _hydra_file(p: Path) -> bool:
+    """Hydra's own record of a job (``.hydra/`` and the log), as opposed to results."""
+    return p.name == ".hydra" or p.suffix == ".log"
+
+
 def _only_hydra_files(folder: Path) -> bool:
-    return all(p.name == ".hydra" or p.suffix == ".log" for p in folder.iterdir())
+    return all(_hydra_file(p) for p in folder.iterdir())
+
+
+def _stored_hash(folder: Path, num: int) -> str:
+    """The config hash in a sweep point's manifest; ResultsError if it cannot be read."""
+    try:
+        return json.loads((folder / MANIFEST).read_text(encoding="utf-8"))["config_hash"]
+    except (OSError, ValueError, KeyError, TypeError):
+        raise ResultsError(f"point {num}: {folder / MANIFEST} is unreadable; "
+                           f"delete {folder} to run the point again") from None
 
 
 class ValidateOnStart(Callback):
@@ -204,11 +218,7 @@ def _check_sweep(config: DictConfig) -> None:
             beyond.append(num)
             continue
         new = config_hash(prepare(loader.load_sweep_config(config, overrides))[0])
-        try:
-            old = json.loads((folder / MANIFEST).read_text(encoding="utf-8"))["config_hash"]
-        except (OSError, ValueError, KeyError, TypeError):
-            raise ResultsError(f"point {num}: {folder / MANIFEST} is unreadable; "
-                               f"delete {folder} to run the point again") from None
+        old = _stored_hash(folder, num)
         if old != new:
             raise ResultsError(f"point {num}: {folder} holds results of another config (config_hash {old[:12]}, "
                                f"this sweep's point {num}: {new[:12]}); resume with the same overrides, "
@@ -232,10 +242,7 @@ def resume_point(cfg: DictConfig | Config, out_dir: Path, num: int) -> bool:
     manifest = out_dir / MANIFEST
     if manifest.is_file():
         new = config_hash(prepare(cfg)[0])
-        try:
-            old = json.loads(manifest.read_text(encoding="utf-8"))["config_hash"]
-        except (OSError, ValueError, KeyError, TypeError):
-            raise ResultsError(f"point {num}: {manifest} is unreadable; delete {out_dir} to run the point again") from None
+        old = _stored_hash(out_dir, num)
         if old != new:
             raise ResultsError(f"point {num}: {out_dir} holds results of another config (config_hash {old[:12]}, "
                                f"this point {new[:12]}); use a new hydra.sweep.dir or delete that folder")
@@ -244,7 +251,7 @@ def resume_point(cfg: DictConfig | Config, out_dir: Path, num: int) -> bool:
         return True
     if out_dir.is_dir():
         # Everything but Hydra's own files: staging folders, result files moved before the kill.
-        leftovers = [p for p in out_dir.iterdir() if not (p.name == ".hydra" or p.suffix == ".log")]
+        leftovers = [p for p in out_dir.iterdir() if not _hydra_file(p)]
         for p in leftovers:
             shutil.rmtree(p) if p.is_dir() else p.unlink()
         if leftovers:

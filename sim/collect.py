@@ -20,10 +20,7 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
-import shutil
 import sys
-import tempfile
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
@@ -32,7 +29,7 @@ from typing import Any, Sequence
 import pandas as pd
 
 from sim.config import EXECUTION_ONLY
-from sim.store import MANIFEST, ResultsError, read_results
+from sim.store import MANIFEST, ResultsError, read_results, write_folder
 
 OUT = "collected"
 KIND = "collected"
@@ -103,9 +100,7 @@ def _same(values: list[Any]) -> bool:
 
 def varying(flat: list[dict[str, Any]]) -> list[str]:
     """Keys whose value differs between points, in config order."""
-    keys: list[str] = []
-    for f in flat:
-        keys += [k for k in f if k not in keys]
+    keys = list(dict.fromkeys(k for f in flat for k in f))  # first-seen order
     out = []
     for k in keys:
         if k.split(".")[0] in NOT_PARAMETERS:
@@ -138,9 +133,7 @@ def gather(sweep_dir: Path) -> Collected:
     manifests = [r["manifest"] for _, _, r in results]
     flat = []
     for m in manifests:
-        f = flatten(m.get("config", {}))
-        for k, v in (m.get("design_values") or {}).items():  # already in the config; kept explicit
-            f[k] = v
+        f = flatten(m.get("config", {}))  # design values are applied to the config before it is stored
         f["experiment"] = m.get("experiment")
         flat.append(f)
     params = varying(flat)
@@ -215,31 +208,15 @@ def _design(manifests: list[dict]) -> dict | None:
 
 
 def write(collected: Collected, out_dir: Path) -> Path:
-    """Write the collection atomically: a staging folder, files moved in, the manifest last."""
+    """Write the collection atomically (see :func:`sim.store.write_folder`)."""
     out_dir = Path(out_dir)
     if out_dir.exists() and not out_dir.is_dir():
         raise ResultsError(f"{out_dir} is a file, not a folder")
-    parent = out_dir.parent
-    parent.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=".collecting-", dir=parent))
-    names = ("outcomes.parquet", "timeseries.parquet", "points.csv", MANIFEST)
-    try:
-        collected.outcomes.to_parquet(staging / "outcomes.parquet", index=False)
-        collected.timeseries.to_parquet(staging / "timeseries.parquet", index=False)
-        collected.points.to_csv(staging / "points.csv", index=False)
-        with open(staging / MANIFEST, "w", encoding="utf-8") as fh:
-            json.dump(collected.manifest, fh, indent=2, default=str)
-            fh.flush()
-            os.fsync(fh.fileno())
-        out_dir.mkdir(exist_ok=True)
-        old = out_dir / MANIFEST
-        if old.exists():  # an earlier collection: mark it incomplete before replacing its files
-            old.unlink()
-        for name in names:  # manifest last: its presence marks a complete collection
-            os.replace(staging / name, out_dir / name)
-    finally:
-        shutil.rmtree(staging, ignore_errors=True)
-    return out_dir
+    out_dir.parent.mkdir(parents=True, exist_ok=True)
+    tables = {"outcomes.parquet": collected.outcomes, "timeseries.parquet": collected.timeseries,
+              "points.csv": collected.points}
+    # An earlier collection there loses its manifest before its files are replaced.
+    return write_folder(out_dir, tables, collected.manifest, staging_in=out_dir.parent, prefix=".collecting-")
 
 
 def read_collected(path: Path) -> tuple[pd.DataFrame, dict, Path]:

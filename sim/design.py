@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import argparse
 import copy
-import dataclasses
 import difflib
 import hashlib
 import json
@@ -32,12 +31,13 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from functools import lru_cache
 from pathlib import Path
-from typing import Any, Iterator, Sequence
+from typing import Sequence
 
 import numpy as np
 import pandas as pd
 
 from sim.config import Config, ConfigError, set_value
+from sim.provenance import iter_params
 from sim.store import atomic_file
 
 METHODS = ("lhs", "sobol", "morris")
@@ -61,24 +61,16 @@ class Param:
     numeric: bool
 
 
-def _walk(obj: Any, prefix: str) -> Iterator[Param]:
-    for f in dataclasses.fields(obj):
-        value = getattr(obj, f.name)
-        name = f"{prefix}{f.name}"
-        if dataclasses.is_dataclass(value):
-            yield from _walk(value, name + ".")
-        elif "unit" in f.metadata:
-            typ = f.type if isinstance(f.type, str) else getattr(f.type, "__name__", str(f.type))
-            is_bool = typ == "bool" or isinstance(value, bool)
-            integer = not is_bool and (typ == "int" or (typ not in ("float",) and isinstance(value, int)))
-            yield Param(name, f.metadata.get("range"), f.metadata.get("bounds"), integer, not is_bool)
-
-
 @lru_cache(maxsize=1)
 def parameters() -> dict[str, Param]:
     """Every model, scenario and policy parameter, by dotted name (the ``sim-params`` table)."""
     cfg = Config()
-    return {p.name: p for s in SECTIONS for p in _walk(getattr(cfg, s), f"{s}.")}
+    out = {}
+    for s in SECTIONS:
+        for p in iter_params(getattr(cfg, s), prefix=f"{s}."):
+            is_bool = isinstance(p.value, bool)
+            out[p.name] = Param(p.name, p.range, p.bounds, not is_bool and isinstance(p.value, int), not is_bool)
+    return out
 
 
 def _hint(name: str) -> str:
@@ -275,9 +267,6 @@ def _load_design(path: str, mtime_ns: int, size: int) -> pd.DataFrame:
             raise DesignError(f"design file {path}: column '{name}' is not a parameter{_hint(name)}")
         if not table_params[name].numeric:
             raise DesignError(f"design file {path}: column '{name}' is not a numeric parameter")
-    dup = [c for c in set(cols) if cols.count(c) > 1]
-    if dup:
-        raise DesignError(f"design file {path}: column(s) {', '.join(dup)} appear twice")
     for name in cols:
         if not pd.api.types.is_numeric_dtype(table[name]) or table[name].isna().any():
             raise DesignError(f"design file {path}: column '{name}' holds empty or non-numeric values")

@@ -86,24 +86,40 @@ def write_results(run_dir: Path, outcomes: pd.DataFrame, timeseries: pd.DataFram
     run_dir = Path(run_dir)
     check_writable(run_dir)
     run_dir.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=".writing-", dir=run_dir))
+    tables = {"outcomes.parquet": outcomes, "timeseries.parquet": timeseries, "summary.csv": summary}
+    if flows is not None:
+        tables = {FLOWS: flows, **tables}
+    return write_folder(run_dir, tables, manifest, staging_in=run_dir, prefix=".writing-")
+
+
+def write_folder(out_dir: Path, tables: dict[str, pd.DataFrame], manifest: dict, *, staging_in: Path,
+                 prefix: str) -> Path:
+    """Write `tables` (by file name, ``.parquet`` or ``.csv``) and ``manifest.json`` into `out_dir`.
+
+    Everything is written to a staging folder inside `staging_in` first and then moved in,
+    the manifest last: a folder without a manifest is incomplete. A manifest already in
+    `out_dir` is removed before any file is replaced, so a folder being rewritten never looks
+    complete.
+    """
+    out_dir = Path(out_dir)
+    staging = Path(tempfile.mkdtemp(prefix=prefix, dir=staging_in))
     try:
-        outcomes.to_parquet(staging / "outcomes.parquet", index=False)
-        timeseries.to_parquet(staging / "timeseries.parquet", index=False)
-        summary.to_csv(staging / "summary.csv", index=False)
-        names = list(RESULT_FILES)
-        if flows is not None:
-            flows.to_parquet(staging / FLOWS, index=False)
-            names.insert(0, FLOWS)
+        for name, table in tables.items():
+            if name.endswith(".parquet"):
+                table.to_parquet(staging / name, index=False)
+            else:
+                table.to_csv(staging / name, index=False)
         with open(staging / MANIFEST, "w", encoding="utf-8") as fh:
             json.dump(manifest, fh, indent=2, default=str)
             fh.flush()
             os.fsync(fh.fileno())
-        for name in names:  # manifest last: its presence marks a complete folder
-            os.replace(staging / name, run_dir / name)
+        out_dir.mkdir(exist_ok=True)
+        (out_dir / MANIFEST).unlink(missing_ok=True)
+        for name in [*tables, MANIFEST]:  # manifest last: its presence marks a complete folder
+            os.replace(staging / name, out_dir / name)
     finally:
         shutil.rmtree(staging, ignore_errors=True)
-    return run_dir
+    return out_dir
 
 
 def read_results(run_dir: Path) -> dict:

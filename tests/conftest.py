@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import subprocess
 import sys
 from pathlib import Path
 
@@ -13,6 +14,11 @@ from sim.network import load_network
 
 SIM_RUN = str(Path(sys.executable).parent / "sim-run")
 SIM_PARAMS = str(Path(sys.executable).parent / "sim-params")
+
+
+def sim_run(*args: str, cwd: Path) -> subprocess.CompletedProcess:
+    """``sim-run ARGS`` in `cwd`, output captured."""
+    return subprocess.run([SIM_RUN, *args], cwd=cwd, capture_output=True, text=True, timeout=300)
 
 
 def small_config(horizon_months: int = 24, replicates: int = 4, refugees: bool = True) -> Config:

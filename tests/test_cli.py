@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import subprocess
 from pathlib import Path
 
 import pandas as pd
@@ -14,15 +13,11 @@ from sim.analysis import QUANTILES
 from sim.cli import compose, run
 from sim.outcomes import registry
 
-from .conftest import SIM_RUN
+from .conftest import sim_run
 
 CONF = Path(__file__).resolve().parent.parent / "conf"
 EXPERIMENTS = sorted(p.stem for p in (CONF / "experiment").glob("*.yaml"))
 SMOKE = ["replicates=2", "workers=1", "progress=false", "model.calendar.horizon_months=3"]
-
-
-def sim_run(*args: str, cwd: Path) -> subprocess.CompletedProcess:
-    return subprocess.run([SIM_RUN, *args], cwd=cwd, capture_output=True, text=True, timeout=300)
 
 
 # ----------------------------------------------------------------------------- files

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 import math
-import subprocess
 
 import numpy as np
 import pandas as pd
@@ -13,7 +12,7 @@ import pytest
 
 from sim import collect, design, sensitivity
 
-from .conftest import SIM_RUN
+from .conftest import sim_run
 
 ISHIGAMI_S1 = (0.3139, 0.4424, 0.0)
 ISHIGAMI_ST = (0.5576, 0.4424, 0.2437)
@@ -69,9 +68,9 @@ def test_small_model_design_gives_finite_sobol_indices(tmp_path, capsys):
     rows = json.loads((tmp_path / "d.json").read_text())["rows"]
     assert rows == 12
     sweep_dir = tmp_path / "sweep"
-    p = subprocess.run([SIM_RUN, "-m", f"design.file={tmp_path / 'd.csv'}", f"design.point=range(0,{rows})",
-                        "replicates=2", "model.calendar.horizon_months=2", "workers=1", "progress=false",
-                        f"hydra.sweep.dir={sweep_dir}"], cwd=tmp_path, capture_output=True, text=True, timeout=300)
+    p = sim_run("-m", f"design.file={tmp_path / 'd.csv'}", f"design.point=range(0,{rows})", "replicates=2",
+                "model.calendar.horizon_months=2", "workers=1", "progress=false", f"hydra.sweep.dir={sweep_dir}",
+                cwd=tmp_path)
     assert p.returncode == 0, p.stderr
     point3 = json.loads((sweep_dir / "3" / "manifest.json").read_text())
     d = pd.read_csv(tmp_path / "d.csv")

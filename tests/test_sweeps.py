@@ -14,14 +14,10 @@ from sim import collect, design, store
 from sim.cli import compose, resume_point, run
 from sim.config import config_hash
 
-from .conftest import SIM_RUN
+from .conftest import sim_run
 
 TINY = ["replicates=2", "model.calendar.horizon_months=2", "workers=1", "progress=false"]
 LEVEL = "policy.russia_refugee_pressure.level"
-
-
-def sim_run(*args: str, cwd: Path) -> subprocess.CompletedProcess:
-    return subprocess.run([SIM_RUN, *args], cwd=cwd, capture_output=True, text=True, timeout=300)
 
 
 def stderr_lines(p: subprocess.CompletedProcess) -> list[str]:
