@@ -110,17 +110,21 @@ def test_more_russian_pressure_never_raises_admissions(network, low, delta, seed
         assert np.all(series(results[1], name) <= series(results[0], name) + 1e-12), name
 
 
-def test_full_pressure_lowers_admissions_measurably(network):
+@pytest.fixture(scope="module")
+def pressure_pair(network):
+    """Seed 3 without and with full Russian pressure on refugee admissions."""
     lo, hi = small_config(), small_config()
     lo.policy.russia_refugee_pressure.level, hi.policy.russia_refugee_pressure.level = 0.0, 1.0
-    a, b = run(lo, 3, network), run(hi, 3, network)
+    return run(lo, 3, network), run(hi, 3, network)
+
+
+def test_full_pressure_lowers_admissions_measurably(pressure_pair):
+    a, b = pressure_pair
     assert b.scalars["admit_share_ca"] < 0.8 * a.scalars["admit_share_ca"]
 
 
-def test_pressure_bites_harder_on_more_dependent_states(network):
-    lo, hi = small_config(), small_config()
-    lo.policy.russia_refugee_pressure.level, hi.policy.russia_refugee_pressure.level = 0.0, 1.0
-    a, b = run(lo, 3, network), run(hi, 3, network)
+def test_pressure_bites_harder_on_more_dependent_states(pressure_pair):
+    a, b = pressure_pair
     drop = {c: 1 - b.scalars[f"admit_share_{c}"] / a.scalars[f"admit_share_{c}"] for c in ("tjk", "tkm")}
     assert drop["tjk"] > drop["tkm"]  # dependence 0.85 against 0.3
 
