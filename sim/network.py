@@ -51,10 +51,16 @@ class Link:
     source: str
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, repr=False)
 class Network:
     locations: dict[str, Location]
     links: tuple[Link, ...]
+
+    def __repr__(self) -> str:  # short, so test reports and logs stay readable
+        return f"Network({len(self.locations)} locations, {len(self.links)} links)"
+
+    def _repr_pretty_(self, p, cycle) -> None:  # IPython's and hypothesis's pretty printers
+        p.text(repr(self))
 
     def graph(self) -> nx.Graph:
         """Undirected graph with node attributes and edge km/mode/routes, for routing and maps."""

@@ -405,6 +405,12 @@ def _week(stock, export_share, weights, risk, active, sensitivity, expected_pric
         for j in range(n_routes):
             new[i, j] = vw * (w[j] / total if total > 0 else 0.0)
     stock -= _sum(new.ravel())
+    if stock < 0.0:
+        # Shipping the whole stock (export share 1) can overshoot it by rounding; the
+        # largest shipment gives the overshoot back so the stock ends at exactly zero.
+        k = np.argmax(new)
+        new.ravel()[k] += stock
+        stock = 0.0
     for j in range(n_routes):
         s = 0.0
         for i in range(n_orgs):
