@@ -58,6 +58,36 @@ def test_routes_follow_their_corridors(network):
     assert len(orgs) == m.cfg.model.narcotics.traffickers.n_organisations
 
 
+def test_each_stretch_is_exposed_to_the_countries_it_crosses_by_km(network):
+    routes = SpilloverModel(narco_config(1), rng=1, network=network).narcotics.routes
+    km_per_week = narco_config(1).model.narcotics.speed_km_per_week
+    for route in routes.values():
+        assert all(sum(shares.values()) == pytest.approx(1.0) for shares in route.exposure)
+        # km credited to a country over the whole route = half of each link at its end there
+        credited = {}
+        for k, shares in enumerate(route.exposure):
+            length = min(route.km, (k + 1) * km_per_week) - k * km_per_week
+            for c, share in shares.items():
+                credited[c] = credited.get(c, 0.0) + share * length
+        expected = {}
+        for a, b in zip(route.nodes, route.nodes[1:]):
+            km = next(x.km for x in network.links if {x.from_id, x.to_id} == {a, b})
+            for end in (a, b):
+                c = network.locations[end].country
+                expected[c] = expected.get(c, 0.0) + km / 2
+        assert credited == pytest.approx(expected)
+    assert set(routes["northern"].exposure[0]) == {"AFG", "TJK", "UZB"}
+
+
+def test_every_state_a_route_crosses_seizes_and_no_other(network):
+    s = SpilloverModel(narco_config(24), rng=4, network=network).run().scalars
+    for c in ("afg", "irn", "pak", "tjk", "uzb", "kaz", "rus", "tur", "weu"):
+        assert s[f"cum_seized_tonnes_{c}"] > 0, c
+    assert s["cum_seized_tonnes_tkm"] == s["cum_seized_tonnes_kgz"] == 0  # on no route's path
+    by_country = sum(v for k, v in s.items() if k.startswith("cum_seized_tonnes_"))
+    assert by_country == pytest.approx(s["cum_seized_tonnes"], rel=1e-9)
+
+
 def test_most_afghan_opiates_go_to_europe_and_iran_not_russia(network):
     s = SpilloverModel(narco_config(36), rng=2, network=network).run().scalars
     assert s["cum_supply_eur_tonnes"] > s["cum_supply_rus_tonnes"]
@@ -157,16 +187,19 @@ def test_compiled_week_matches_the_array_formulas(network):
     seized_cr = np.zeros((len(nar.SEIZING), len(ROUTES)))
     passing = np.zeros(len(nar.SEIZING))
     for j, r in enumerate(ROUTES):
-        pipe, pos = ref.pipes[r], ref.pos[r]
+        pipe, share = ref.pipes[r], ref.exposure3[j, :ref.route_weeks[j]]  # (weeks, countries)
         ref.consumed[ref.dest_market[j]] += pipe[:, -1].sum()
         pipe[:, 1:] = pipe[:, :-1].copy()
         pipe[:, 0] = new[:, j]
         exposed_or[:, j] = pipe.sum(axis=1)
-        seized = pipe * (1.0 - np.exp(-ref.effort[pos] * alloc[pos, j] * mult[j]))
+        hazard = share * ref.effort * alloc[:, j] * mult[j]
+        seized = pipe * (1.0 - np.exp(-hazard.sum(axis=1)))
         pipe -= seized
         seized_or[:, j] = seized.sum(axis=1)
-        np.add.at(seized_cr[:, j], pos, seized.sum(axis=0))
-        np.add.at(passing, pos, (pipe + seized).sum(axis=0))
+        part = np.divide(hazard, hazard.sum(axis=1, keepdims=True), out=np.zeros_like(hazard),
+                         where=hazard.sum(axis=1, keepdims=True) > 0)
+        seized_cr[:, j] += seized.sum(axis=0) @ part
+        passing += (pipe + seized).sum(axis=0) @ share
         for k, mk in ref.transit_markets[r]:
             sold = pipe[:, k] * min(1.0, p.transit_sales_share * ref.price[mk] / ref.ref_price[mk])
             pipe[:, k] -= sold

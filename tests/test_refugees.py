@@ -278,23 +278,24 @@ def test_network_loads_from_config_paths(tmp_path):
     assert set(load_network(*files).locations) == {"AF_A", "XB_U", "UZB_H"}
 
 
-@settings(max_examples=10, deadline=None, derandomize=True)
-@given(low=st.floats(0, 1), delta=st.floats(0.05, 1), seed=st.integers(0, 2**32))
-def test_more_russian_pressure_never_raises_entries_into_central_asia(network, low, delta, seed):
-    """All else and the seed equal, at every month, no more people enter Central Asia.
+@settings(max_examples=10, deadline=None)
+@given(low=st.floats(0, 1), delta=st.floats(0.05, 1))
+def test_more_russian_pressure_never_raises_mean_entries_into_central_asia(network, low, delta):
+    """Paired over eight seeds, at every month no more people have entered Central Asia.
 
-    The stock present there (n_hosted_ca) is tested as a paired mean over seeds above: for one
-    seed it can rise by a group or a person, because a group admitted earlier may already have
-    left for Russia or home, and a group refused and crossing irregularly escapes the screening
-    that would have detained its militants.
+    One seed alone does not hold this at every month: once the two runs make one decision
+    differently, the same draws no longer meet the same groups, and a count can run a group
+    ahead for a while (hypothesis found low 0, delta 0.125, seed 101972: one group of 1,000
+    ahead at month 5, 11,000 fewer by month 18; 4 of 150 random cases do this).
     """
-    runs = []
+    means = []
     for level in (low, min(1.0, low + delta)):
         cfg = small_config(horizon_months=18)
         cfg.policy.russia_refugee_pressure.level = level
-        runs.append(SpilloverModel(cfg, rng=seed, network=network).run())
-    lo, hi = (r.series[:, r.series_names.index("cum_entered_ca")] for r in runs)
-    assert np.all(hi <= lo), int((hi - lo).max())
+        runs = [SpilloverModel(cfg, rng=seed, network=network).run() for seed in range(8)]
+        means.append(np.mean([r.series[:, r.series_names.index("cum_entered_ca")] for r in runs], axis=0))
+    lo, hi = means
+    assert np.all(hi <= lo), float((hi - lo).max())
 
 
 def test_cached_route_table_matches_the_numpy_reference_every_day(network):

@@ -121,11 +121,19 @@ class Route:
     name: str
     nodes: tuple[str, ...]
     km: float
-    position_country: tuple[str, ...]  # country of each week-long stretch of the route
+    # Per week-long stretch of the route: the share of its km in each country it crosses
+    # (each link counts half to the country of either end), and the country holding most.
+    exposure: tuple[dict[str, float], ...]
+
+    @property
+    def position_country(self) -> tuple[str, ...]:
+        """The country holding most of each week-long stretch (where transit markets buy)."""
+        return tuple(max(shares, key=shares.get) for shares in self.exposure)
 
 
 def build_routes(network: Network, markets: dict[str, Market], km_per_week: float) -> dict[str, Route]:
-    """Shortest path from an Afghan region to the route's market over links tagged with the route."""
+    """Shortest path from an Afghan region to the route's market over links tagged with the route,
+    cut into week-long stretches, each exposed to the countries it crosses in proportion to km."""
     out = {}
     for r in ROUTES:
         g = nx.Graph()
@@ -138,20 +146,27 @@ def build_routes(network: Network, markets: dict[str, Market], km_per_week: floa
             raise NetworkDataError(f"links file: no {r} route from an Afghan region to {target}")
         dist, paths = nx.multi_source_dijkstra(g, origins, target=target, weight="km")
         nodes = tuple(paths)
+        # Half-links as (start km, end km, country) along the path.
+        pieces, done = [], 0.0
+        for a, b in zip(nodes, nodes[1:]):
+            half = g.edges[a, b]["km"] / 2
+            pieces += [(done, done + half, network.locations[a].country),
+                       (done + half, done + 2 * half, network.locations[b].country)]
+            done += 2 * half
         weeks = max(1, math.ceil(dist / km_per_week))
-        countries = []
+        exposure = []
         for k in range(weeks):
-            at = min(dist, (k + 0.5) * km_per_week)
-            done = 0.0
-            country = network.locations[nodes[-1]].country  # if rounding runs past the last link
-            for a, b in zip(nodes, nodes[1:]):
-                seg = g.edges[a, b]["km"]
-                if done + seg >= at:
-                    country = network.locations[a if at - done < seg / 2 else b].country
-                    break
-                done += seg
-            countries.append(country)
-        out[r] = Route(r, nodes, float(dist), tuple(countries))
+            lo, hi = k * km_per_week, min(dist, (k + 1) * km_per_week)
+            km: dict[str, float] = {}
+            for start, end, country in pieces:
+                overlap = min(end, hi) - max(start, lo)
+                if overlap > 0:
+                    km[country] = km.get(country, 0.0) + overlap
+            if not km:  # a zero-length route: its one stretch is the market's country
+                km = {network.locations[nodes[-1]].country: 1.0}
+            total = sum(km.values())
+            exposure.append({c: v / total for c, v in km.items()})
+        out[r] = Route(r, nodes, float(dist), tuple(exposure))
     return out
 
 
@@ -214,17 +229,19 @@ class NarcoticsState:
         self.active = np.ones((n_orgs, len(ROUTES)), dtype=bool)
         self.orgs = [TraffickingOrganisation(model, i) for i in range(n_orgs)]
         self.country_idx = {c: i for i, c in enumerate(SEIZING)}
-        self.pos = {r: np.array([self.country_idx.get(c, 0) for c in route.position_country])
-                    for r, route in self.routes.items()}
+        for route in self.routes.values():
+            for shares in route.exposure:
+                if unknown := set(shares) - set(SEIZING):
+                    raise NetworkDataError(f"locations file: the {route.name} route crosses "
+                                           f"{sorted(unknown)}, not among the seizing states {SEIZING}")
         n_c = len(SEIZING)
         it = p.interdiction
         northern = np.isin(np.array(SEIZING), NORTHERN_STATES)
         self.effort = np.where(northern, it.effort_northern, it.effort)
         self.effort[self.country_idx["IRN"]] = it.effort_iran
         self.target_share = np.where(northern, it.target_seizure_share_northern, it.target_seizure_share)
-        self.on_route = np.zeros((n_c, len(ROUTES)), dtype=bool)
-        for j, r in enumerate(ROUTES):
-            self.on_route[np.unique(self.pos[r]), j] = True
+        self.on_route = np.array([[any(c in shares for shares in self.routes[r].exposure) for r in ROUTES]
+                                  for c in SEIZING])
         self.seized_memory = self.on_route.astype(float)
         self.market_ids = list(self.markets)
         self.market_of_country = {model.network.locations[m.location_id].country: i
@@ -265,14 +282,17 @@ class NarcoticsState:
                                     if c in self.market_of_country] for r in ROUTES}
         # The same, packed for the compiled weekly kernel: one (routes, orgs, max weeks) array
         # of pipelines (st.pipes holds views of its rows, each route's own length), and per
-        # route the seizing country and transit market (-1: none) of each position.
+        # route and position the share of the stretch in each seizing country and the transit
+        # market (-1: none).
         w_max = int(self.route_weeks.max())
         self.pipe3 = np.zeros((len(ROUTES), n_orgs, w_max))
         self.pipes = {r: self.pipe3[j, :, :self.route_weeks[j]] for j, r in enumerate(ROUTES)}
-        self.pos3 = np.zeros((len(ROUTES), w_max), dtype=np.int64)
+        self.exposure3 = np.zeros((len(ROUTES), w_max, n_c))
         self.market3 = np.full((len(ROUTES), w_max), -1, dtype=np.int64)
         for j, r in enumerate(ROUTES):
-            self.pos3[j, :self.route_weeks[j]] = self.pos[r]
+            for k, shares in enumerate(self.routes[r].exposure):
+                for c, share in shares.items():
+                    self.exposure3[j, k, self.country_idx[c]] = share
             for k, m in self.transit_markets[r]:
                 self.market3[j, k] = m
         self.rus_market = self.market_ids.index("RUSSIA")
@@ -305,7 +325,7 @@ def _advance(st: NarcoticsState, p, u: np.ndarray, multipliers: np.ndarray, rus_
     st.stock = _week(
         st.stock, p.export_share_per_week, st.weights, st.risk, st.active, tr.profit_sensitivity,
         st.expected_price, st.dest_market, st.route_cost,
-        st.pipe3, st.route_weeks, st.pos3, st.market3, st.effort, st.seized_memory, st.on_route,
+        st.pipe3, st.route_weeks, st.exposure3, st.market3, st.effort, st.seized_memory, st.on_route,
         multipliers, p.transit_sales_share, st.price, st.ref_price, st.consumed, st.shipped,
         st.seized_by_country, st.seized_by_route, st.passing_week, st.target_share,
         it.memory, it.adapt_rate,
@@ -371,7 +391,7 @@ def _sum(a):
 
 @njit(cache=True)
 def _week(stock, export_share, weights, risk, active, sensitivity, expected_price, dest_market, route_cost,
-          pipes, route_weeks, pos, market, effort, seized_memory, on_route, multipliers, sales_share,
+          pipes, route_weeks, exposure, market, effort, seized_memory, on_route, multipliers, sales_share,
           price, ref_price, consumed, shipped, seized_by_country, seized_by_route, passing, target_share,
           memory, adapt_rate, u, risk_memory, loss_tolerance, explore_rate,
           last_consumed, supply_avg, weekly_demand, rus, rus_demand, market_memory, price_exponent,
@@ -433,6 +453,7 @@ def _week(stock, export_share, weights, risk, active, sensitivity, expected_pric
     w_max = pipes.shape[2]
     col = np.empty(n_orgs)
     q = np.empty(w_max)
+    hazard = np.empty((w_max, n_c))
     seized = np.empty((n_orgs, w_max))
     for j in range(n_routes):
         n_w = route_weeks[j]
@@ -446,9 +467,14 @@ def _week(stock, export_share, weights, risk, active, sensitivity, expected_pric
             for k in range(n_w - 1, 0, -1):
                 pipe[i, k] = pipe[i, k - 1]
             pipe[i, 0] = new[i, j]
+        # A stretch's weekly hazard adds up the effort of each country it crosses, weighted
+        # by the share of its km in that country.
         for k in range(n_w):
-            c = pos[j, k]
-            q[k] = 1.0 - np.exp(-(effort[c] * alloc[c, j] * multipliers[j]))
+            h = 0.0
+            for c in range(n_c):
+                hazard[k, c] = exposure[j, k, c] * effort[c] * alloc[c, j] * multipliers[j]
+                h += hazard[k, c]
+            q[k] = 1.0 - np.exp(-h)
         for i in range(n_orgs):
             exposed_or[i, j] = _sum(pipe[i, :n_w])
             for k in range(n_w):
@@ -461,8 +487,14 @@ def _week(stock, export_share, weights, risk, active, sensitivity, expected_pric
             for i in range(n_orgs):
                 s += seized[i, k]
                 t += pipe[i, k] + seized[i, k]
-            seized_cr[pos[j, k], j] += s
-            passing[pos[j, k]] += t
+            h = 0.0
+            for c in range(n_c):
+                h += hazard[k, c]
+            for c in range(n_c):
+                if exposure[j, k, c] > 0.0:
+                    # seizures split by each country's part of the hazard, passage by km
+                    seized_cr[c, j] += s * hazard[k, c] / h if h > 0.0 else 0.0
+                    passing[c] += t * exposure[j, k, c]
         # Markets in the countries the route crosses buy a share of what passes, more when
         # their price is above its reference (scarce) and less when below (glutted).
         for k in range(n_w):
