@@ -9,6 +9,8 @@ into ``SWEEP_DIR/collected/`` by default:
   value the point ran, design values included), then ``replicate``, ``seed`` and the
   outcome columns;
 - ``timeseries.parquet``: ``point, replicate, date, outcome, value``;
+- ``flows.parquet``: ``point`` and the run's flow columns (what moved along each link, for
+  maps), when the points recorded flows;
 - ``points.csv``: one row per point: ``point``, the varying parameters, ``config_hash``,
   ``run_dir``;
 - ``manifest.json`` (written last): ``"kind": "collected"``, the sweep folder, the number
@@ -44,6 +46,7 @@ class Collected:
     points: pd.DataFrame
     manifest: dict
     incomplete: list[str] = field(default_factory=list)
+    flows: pd.DataFrame | None = None  # when the points recorded flows
 
 
 # --------------------------------------------------------------------------- finding points
@@ -141,7 +144,7 @@ def gather(sweep_dir: Path) -> Collected:
     reserved = {"point", "replicate", "seed", *outcome_names}
     columns = {k: (f"config.{k}" if k in reserved else k) for k in params}
 
-    out_frames, ts_frames, rows = [], [], []
+    out_frames, ts_frames, flow_frames, rows = [], [], [], []
     for (num, d, res), f in zip(results, flat):
         values = {columns[k]: f.get(k) for k in params}
         o = res["outcomes"]
@@ -152,6 +155,8 @@ def gather(sweep_dir: Path) -> Collected:
         ts = res["timeseries"]
         ts.insert(0, "point", num)
         ts_frames.append(ts)
+        if res["flows"] is not None:
+            flow_frames.append(res["flows"].assign(point=num)[["point", *res["flows"].columns]])
         rows.append({"point": num, **values, "config_hash": res["manifest"].get("config_hash"),
                      "run_dir": str(d.resolve())})
     outcomes = pd.concat(out_frames, ignore_index=True)
@@ -161,6 +166,10 @@ def gather(sweep_dir: Path) -> Collected:
     if "outcome" in timeseries and not isinstance(timeseries["outcome"].dtype, pd.CategoricalDtype):
         timeseries["outcome"] = pd.Categorical(timeseries["outcome"])
     points = pd.DataFrame(rows)
+    flows = None
+    if flow_frames:
+        flows = pd.concat(flow_frames, ignore_index=True)
+        flows["point"] = flows["point"].astype("int64")
 
     import sim
 
@@ -179,7 +188,7 @@ def gather(sweep_dir: Path) -> Collected:
         "replicates": _one([m.get("replicates") for m in manifests]),
         "design": _design(manifests),
     }
-    return Collected(outcomes, timeseries, points, manifest, [str(d) for d in incomplete])
+    return Collected(outcomes, timeseries, points, manifest, [str(d) for d in incomplete], flows)
 
 
 def _design(manifests: list[dict]) -> dict | None:
@@ -215,6 +224,8 @@ def write(collected: Collected, out_dir: Path) -> Path:
     out_dir.parent.mkdir(parents=True, exist_ok=True)
     tables = {"outcomes.parquet": collected.outcomes, "timeseries.parquet": collected.timeseries,
               "points.csv": collected.points}
+    if collected.flows is not None:
+        tables["flows.parquet"] = collected.flows
     # An earlier collection there loses its manifest before its files are replaced.
     return write_folder(out_dir, tables, collected.manifest, staging_in=out_dir.parent, prefix=".collecting-")
 

@@ -76,7 +76,7 @@ class Config:
     policy: PolicyConfig = sub(PolicyConfig)
     replicates: int = param(100, unit="replicates", source=RUN_SETTING, bounds=(1, 1_000_000))
     seed: int = param(20210815, unit="root seed", source=RUN_SETTING, bounds=(0, 2**63 - 1))
-    workers: int = param(0, unit="processes (0 = one per core)", source=RUN_SETTING, bounds=(0, 4096))
+    workers: int = param(0, unit="processes (0 = one per available core)", source=RUN_SETTING, bounds=(0, 4096))
     progress: bool = True
     description: str = ""
     design: DesignConfig = sub(DesignConfig)

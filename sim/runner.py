@@ -70,9 +70,21 @@ class Batch:
     flows: pd.DataFrame
 
 
+def available_cores() -> int:
+    """Cores this process may use: SLURM's allotment (``SLURM_CPUS_PER_TASK``) inside a SLURM
+    job, else the process's CPU affinity (cgroup or ``taskset`` limits), else every core."""
+    slurm = os.environ.get("SLURM_CPUS_PER_TASK", "")
+    if slurm.isdigit() and int(slurm) > 0:
+        return int(slurm)
+    if hasattr(os, "sched_getaffinity"):
+        return max(1, len(os.sched_getaffinity(0)))
+    return os.cpu_count() or 1
+
+
 def n_workers(cfg: Config) -> int:
-    cores = os.cpu_count() or 1
-    return max(1, min(cfg.workers or cores, cfg.replicates))
+    """Worker processes for a batch: ``cfg.workers``, or one per available core when it is 0,
+    never more than the replicates."""
+    return max(1, min(cfg.workers or available_cores(), cfg.replicates))
 
 
 def run_batch(cfg: Config, network: Network | None = None) -> Batch:

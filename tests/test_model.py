@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import os
 
 import numpy as np
 import pytest
@@ -14,7 +15,7 @@ from sim.model import PHASES, SpilloverModel
 from sim.narcotics import TraffickingOrganisation
 from sim.outcomes import registry
 from sim.policy import USReturnMode
-from sim.runner import replicate_seeds, run_batch
+from sim.runner import n_workers, replicate_seeds, run_batch
 from sim.states import CENTRAL_ASIA
 
 from .conftest import small_config
@@ -83,6 +84,18 @@ def test_replicate_seeds_are_paired_and_distinct():
     assert len(set(s100)) == 100
     assert replicate_seeds(8, 20) != s20
     assert replicate_seeds(0, 3) != replicate_seeds(1, 3)  # seed 0 is a seed, not "unseeded"
+
+
+def test_workers_zero_uses_the_cores_slurm_allotted(monkeypatch):
+    cfg = small_config(replicates=100)
+    cfg.workers = 0
+    monkeypatch.setenv("SLURM_CPUS_PER_TASK", "3")
+    assert n_workers(cfg) == 3
+    monkeypatch.delenv("SLURM_CPUS_PER_TASK")
+    if hasattr(os, "sched_getaffinity"):
+        assert n_workers(cfg) == min(100, len(os.sched_getaffinity(0)))
+    cfg.replicates, cfg.workers = 2, 8
+    assert n_workers(cfg) == 2  # never more workers than replicates
 
 
 def test_batch_is_identical_on_one_and_two_workers(network):

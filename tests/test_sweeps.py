@@ -110,6 +110,12 @@ def test_interrupted_sweep_resumes_without_recomputing_finished_points(tmp_path,
     out = pd.read_parquet(sweep_dir / "collected" / "outcomes.parquet")
     assert list(out.columns[:4]) == ["point", LEVEL, "replicate", "seed"]
     assert sorted(set(zip(out["point"], out[LEVEL]))) == [(0, 0.0), (1, 0.5), (2, 1.0)]
+    flows = pd.read_parquet(sweep_dir / "collected" / "flows.parquet")  # each point's flows, for maps
+    for j in range(3):
+        own = pd.read_parquet(sweep_dir / str(j) / "flows.parquet")
+        assert len(own) > 0
+        got = flows[flows["point"] == j].drop(columns="point").reset_index(drop=True)
+        pd.testing.assert_frame_equal(got, own, check_categorical=False)
 
 
 def test_resume_point_clears_partial_results_and_checks_the_hash(tmp_path, monkeypatch):
