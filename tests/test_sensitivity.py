@@ -113,3 +113,28 @@ def test_sensitivity_needs_a_design_sweep(tmp_path, capsys):
     assert e.value.code == 2
     err = capsys.readouterr().err
     assert err.startswith("sim-sensitivity: error: ") and err.count("\n") == 1
+
+
+def test_point_means_refuses_sweeps_that_did_not_run_the_whole_design_once():
+    problem = {"num_vars": 2, "names": ["a", "b"], "bounds": [[0.0, 1.0], [0.0, 1.0]]}
+    spec = _spec(problem, "lhs", 4, 3)
+    X = design.spec_matrix(spec)
+
+    def table(points, design_points, values=X):
+        rows = [{"point": p, "a": values[d, 0], "b": values[d, 1], "design.point": d, "replicate": r, "y": p + r}
+                for p, d in zip(points, design_points) for r in range(2)]
+        return pd.DataFrame(rows)
+
+    got_X, got = sensitivity.point_means(table(range(4), [2, 0, 3, 1]), spec, ["y"])
+    np.testing.assert_array_equal(got_X, X)
+    np.testing.assert_array_equal(got["y"], [1.5, 3.5, 0.5, 2.5])  # mean of point p is p + 0.5, in design order
+    with pytest.raises(sensitivity.SensitivityError, match="did not run the design"):
+        sensitivity.point_means(table(range(4), range(4)).drop(columns="design.point"), spec, ["y"])
+    with pytest.raises(sensitivity.SensitivityError, match="design point 1 ran 2 times"):
+        sensitivity.point_means(table(range(5), [0, 1, 2, 3, 1]), spec, ["y"])
+    with pytest.raises(sensitivity.SensitivityError, match=r"1 of 4 design points have no results \(2\)"):
+        sensitivity.point_means(table(range(3), [0, 1, 3]), spec, ["y"])
+    with pytest.raises(sensitivity.SensitivityError, match="differ from the design"):
+        sensitivity.point_means(table(range(4), range(4), values=X + 0.01), spec, ["y"])
+    with pytest.raises(sensitivity.SensitivityError, match="unknown outcome"):
+        sensitivity.point_means(table(range(4), range(4)), spec, ["nope"])
