@@ -84,8 +84,12 @@ def test_every_state_a_route_crosses_seizes_and_no_other(network):
     for c in ("afg", "irn", "pak", "tjk", "uzb", "kaz", "rus", "tur", "weu"):
         assert s[f"cum_seized_tonnes_{c}"] > 0, c
     assert s["cum_seized_tonnes_tkm"] == s["cum_seized_tonnes_kgz"] == 0  # on no route's path
-    by_country = sum(v for k, v in s.items() if k.startswith("cum_seized_tonnes_"))
+    by_country = sum(s[f"cum_seized_tonnes_{c}"] for c in ("afg", "irn", "pak", "tjk", "uzb", "tkm", "kgz",
+                                                           "kaz", "rus", "tur", "weu"))
+    by_route = sum(s[f"cum_seized_tonnes_{r}"] for r in ROUTES)
     assert by_country == pytest.approx(s["cum_seized_tonnes"], rel=1e-9)
+    assert by_route == pytest.approx(s["cum_seized_tonnes"], rel=1e-9)
+    assert s["cum_seized_tonnes_balkan"] > s["cum_seized_tonnes_northern"] > 0
 
 
 def test_most_afghan_opiates_go_to_europe_and_iran_not_russia(network):

@@ -49,6 +49,8 @@ OUTCOMES = (
     Outcome("cum_seized_tonnes", "tonnes", "Opiates seized on the Afghan routes (total, heroin eq.)"),
     *(Outcome(f"cum_seized_tonnes_{c.lower()}", "tonnes", f"Opiates seized by {c} (total, heroin eq.)")
       for c in SEIZING),
+    *(Outcome(f"cum_seized_tonnes_{r}", "tonnes", f"Opiates seized on the {r} route (total, heroin eq.)")
+      for r in ROUTES),
     Outcome("northern_route_seizure_share", "share", "Northern route's share of global heroin and morphine "
             "seizures (over the horizon)"),
     Outcome("northern_route_shipment_share", "share", "Northern route's share of Afghan opiate exports "
@@ -575,6 +577,7 @@ def observe(model: "SpilloverModel") -> dict[str, float]:
     out = {f"cum_opiates_tonnes_{r}": float(st.shipped[j]) for j, r in enumerate(ROUTES)}
     out["cum_seized_tonnes"] = total_seized
     out |= {f"cum_seized_tonnes_{c.lower()}": float(st.seized_by_country[i]) for i, c in enumerate(SEIZING)}
+    out |= {f"cum_seized_tonnes_{r}": float(st.seized_by_route[j]) for j, r in enumerate(ROUTES)}
     out["northern_route_seizure_share"] = float(st.seized_by_route[0]) / (total_seized + rest)
     shipped = float(st.shipped.sum())
     out["northern_route_shipment_share"] = float(st.shipped[0]) / shipped if shipped > 0 else math.nan
