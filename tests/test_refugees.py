@@ -69,6 +69,7 @@ def test_people_are_conserved_every_day(network, seed, people, rate, give_up, re
         assert conserved(m), f"day {m.day}"
     a = m.refugees.agents
     assert np.all(a.size[: a.n] >= 0) and np.all(a.militants[: a.n] <= a.size[: a.n])
+    assert np.all(m.refugees.militants_left <= m.refugees.infiltrated)  # none leave that did not enter
 
 
 def test_a_run_displaces_people_and_hosts_them_abroad(network):

@@ -105,6 +105,7 @@ class RefugeeState:
         self.entries_by_node = np.zeros(net.n_nodes, dtype=np.int64)  # people entering a country there
         self.detained = np.zeros(n_c, dtype=np.int64)
         self.infiltrated = np.zeros(n_c, dtype=np.int64)
+        self.militants_left = np.zeros(n_c, dtype=np.int64)  # left a country again with their group
         self.remittance_loss = 0.0
         self.russia_restriction = 0.0
         mean_militants = p.people_per_agent * p.militant_share
@@ -170,7 +171,7 @@ def step(model: "SpilloverModel") -> None:
         offsets, st.move_chance, st.is_host, k.next_hop_rus, k.node_country, k.nbr, k.nbr_km, k.nbr_foot,
         table, total, st.closed, st.admit, st.screen, st.irregular, k.return_day, st.ca_mask,
         k.onward_day * (1.0 - st.russia_restriction), p.transit_share, p.give_up_after_turn_back,
-        p.screening_catch, k.rus, k.speed_road, k.speed_foot, st.detained, st.infiltrated, st.entries_by_node,
+        p.screening_catch, k.rus, k.speed_road, k.speed_foot, st.detained, st.infiltrated, st.militants_left, st.entries_by_node,
         counters, st.occupancy, st.link_people)
     st.cum_turned_back += int(counters[fast.C_TURNED_BACK])
     st.cum_onward += int(counters[fast.C_ONWARD])

@@ -180,7 +180,9 @@ def day_pass(live, n_live, status, loc, nxt, remaining, speed, country, size, mi
              offsets, move_chance, is_host, next_hop_rus, node_country, nbr, nbr_km, nbr_foot,
              table, total, closed, admit, screen, irregular, return_day, ca_mask,
              onward_day, transit_share, give_up, catch, rus, speed_road, speed_foot,
-             detained, infiltrated, entries_by_node, counters, occupancy, link_people):
+             detained, infiltrated, left, entries_by_node, counters, occupancy, link_people):
+    """One day of every live group. Per country it counts militants who entered undetected
+    (`infiltrated`) and those who left again with their group, onward or home (`left`)."""
     degree = nbr.shape[1]
     for j in range(n_live):  # live groups only: each is AT_NODE or ON_LINK
         i = live[j]
@@ -192,6 +194,7 @@ def day_pass(live, n_live, status, loc, nxt, remaining, speed, country, size, mi
             if c != 0 and not onward[i]:
                 if _u(offsets[U_RETURN], i) < return_day[c]:
                     status[i] = RETURNED
+                    left[c] += militants[i]
                     continue
                 if ca_mask[c] and is_host[here] and _u(offsets[U_ONWARD], i) < onward_day:
                     onward[i] = True
@@ -245,6 +248,8 @@ def day_pass(live, n_live, status, loc, nxt, remaining, speed, country, size, mi
                     counters[C_ENTERED_CA] += size[i]
             if c_to == rus and onward[i]:
                 counters[C_ONWARD] += size[i]
+            if country[i] != 0:  # a group leaving a country of refuge takes its militants along
+                left[country[i]] += militants[i]
             country[i] = c_to
             loc[i] = dest
             nxt[i] = -1
@@ -256,6 +261,8 @@ def day_pass(live, n_live, status, loc, nxt, remaining, speed, country, size, mi
             status[i] = AT_NODE
             if _u(offsets[U_GIVE_UP], i) < give_up:
                 status[i] = RETURNED
+                if country[i] != 0:
+                    left[country[i]] += militants[i]
     # End of day: people in Russia and people at each location (tomorrow's camp occupancy);
     # groups that returned leave the live list (the others keep their order).
     hosted_rus = 0

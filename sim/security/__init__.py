@@ -7,6 +7,8 @@ weekly, after the refugee and narcotics phases of the same day:
 
 1. inflows to each country's militant stock (Central Asia and Russia):
    - militants among refugees who entered the country undetected this week (refugee phase);
+     those whose group leaves again (onward to another country, or home) leave its stock
+     with them, so a militant who crosses Tajikistan to Russia counts in Russia only;
    - recruits of trafficking networks: ``narco_link`` per tonne of opiates transiting it
      this week (narcotics phase);
    - Islamic State Khorasan's exports: its fighters (scaled by the Taliban agent's IS
@@ -47,7 +49,8 @@ OUTCOMES = (
     *(Outcome(f"n_militants_{c.lower()}", "militants", f"Militants in jihadist networks in {c} (end of horizon)")
       for c in COUNTRIES),
     Outcome("n_militants_ca", "militants", "Militants in the five Central Asian states (end of horizon)"),
-    Outcome("cum_militants_from_refugees", "militants", "Militants added by refugee infiltration (total)"),
+    Outcome("cum_militants_from_refugees", "militants", "Militants added by refugee infiltration, net of those "
+            "whose group moved on or went home (total)"),
     Outcome("cum_militants_from_trafficking", "militants", "Militants recruited by trafficking networks (total)"),
     Outcome("cum_militants_from_islamic_state", "militants", "Militants sent by ISKP (total)"),
     Outcome("cum_militants_home_grown_rus", "militants", "Militants recruited inside Russia (total)"),
@@ -84,6 +87,7 @@ class SecurityState:
         self.home_grown = 0.0
         self.iskp = 0.0
         self.last_infiltrated = np.zeros(len(COUNTRIES))
+        self.last_left = np.zeros(len(COUNTRIES))
         a = p.attacks
         self.base_hazard = np.full(len(COUNTRIES), a.major_attacks_per_year_ca_2021 / len(CENTRAL_ASIA))
         self.base_hazard[RUS] = a.major_attacks_per_year_rus_2021
@@ -135,8 +139,11 @@ def step(model: "SpilloverModel") -> None:
     crackdown = model.lever_level("russia_crackdown")
     # 1. inflows: refugee militants (refugee phase), opiates in transit (narcotics phase), ISKP
     infiltrated = _gather(model.refugees.infiltrated, st.refugee_idx)
-    from_refugees = np.maximum(infiltrated - st.last_infiltrated, 0.0)
+    from_refugees = infiltrated - st.last_infiltrated
     st.last_infiltrated = infiltrated
+    left = _gather(model.refugees.militants_left, st.refugee_idx)
+    moved_on = left - st.last_left
+    st.last_left = left
     nar = model.narcotics
     from_trafficking = p.narco_link * _gather(nar.passing_week if nar is not None else None, st.narco_idx)
     islamic_state = model.taliban.islamic_state
@@ -147,8 +154,10 @@ def step(model: "SpilloverModel") -> None:
     # 2. outflows (exact decay over the week)
     effort = _effort(model, p, crackdown)
     out_rate = p.effort.attrition_per_year + p.effort.removal_per_year * effort
-    st.militants = st.militants * np.exp(-out_rate * dt) + from_refugees + from_trafficking + from_is + home
-    st.from_refugees += from_refugees.sum()
+    kept = st.militants * np.exp(-out_rate * dt)
+    moved_on = np.minimum(moved_on, kept + from_refugees)  # no more than the stock holds
+    st.militants = kept + from_refugees - moved_on + from_trafficking + from_is + home
+    st.from_refugees += from_refugees.sum() - moved_on.sum()
     st.from_trafficking += from_trafficking.sum()
     st.from_islamic_state += from_is.sum()
     st.home_grown += home[RUS]
