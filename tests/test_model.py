@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from sim.config import ConfigError
+from sim.config import ConfigError, set_value
 from sim.model import PHASES, SpilloverModel
 from sim.narcotics import TraffickingOrganisation
 from sim.outcomes import registry
@@ -168,6 +168,31 @@ def test_releasing_reserves_eases_collapse_every_month(network, seed):
     a, b = run(base, seed, network), run(released, seed, network)
     assert np.all(series(b, "afghan_collapse_index") <= series(a, "afghan_collapse_index") + 1e-12)
     assert b.scalars["afghan_collapse_index"] < a.scalars["afghan_collapse_index"] - 0.05
+
+
+@pytest.mark.parametrize("seed", [1, 2])
+def test_islamic_state_grows_with_the_collapse_and_a_us_return_cuts_it(network, seed):
+    """Reserves that ease the collapse keep IS activity lower every month (with no US return,
+    which a deeper crisis could trigger and which would cut IS back); a forced return cuts it."""
+    def cfg(**setters):
+        c = small_config(36, refugees=False)
+        c.policy.us_return.mode = USReturnMode.never
+        for path, value in setters.items():
+            set_value(c, path, value)
+        return c
+
+    base = run(cfg(), seed, network)
+    released = run(cfg(**{"policy.reserves_release.share": 1.0}), seed, network)
+    flat = run(cfg(**{"model.states.afghanistan.islamic_state_collapse_gain": 0.0}), seed, network)
+    back = run(cfg(**{"policy.us_return.mode": USReturnMode.forced, "policy.us_return.start": "2022-08-15"}),
+               seed, network)
+    is_base = series(base, "islamic_state_index")
+    assert is_base[-1] > is_base[0] + 0.05  # the collapse deepens from its 2021 level, and IS with it
+    assert np.all(series(released, "islamic_state_index") <= is_base + 1e-12)
+    assert released.scalars["islamic_state_index"] < base.scalars["islamic_state_index"]
+    np.testing.assert_allclose(series(flat, "islamic_state_index"), small_config().scenario.islamic_state_activity)
+    after = np.array([d.isoformat() >= "2022-09-15" for d in back.dates])
+    assert np.all(series(back, "islamic_state_index")[after] < is_base[after])
 
 
 def test_exercise_pressure_never_adds_exercises(network):

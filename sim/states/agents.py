@@ -96,8 +96,12 @@ class Taliban(mesa.Agent):
         noise = a.noise_sd * math.sqrt(dt_months)
         self.collapse = clip01(relax(self.collapse, target, dt_months, a.collapse_adjust_months)
                                + noise * z_collapse)
+        # Islamic State grows with the collapse (relative to where it started) and a US
+        # return cuts it back; it moves to that level over months.
         cut = p.us_return.islamic_state_cut if us_returned else 0.0
-        self.islamic_state = sc.islamic_state_activity * (1.0 - cut)
+        growth = max(0.0, 1.0 + a.islamic_state_collapse_gain * (self.collapse - sc.collapse_initial))
+        is_target = clip01(sc.islamic_state_activity * growth * (1.0 - cut))
+        self.islamic_state = relax(self.islamic_state, is_target, dt_months, a.islamic_state_adjust_months)
         conflict_target = clip01(sc.conflict_intensity + a.islamic_state_conflict * self.islamic_state)
         self.conflict = clip01(relax(self.conflict, conflict_target, dt_months, a.conflict_adjust_months)
                                + noise * z_conflict)

@@ -186,6 +186,13 @@ class AfghanistanParams:
     conflict_adjust_months: float = nonneg(3.0, unit="months", source=ASSUMPTION, range=(1.0, 6.0))
     islamic_state_conflict: float = share(0.5, unit="conflict per unit IS activity", source=ASSUMPTION,
                                           range=(0.2, 0.8), doc="conflict added by Islamic State activity")
+    islamic_state_collapse_gain: float = nonneg(
+        1.0, unit="relative rise of IS activity per unit of collapse above its initial level", source=ASSUMPTION,
+        range=(0.0, 2.0), doc="Islamic State grows as the state fails, as the article's 2014 precedent has "
+        "it: \"ISIS rose across Syria and Iraq following an earlier U.S. withdrawal\"; 0 keeps IS "
+        "activity at the scenario's level")
+    islamic_state_adjust_months: float = nonneg(6.0, unit="months", source=ASSUMPTION, range=(3.0, 12.0),
+                                                doc="time constant of IS activity moving to its target")
     noise_sd: float = nonneg(0.05, unit="index/sqrt(month)", source=ASSUMPTION, range=(0.0, 0.1),
                              doc="random shocks to collapse and conflict")
     reserves_total_usd_bn: float = nonneg(9.5, unit="USD bn", source=article(
