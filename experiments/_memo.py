@@ -1,8 +1,8 @@
 """Shared by the memo scripts: find each experiment's latest results and call sim-memo.
 
-A memo script names the experiments it compares (the first is the baseline) and the
-outcomes it shows; it holds no parameters. The runs hold them: each results folder's
-manifest.json records the full config. With ``--run`` the script first runs any
+A memo script names the experiments it compares (the first is the reference, usually the
+baseline) and the outcomes it shows; it holds no parameters. The runs hold them: each
+results folder's manifest.json records the full config. With ``--run`` the script first runs any
 experiment that has no results yet (``sim-run experiment=NAME``, same seed, so the
 replicates are paired).
 """
@@ -27,7 +27,7 @@ def latest_run(experiment: str, results: Path = RESULTS) -> Path | None:
 
 def main(name: str, experiments: list[str], outcomes: list[str], argv: list[str] | None = None) -> None:
     ap = argparse.ArgumentParser(prog=f"experiments/{name}.py",
-                                 description=f"Memo '{name}': {', '.join(experiments)} (first = baseline).")
+                                 description=f"Memo '{name}': {', '.join(experiments)} (first = reference).")
     ap.add_argument("--run", action="store_true", help="run experiments that have no results yet")
     ap.add_argument("--replicates", type=int, default=None,
                     help="replicates per experiment with --run (default: sim-run's)")

@@ -28,7 +28,7 @@ def memo_call(script: Path) -> tuple[list[str], list[str]]:
 @pytest.mark.parametrize("script", SCRIPTS, ids=lambda p: p.stem)
 def test_memo_scripts_name_real_experiments_and_outcomes(script):
     experiments, outcomes = memo_call(script)
-    assert experiments[0] == "baseline" and set(experiments) <= EXPERIMENTS
+    assert len(experiments) >= 2 and set(experiments) <= EXPERIMENTS  # the first is the reference
     assert set(outcomes) <= set(registry())
 
 
