@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import math
 
+import numpy as np
 import pytest
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from sim.model import SpilloverModel
-from sim.narcotics import ROUTES, TraffickingOrganisation, load_production, mass_balance
+from sim.narcotics import ROUTES, TraffickingOrganisation, allocate, load_production, mass_balance
 from sim.network import NetworkDataError
 
 from .conftest import mean_over_seeds, small_config
@@ -47,15 +48,43 @@ def test_drug_mass_is_conserved_every_step(network, seed, export, effort, mult, 
 
 def test_routes_follow_their_corridors(network):
     m = SpilloverModel(narco_config(1), rng=1, network=network)
-    routes = m.narcotics.routes
-    assert routes["northern"].nodes[-1] == "RUS_MOSCOW"
-    assert {"TJK", "KAZ", "RUS"} <= set(routes["northern"].position_country) or \
-        {"UZB", "KAZ", "RUS"} <= set(routes["northern"].position_country)
-    assert {"IRN", "TUR"} <= set(routes["balkan"].position_country)
-    assert routes["balkan"].nodes[-1] == routes["southern"].nodes[-1] == "WEU_EUROPE"
-    assert "PAK" in routes["southern"].position_country
+    paths = m.narcotics.routes.values()
+    by_route = {r: [x for x in paths if x.route == r] for r in ROUTES}
+    assert all(x.nodes[-1] == "RUS_MOSCOW" and {"KAZ", "RUS"} <= set(x.position_country) for x in by_route["northern"])
+    assert all({"IRN", "TUR"} <= set(x.position_country) for x in by_route["balkan"])
+    assert all(x.nodes[-1] == "WEU_EUROPE" for x in by_route["balkan"] + by_route["southern"])
+    assert {"PAK", "IRN"} <= {c for x in by_route["southern"] for c in x.position_country}
+    # one or more paths per border crossing, each leaving Afghanistan there and never coming back
+    crossings = {r: {x.crossing for x in by_route[r]} for r in ROUTES}
+    assert crossings["northern"] == {"XB_SHERKHAN_PANJ", "XB_HAIRATAN_TERMEZ", "XB_ISHKASHIM",
+                                     "XB_TORGHUNDI_SERHETABAT"}
+    assert "XB_TORKHAM" in crossings["southern"] and "XB_ISLAM_QALA" in crossings["balkan"]
+    for x in paths:
+        countries = [network.locations[n].country for n in x.nodes]
+        assert x.nodes[1] == x.crossing and "AFG" not in countries[1:]
+    shortest = {r: min(x.km for x in by_route[r]) for r in ROUTES}
+    assert all(x.km <= m.cfg.model.narcotics.max_detour * shortest[x.route] + 1e-9 for x in paths)
     orgs = [a for a in m.agents if isinstance(a, TraffickingOrganisation)]
     assert len(orgs) == m.cfg.model.narcotics.traffickers.n_organisations
+
+
+def test_max_detour_one_keeps_only_the_shortest_path_of_each_route(network):
+    cfg = narco_config(1)
+    cfg.model.narcotics.max_detour = 1.0
+    routes = SpilloverModel(cfg, rng=1, network=network).narcotics.routes
+    assert sorted(x.route for x in routes.values()) == sorted(ROUTES)
+
+
+def test_a_route_weighs_as_its_average_path_however_many_it_has():
+    """Nested logit: two equal paths of one route get half the share one path would."""
+    path_route = np.array([0, 0, 1])
+    margin = np.zeros((1, 3))
+    both = allocate(margin, np.array([[True, True, True]]), 0.001, path_route)
+    np.testing.assert_allclose(both, [[0.25, 0.25, 0.5]])
+    one = allocate(margin, np.array([[True, False, True]]), 0.001, path_route)
+    np.testing.assert_allclose(one, [[0.5, 0.0, 0.5]])
+    better = allocate(np.array([[1000.0, 0.0, 0.0]]), np.array([[True, True, True]]), 0.001, path_route)
+    assert better[0, 0] > better[0, 1] and better[0, :2].sum() > 0.5
 
 
 def test_each_stretch_is_exposed_to_the_countries_it_crosses_by_km(network):
@@ -76,14 +105,14 @@ def test_each_stretch_is_exposed_to_the_countries_it_crosses_by_km(network):
                 c = network.locations[end].country
                 expected[c] = expected.get(c, 0.0) + km / 2
         assert credited == pytest.approx(expected)
-    assert set(routes["northern"].exposure[0]) == {"AFG", "TJK", "UZB"}
+    first = routes["northern:XB_SHERKHAN_PANJ-TJK_DUSHANBE-UZB_TASHKENT-KAZ_SHYMKENT-RUS_ORENBURG"].exposure[0]
+    assert set(first) == {"AFG", "TJK", "UZB"}
 
 
-def test_every_state_a_route_crosses_seizes_and_no_other(network):
+def test_every_state_a_route_crosses_seizes(network):
     s = SpilloverModel(narco_config(24), rng=4, network=network).run().scalars
-    for c in ("afg", "irn", "pak", "tjk", "uzb", "kaz", "rus", "tur", "weu"):
+    for c in ("afg", "irn", "pak", "tjk", "uzb", "tkm", "kgz", "kaz", "rus", "tur", "weu"):
         assert s[f"cum_seized_tonnes_{c}"] > 0, c
-    assert s["cum_seized_tonnes_tkm"] == s["cum_seized_tonnes_kgz"] == 0  # on no route's path
     by_country = sum(s[f"cum_seized_tonnes_{c}"] for c in ("afg", "irn", "pak", "tjk", "uzb", "tkm", "kgz",
                                                            "kaz", "rus", "tur", "weu"))
     by_route = sum(s[f"cum_seized_tonnes_{r}"] for r in ROUTES)
@@ -115,7 +144,8 @@ def test_heavy_interdiction_makes_organisations_drop_the_route(network):
     m = SpilloverModel(cfg, rng=3, network=network)
     m.run()
     orgs = [a for a in m.agents if isinstance(a, TraffickingOrganisation)]
-    assert not any(o.active[ROUTES.index("northern")] for o in orgs)
+    northern = m.narcotics.path_route == ROUTES.index("northern")
+    assert not any(o.active[northern].any() for o in orgs)
 
 
 def test_a_ban_cuts_production_then_prices_rise_as_the_stock_runs_down(network):
@@ -152,8 +182,6 @@ def test_compiled_week_matches_the_array_formulas(network):
     and markets it replaced, on the state of a run some weeks in, with a lever on."""
     import copy
 
-    import numpy as np
-
     from sim import narcotics as nar
 
     cfg = narco_config(6)
@@ -169,7 +197,7 @@ def test_compiled_week_matches_the_array_formulas(network):
         for k, v in vars(s).items():
             if isinstance(v, np.ndarray):
                 setattr(c, k, v.copy())
-        c.pipes = {r: c.pipe3[j, :, :c.route_weeks[j]] for j, r in enumerate(ROUTES)}
+        c.pipes = {r: c.pipe3[j, :, :c.route_weeks[j]] for j, r in enumerate(c.paths)}
         return c
 
     u = np.random.default_rng(0).random(st.risk.shape)
@@ -183,20 +211,21 @@ def test_compiled_week_matches_the_array_formulas(network):
     # the array version
     margin = ref.expected_price[ref.dest_market] * (1.0 - ref.risk) - ref.route_cost
     new = (ref.stock * p.export_share_per_week * ref.weights)[:, None] * nar.allocate(
-        margin, ref.active, tr.profit_sensitivity)
+        margin, ref.active, tr.profit_sensitivity, ref.path_route)
     ref.stock -= new.sum()
     ref.shipped += new.sum(axis=0)
-    alloc = ref.seized_memory / np.maximum(ref.seized_memory.sum(axis=1, keepdims=True), 1e-12)
+    alloc = ref.seized_memory / np.maximum(ref.seized_memory.sum(axis=1, keepdims=True), 1e-12)  # by route
     seized_or, exposed_or = np.zeros_like(new), np.zeros_like(new)
-    seized_cr = np.zeros((len(nar.SEIZING), len(ROUTES)))
+    seized_cr = np.zeros((len(nar.SEIZING), len(ref.paths)))
     passing = np.zeros(len(nar.SEIZING))
-    for j, r in enumerate(ROUTES):
+    for j, r in enumerate(ref.paths):
+        route = ref.path_route[j]
         pipe, share = ref.pipes[r], ref.exposure3[j, :ref.route_weeks[j]]  # (weeks, countries)
         ref.consumed[ref.dest_market[j]] += pipe[:, -1].sum()
         pipe[:, 1:] = pipe[:, :-1].copy()
         pipe[:, 0] = new[:, j]
         exposed_or[:, j] = pipe.sum(axis=1)
-        hazard = share * ref.effort * alloc[:, j] * mult[j]
+        hazard = share * ref.effort * alloc[:, route] * mult[route]
         seized = pipe * (1.0 - np.exp(-hazard.sum(axis=1)))
         pipe -= seized
         seized_or[:, j] = seized.sum(axis=1)
@@ -210,7 +239,8 @@ def test_compiled_week_matches_the_array_formulas(network):
             ref.consumed[mk] += sold.sum()
     ref.seized_by_country += seized_cr.sum(axis=1)
     ref.seized_by_route += seized_cr.sum(axis=0)
-    remembered = np.maximum((1 - it.memory) * ref.seized_memory + it.memory * seized_cr, 1e-6)
+    by_route = np.stack([seized_cr[:, ref.path_route == r].sum(axis=1) for r in range(len(ROUTES))], axis=1)
+    remembered = np.maximum((1 - it.memory) * ref.seized_memory + it.memory * by_route, 1e-6)
     ref.seized_memory = np.where(ref.on_route, remembered, 0.0)
     lever = np.maximum((alloc * mult).sum(axis=1), 1e-12)
     achieved = np.divide(seized_cr.sum(axis=1) / lever, passing, out=np.zeros_like(passing), where=passing > 0)

@@ -6,11 +6,15 @@ Masses are heroin-equivalent tonnes. The phase acts weekly, in this order:
 1. harvest: Afghan regions produce in their harvest months (less under an opium ban);
    the Taliban tax the farm-gate value; production goes into the traders' stock;
 2. export: a share of the stock is shipped; each organisation splits its part across
-   the routes it uses by expected margin (destination price x (1 - perceived loss) - cost);
+   the paths it uses by expected margin (destination price x (1 - perceived loss) - cost).
+   Each route (northern, Balkan, southern) has several paths, one per Afghan border
+   crossing and set of countries beyond it (see build_routes), and a route weighs as much
+   as its average path, so a route with more paths gets no more trade for that alone (a
+   nested logit);
 3. transit: along each route, states seize a share of what passes (effort x allocation x
    lever), transit markets buy a share, and what reaches the end is sold at the destination;
-4. learning: organisations update perceived loss per route, drop routes past their
-   tolerance and now and then try a dropped one; states move effort towards routes where
+4. learning: organisations update perceived loss per path, drop paths past their
+   tolerance and now and then try a dropped one; states move effort towards paths where
    they seize and scale it towards a target seizure share;
 5. markets: prices move with supply against demand (Russian demand shrinking as users
    turn to krokodil).
@@ -20,6 +24,7 @@ Mass is conserved: produced = stock + in transit + seized + consumed.
 
 from __future__ import annotations
 
+import itertools
 import math
 from dataclasses import dataclass
 from pathlib import Path
@@ -120,11 +125,16 @@ def load_markets(network: Network, path: Path = DATA_DIR / "drug_markets.csv") -
 
 @dataclass(frozen=True)
 class Route:
-    name: str
+    """One path of a trafficking route: from an Afghan region out through one border crossing
+    to the route's market."""
+
+    name: str  # "<route>:<nodes between the Afghan region and the market>"
+    route: str  # northern, balkan or southern
+    crossing: str
     nodes: tuple[str, ...]
     km: float
-    # Per week-long stretch of the route: the share of its km in each country it crosses
-    # (each link counts half to the country of either end), and the country holding most.
+    # Per week-long stretch: the share of its km in each country it crosses (each link
+    # counts half to the country of either end).
     exposure: tuple[dict[str, float], ...]
 
     @property
@@ -133,9 +143,38 @@ class Route:
         return tuple(max(shares, key=shares.get) for shares in self.exposure)
 
 
-def build_routes(network: Network, markets: dict[str, Market], km_per_week: float) -> dict[str, Route]:
-    """Shortest path from an Afghan region to the route's market over links tagged with the route,
-    cut into week-long stretches, each exposed to the countries it crosses in proportion to km."""
+def _exposure(g: nx.Graph, network: Network, nodes: tuple[str, ...], dist: float,
+              km_per_week: float) -> tuple[dict[str, float], ...]:
+    """Per week-long stretch of a path, the share of its km in each country."""
+    pieces, done = [], 0.0  # half-links as (start km, end km, country) along the path
+    for a, b in zip(nodes, nodes[1:]):
+        half = g.edges[a, b]["km"] / 2
+        pieces += [(done, done + half, network.locations[a].country),
+                   (done + half, done + 2 * half, network.locations[b].country)]
+        done += 2 * half
+    out = []
+    for k in range(max(1, math.ceil(dist / km_per_week))):
+        lo, hi = k * km_per_week, min(dist, (k + 1) * km_per_week)
+        km: dict[str, float] = {}
+        for start, end, country in pieces:
+            overlap = min(end, hi) - max(start, lo)
+            if overlap > 0:
+                km[country] = km.get(country, 0.0) + overlap
+        if not km:  # a zero-length path: its one stretch is the market's country
+            km = {network.locations[nodes[-1]].country: 1.0}
+        total = sum(km.values())
+        out.append({c: v / total for c, v in km.items()})
+    return tuple(out)
+
+
+def build_routes(network: Network, markets: dict[str, Market], km_per_week: float,
+                 max_detour: float = 1.5) -> dict[str, Route]:
+    """The paths of each route over the links tagged with it. A path leaves Afghanistan by a
+    border crossing next to an Afghan region (staying inside Afghanistan before it, and out of
+    it after) and runs to the route's market. For every crossing, each set of countries the
+    route can cross beyond it gives one path, the shortest; paths longer than `max_detour`
+    times the route's shortest are left out. Each path is cut into week-long stretches,
+    exposed to the countries they cross in proportion to km."""
     out = {}
     for r in ROUTES:
         g = nx.Graph()
@@ -143,32 +182,34 @@ def build_routes(network: Network, markets: dict[str, Market], km_per_week: floa
             if r in link.routes:
                 g.add_edge(link.from_id, link.to_id, km=link.km)
         target = markets[DESTINATION[r]].location_id
-        origins = [x.id for x in network.of_kind("afghan_region") if x.id in g]
-        if target not in g or not origins:
-            raise NetworkDataError(f"links file: no {r} route from an Afghan region to {target}")
-        dist, paths = nx.multi_source_dijkstra(g, origins, target=target, weight="km")
-        nodes = tuple(paths)
-        # Half-links as (start km, end km, country) along the path.
-        pieces, done = [], 0.0
-        for a, b in zip(nodes, nodes[1:]):
-            half = g.edges[a, b]["km"] / 2
-            pieces += [(done, done + half, network.locations[a].country),
-                       (done + half, done + 2 * half, network.locations[b].country)]
-            done += 2 * half
-        weeks = max(1, math.ceil(dist / km_per_week))
-        exposure = []
-        for k in range(weeks):
-            lo, hi = k * km_per_week, min(dist, (k + 1) * km_per_week)
-            km: dict[str, float] = {}
-            for start, end, country in pieces:
-                overlap = min(end, hi) - max(start, lo)
-                if overlap > 0:
-                    km[country] = km.get(country, 0.0) + overlap
-            if not km:  # a zero-length route: its one stretch is the market's country
-                km = {network.locations[nodes[-1]].country: 1.0}
-            total = sum(km.values())
-            exposure.append({c: v / total for c, v in km.items()})
-        out[r] = Route(r, nodes, float(dist), tuple(exposure))
+        inside = {x for x in g if network.locations[x].country == "AFG"}
+        origins = [x for x in inside if network.locations[x].kind == "afghan_region"]
+        crossings = sorted(x for x in g if x not in inside and network.locations[x].kind == "border_crossing"
+                           and any(n in inside for n in g[x]))
+        outside = g.subgraph(set(g) - inside)
+        legs = {}  # crossing -> (km, nodes) of the shortest way to it from an Afghan region
+        for x in crossings:
+            try:
+                legs[x] = nx.multi_source_dijkstra(g.subgraph(inside | {x}), origins, target=x, weight="km")
+            except (nx.NetworkXNoPath, nx.NodeNotFound):
+                continue
+        found: dict[tuple[str, frozenset], tuple[float, tuple[str, ...]]] = {}
+        for x, (d1, p1) in legs.items():
+            if target not in outside or x not in outside or not nx.has_path(outside, x, target):
+                continue
+            for p2 in itertools.islice(nx.shortest_simple_paths(outside, x, target, weight="km"), 50):
+                km = d1 + nx.path_weight(outside, p2, weight="km")
+                key = (x, frozenset(network.locations[n].country for n in p2))
+                if key not in found:  # simple paths come shortest first
+                    found[key] = (km, tuple(p1) + tuple(p2[1:]))
+        if not found:
+            raise NetworkDataError(f"links file: no {r} route from an Afghan region through a border crossing "
+                                   f"to {target}")
+        shortest = min(km for km, _ in found.values())
+        for (x, _), (dist, nodes) in sorted(found.items(), key=lambda item: (item[1][0], item[1][1])):
+            if dist <= max_detour * shortest * (1 + 1e-12):
+                name = f"{r}:{'-'.join(nodes[1:-1])}"
+                out[name] = Route(name, r, x, nodes, float(dist), _exposure(g, network, nodes, dist, km_per_week))
     return out
 
 
@@ -195,12 +236,15 @@ class TraffickingOrganisation(mesa.Agent):
         return self.model.narcotics.active[self.index]
 
 
-def allocate(margin: np.ndarray, active: np.ndarray, sensitivity: float) -> np.ndarray:
-    """(orgs, routes) shares of each organisation's volume: logit of expected margin over its
-    active routes (all zero for an organisation with none)."""
+def allocate(margin: np.ndarray, active: np.ndarray, sensitivity: float, path_route: np.ndarray) -> np.ndarray:
+    """(orgs, paths) shares of each organisation's volume: logit of expected margin over its
+    active paths, each path's weight divided by the number of active paths of its route, so
+    that a route weighs as its average path (all zero for an organisation with none)."""
     z = np.where(active, sensitivity * margin, -np.inf)
     top = z.max(axis=1, keepdims=True)
     w = np.exp(z - np.where(np.isfinite(top), top, 0.0))
+    n_active = np.stack([(active & (path_route == r)).sum(axis=1) for r in range(len(ROUTES))], axis=1)
+    w = np.divide(w, n_active[:, path_route], out=np.zeros_like(w), where=active)
     total = w.sum(axis=1, keepdims=True)
     return np.divide(w, total, out=np.zeros_like(w), where=total > 0)
 
@@ -223,12 +267,15 @@ class NarcoticsState:
         p = model.cfg.model.narcotics
         self.regions = load_production(model.network)
         self.markets = load_markets(model.network)
-        self.routes = build_routes(model.network, self.markets, p.speed_km_per_week)
+        self.routes = build_routes(model.network, self.markets, p.speed_km_per_week, p.max_detour)
+        self.paths = list(self.routes)  # path j of the arrays below
+        self.path_route = np.array([ROUTES.index(x.route) for x in self.routes.values()], dtype=np.int64)
+        n_paths = len(self.paths)
         self.rng = model.streams["narcotics"]
         n_orgs = p.traffickers.n_organisations
         self.weights = self.rng.dirichlet(np.ones(n_orgs))
-        self.risk = np.full((n_orgs, len(ROUTES)), 0.1)
-        self.active = np.ones((n_orgs, len(ROUTES)), dtype=bool)
+        self.risk = np.full((n_orgs, n_paths), 0.1)
+        self.active = np.ones((n_orgs, n_paths), dtype=bool)
         self.orgs = [TraffickingOrganisation(model, i) for i in range(n_orgs)]
         self.country_idx = {c: i for i, c in enumerate(SEIZING)}
         for route in self.routes.values():
@@ -242,8 +289,8 @@ class NarcoticsState:
         self.effort = np.where(northern, it.effort_northern, it.effort)
         self.effort[self.country_idx["IRN"]] = it.effort_iran
         self.target_share = np.where(northern, it.target_seizure_share_northern, it.target_seizure_share)
-        self.on_route = np.array([[any(c in shares for shares in self.routes[r].exposure) for r in ROUTES]
-                                  for c in SEIZING])
+        self.on_route = np.array([[any(c in shares for x in self.routes.values() if x.route == r
+                                       for shares in x.exposure) for r in ROUTES] for c in SEIZING])
         self.seized_memory = self.on_route.astype(float)
         self.market_ids = list(self.markets)
         self.market_of_country = {model.network.locations[m.location_id].country: i
@@ -265,33 +312,35 @@ class NarcoticsState:
         self.initial_stock = self.stock
         self.produced = self.stock  # the initial stock counts as produced before the run
         self.month_production = 0.0
-        self.shipped = np.zeros(len(ROUTES))
+        self.shipped = np.zeros(n_paths)
         self.seized_by_country = np.zeros(n_c)
         self.passing_week = np.zeros(n_c)
-        self.seized_by_route = np.zeros(len(ROUTES))
+        self.seized_by_route = np.zeros(n_paths)  # by path
         self.consumed = np.zeros(len(self.markets))
         self.last_consumed = np.zeros(len(self.markets))
         self.revenue = 0.0
-        # Fixed per replicate (looked up once rather than every week): route costs, the
-        # destination market of each route, the weeks each route takes, and the (position,
-        # market) pairs
-        # where a route passes a transit market.
-        self.route_cost = np.array([getattr(p.route_costs, r) for r in ROUTES])
-        self.dest_market = np.array([self.market_ids.index(DESTINATION[r]) for r in ROUTES], dtype=np.int64)
-        self.route_weeks = np.array([len(self.routes[r].position_country) for r in ROUTES])
+        # Fixed per replicate (looked up once rather than every week), per path: its cost (the
+        # route's, scaled by the path's km over the route's shortest) and destination market, the weeks it takes, and the (position, market) pairs
+        # where it passes a transit market.
+        shortest = {r: min(x.km for x in self.routes.values() if x.route == r) for r in ROUTES}
+        self.route_cost = np.array([getattr(p.route_costs, x.route) * x.km / max(shortest[x.route], 1e-9)
+                                    for x in self.routes.values()])
+        self.dest_market = np.array([self.market_ids.index(DESTINATION[ROUTES[r]]) for r in self.path_route],
+                                    dtype=np.int64)
+        self.route_weeks = np.array([len(self.routes[r].position_country) for r in self.paths])
         self.transit_markets = {r: [(k, self.market_of_country[c])
                                     for k, c in enumerate(self.routes[r].position_country)
-                                    if c in self.market_of_country] for r in ROUTES}
-        # The same, packed for the compiled weekly kernel: one (routes, orgs, max weeks) array
-        # of pipelines (st.pipes holds views of its rows, each route's own length), and per
-        # route and position the share of the stretch in each seizing country and the transit
+                                    if c in self.market_of_country] for r in self.paths}
+        # The same, packed for the compiled weekly kernel: one (paths, orgs, max weeks) array
+        # of pipelines (st.pipes holds views of its rows, each path's own length), and per
+        # path and position the share of the stretch in each seizing country and the transit
         # market (-1: none).
         w_max = int(self.route_weeks.max())
-        self.pipe3 = np.zeros((len(ROUTES), n_orgs, w_max))
-        self.pipes = {r: self.pipe3[j, :, :self.route_weeks[j]] for j, r in enumerate(ROUTES)}
-        self.exposure3 = np.zeros((len(ROUTES), w_max, n_c))
-        self.market3 = np.full((len(ROUTES), w_max), -1, dtype=np.int64)
-        for j, r in enumerate(ROUTES):
+        self.pipe3 = np.zeros((n_paths, n_orgs, w_max))
+        self.pipes = {r: self.pipe3[j, :, :self.route_weeks[j]] for j, r in enumerate(self.paths)}
+        self.exposure3 = np.zeros((n_paths, w_max, n_c))
+        self.market3 = np.full((n_paths, w_max), -1, dtype=np.int64)
+        for j, r in enumerate(self.paths):
             for k, shares in enumerate(self.routes[r].exposure):
                 for c, share in shares.items():
                     self.exposure3[j, k, self.country_idx[c]] = share
@@ -326,7 +375,7 @@ def _advance(st: NarcoticsState, p, u: np.ndarray, multipliers: np.ndarray, rus_
     it, tr = p.interdiction, p.traffickers
     st.stock = _week(
         st.stock, p.export_share_per_week, st.weights, st.risk, st.active, tr.profit_sensitivity,
-        st.expected_price, st.dest_market, st.route_cost,
+        st.expected_price, st.dest_market, st.route_cost, st.path_route,
         st.pipe3, st.route_weeks, st.exposure3, st.market3, st.effort, st.seized_memory, st.on_route,
         multipliers, p.transit_sales_share, st.price, st.ref_price, st.consumed, st.shipped,
         st.seized_by_country, st.seized_by_route, st.passing_week, st.target_share,
@@ -392,7 +441,7 @@ def _sum(a):
 
 
 @njit(cache=True)
-def _week(stock, export_share, weights, risk, active, sensitivity, expected_price, dest_market, route_cost,
+def _week(stock, export_share, weights, risk, active, sensitivity, expected_price, dest_market, route_cost, path_route,
           pipes, route_weeks, exposure, market, effort, seized_memory, on_route, multipliers, sales_share,
           price, ref_price, consumed, shipped, seized_by_country, seized_by_route, passing, target_share,
           memory, adapt_rate, u, risk_memory, loss_tolerance, explore_rate,
@@ -404,12 +453,13 @@ def _week(stock, export_share, weights, risk, active, sensitivity, expected_pric
     n_orgs, n_routes = risk.shape
     n_c = effort.shape[0]
 
-    # 2. export: each organisation splits its volume over its active routes by the logit
-    # of expected margin (see allocate).
+    # 2. export: each organisation splits its volume over its active paths by the logit
+    # of expected margin, a route weighing as its average path (see allocate).
     volume = stock * export_share
     new = np.zeros((n_orgs, n_routes))
     z = np.empty(n_routes)
     w = np.empty(n_routes)
+    n_active = np.empty(path_route.max() + 1)
     for i in range(n_orgs):
         top = -np.inf
         for j in range(n_routes):
@@ -419,9 +469,13 @@ def _week(stock, export_share, weights, risk, active, sensitivity, expected_pric
                 z[j] = -np.inf
             top = max(top, z[j])
         off = top if np.isfinite(top) else 0.0
+        n_active[:] = 0.0
+        for j in range(n_routes):
+            if active[i, j]:
+                n_active[path_route[j]] += 1.0
         total = 0.0
         for j in range(n_routes):
-            w[j] = np.exp(z[j] - off)
+            w[j] = np.exp(z[j] - off) / n_active[path_route[j]] if active[i, j] else 0.0
             total += w[j]
         vw = volume * weights[i]
         for j in range(n_routes):
@@ -439,15 +493,17 @@ def _week(stock, export_share, weights, risk, active, sensitivity, expected_pric
             s += new[i, j]
         shipped[j] += s
 
-    # 3. transit
-    alloc = np.empty((n_c, n_routes))
+    # 3. transit. A state splits its effort over the routes it lies on by its seizure
+    # memory; every path of a route that crosses it meets the same effort there.
+    n_r = multipliers.shape[0]
+    alloc = np.empty((n_c, n_r))
     for c in range(n_c):
         s = 0.0
-        for j in range(n_routes):
-            s += seized_memory[c, j]
+        for r in range(n_r):
+            s += seized_memory[c, r]
         d = max(s, 1e-12)
-        for j in range(n_routes):
-            alloc[c, j] = seized_memory[c, j] / d
+        for r in range(n_r):
+            alloc[c, r] = seized_memory[c, r] / d
     seized_or = np.zeros((n_orgs, n_routes))
     exposed_or = np.zeros((n_orgs, n_routes))
     seized_cr = np.zeros((n_c, n_routes))
@@ -474,7 +530,7 @@ def _week(stock, export_share, weights, risk, active, sensitivity, expected_pric
         for k in range(n_w):
             h = 0.0
             for c in range(n_c):
-                hazard[k, c] = exposure[j, k, c] * effort[c] * alloc[c, j] * multipliers[j]
+                hazard[k, c] = exposure[j, k, c] * effort[c] * alloc[c, path_route[j]] * multipliers[path_route[j]]
                 h += hazard[k, c]
             q[k] = 1.0 - np.exp(-h)
         for i in range(n_orgs):
@@ -511,22 +567,26 @@ def _week(stock, export_share, weights, risk, active, sensitivity, expected_pric
     # States move effort to where they seize and scale it towards their target share. A
     # lever's extra effort comes on top: states scale their routine effort by what it alone
     # would seize (seizures divided by the allocation-weighted lever multiplier).
+    by_route = np.zeros(n_r)
     for c in range(n_c):
         s = 0.0
-        lever = 0.0
+        by_route[:] = 0.0
         for j in range(n_routes):
             s += seized_cr[c, j]
-            lever += alloc[c, j] * multipliers[j]
+            by_route[path_route[j]] += seized_cr[c, j]
+        lever = 0.0
+        for r in range(n_r):
+            lever += alloc[c, r] * multipliers[r]
         seized_by_country[c] += s
         lever = max(lever, 1e-12)
         if passing[c] > 0:
             achieved = s / lever / passing[c]
             effort[c] = effort[c] * np.exp(adapt_rate * (target_share[c] - achieved))
-        for j in range(n_routes):
-            if on_route[c, j]:
-                seized_memory[c, j] = max((1 - memory) * seized_memory[c, j] + memory * seized_cr[c, j], 1e-6)
+        for r in range(n_r):
+            if on_route[c, r]:
+                seized_memory[c, r] = max((1 - memory) * seized_memory[c, r] + memory * by_route[r], 1e-6)
             else:
-                seized_memory[c, j] = 0.0
+                seized_memory[c, r] = 0.0
     for j in range(n_routes):
         s = 0.0
         for c in range(n_c):
@@ -574,13 +634,15 @@ def observe(model: "SpilloverModel") -> dict[str, float]:
     years = max(model.day, 1) / 365.25
     rest = p.rest_of_world_seizures_tonnes * years
     total_seized = float(st.seized_by_country.sum())
-    out = {f"cum_opiates_tonnes_{r}": float(st.shipped[j]) for j, r in enumerate(ROUTES)}
+    shipped_by_route = np.bincount(st.path_route, weights=st.shipped, minlength=len(ROUTES))
+    seized_by_route = np.bincount(st.path_route, weights=st.seized_by_route, minlength=len(ROUTES))
+    out = {f"cum_opiates_tonnes_{r}": float(shipped_by_route[j]) for j, r in enumerate(ROUTES)}
     out["cum_seized_tonnes"] = total_seized
     out |= {f"cum_seized_tonnes_{c.lower()}": float(st.seized_by_country[i]) for i, c in enumerate(SEIZING)}
-    out |= {f"cum_seized_tonnes_{r}": float(st.seized_by_route[j]) for j, r in enumerate(ROUTES)}
-    out["northern_route_seizure_share"] = float(st.seized_by_route[0]) / (total_seized + rest)
+    out |= {f"cum_seized_tonnes_{r}": float(seized_by_route[j]) for j, r in enumerate(ROUTES)}
+    out["northern_route_seizure_share"] = float(seized_by_route[0]) / (total_seized + rest)
     shipped = float(st.shipped.sum())
-    out["northern_route_shipment_share"] = float(st.shipped[0]) / shipped if shipped > 0 else math.nan
+    out["northern_route_shipment_share"] = float(shipped_by_route[0]) / shipped if shipped > 0 else math.nan
     afghan_opium = (st.produced - st.initial_stock) * p.opium_per_kg_heroin
     world = afghan_opium + p.rest_of_world_opium_tonnes * years
     out["afghan_opium_share_global"] = afghan_opium / world if world > 0 else math.nan
@@ -600,12 +662,12 @@ def final(model: "SpilloverModel") -> dict[str, float]:
 
 
 def flows(model: "SpilloverModel") -> list[tuple[str, str, str, float]]:
-    """Tonnes shipped on each route over the run, on every link of the route's path."""
+    """Tonnes shipped over the run on every link, summed over the paths using it."""
     st: NarcoticsState | None = model.narcotics
     if st is None:
         return []
     totals: dict[tuple[str, str], float] = {}
-    for j, r in enumerate(ROUTES):
+    for j, r in enumerate(st.paths):
         nodes = st.routes[r].nodes
         for a, b in zip(nodes, nodes[1:]):
             totals[(a, b)] = totals.get((a, b), 0.0) + float(st.shipped[j])

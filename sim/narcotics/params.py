@@ -20,7 +20,8 @@ _ROUTES = article("Most drugs from Afghanistan go to Europe, and more go to Iran
 
 @dataclass
 class RouteCosts:
-    """Cost of moving a kilogram along each route (transport, bribes, storage), USD/kg."""
+    """Cost of moving a kilogram along each route's shortest path (transport, bribes, storage),
+    USD/kg; a longer path of the route costs more in proportion to its km."""
 
     northern: float = nonneg(3000.0, unit="USD/kg", source=ASSUMPTION, range=(1000.0, 6000.0))
     balkan: float = nonneg(4000.0, unit="USD/kg", source=ASSUMPTION, range=(1500.0, 8000.0))
@@ -32,14 +33,14 @@ class InterdictionLearning:
     effort: float = nonneg(0.02, unit="seizure hazard per week at full allocation", source=ASSUMPTION,
                            range=(0.005, 0.05), doc="initial interdiction effort of Pakistan, Turkey and Western "
                            "Europe on their stretches of the routes")
-    effort_northern: float = nonneg(0.00415, unit="seizure hazard per week at full allocation", source=CALIBRATED,
+    effort_northern: float = nonneg(0.00243, unit="seizure hazard per week at full allocation", source=CALIBRATED,
                                     range=(0.0005, 0.05), doc="initial effort of the northern-route states "
                                     "(Central Asia and Russia); fitted to their 1% share of global seizures")
     effort_iran: float = nonneg(0.04, unit="seizure hazard per week", source=_ROUTES, range=(0.01, 0.08),
                                 doc="Iran's severe penalties and border effort")
     target_seizure_share: float = share(0.1, unit="share of flow seized", source=ASSUMPTION, range=(0.02, 0.3),
                                         doc="seizure share each state aims for; effort adapts towards it")
-    target_seizure_share_northern: float = share(0.0648, unit="share of flow seized", source=CALIBRATED,
+    target_seizure_share_northern: float = share(0.116, unit="share of flow seized", source=CALIBRATED,
                                                  range=(0.002, 0.2), doc="the same for the northern-route states")
     adapt_rate: float = nonneg(0.05, unit="log effort per unit gap per week", source=ASSUMPTION,
                                range=(0.0, 0.2))
@@ -87,6 +88,9 @@ class NarcoticsParams:
     initial_stock_years: float = nonneg(0.5, unit="years of production", source=ASSUMPTION, range=(0.2, 2.0))
     speed_km_per_week: float = nonneg(700.0, unit="km/week", source=ASSUMPTION, range=(300.0, 1500.0),
                                       doc="pace of a shipment including stashing")
+    max_detour: float = param(1.5, unit="x the route's shortest path km", source=ASSUMPTION, range=(1.0, 2.0),
+                              bounds=(1.0, 10.0), doc="a route's path through another border crossing is used "
+                              "if no longer than this; 1 keeps only the shortest path")
     transit_sales_share: float = share(0.03, unit="share sold per week in a transit market", source=_ROUTES,
                                        range=(0.0, 0.1), doc="share sold in Iran, Pakistan, Central Asia, Turkey at their reference "
                                        "price; it scales with price / reference price")
