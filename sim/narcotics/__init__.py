@@ -213,6 +213,23 @@ def build_routes(network: Network, markets: dict[str, Market], km_per_week: floa
     return out
 
 
+_ROUTES_CACHE: dict[tuple, tuple[Network, dict[str, Route]]] = {}
+
+
+def cached_routes(network: Network, markets: dict[str, Market], km_per_week: float,
+                  max_detour: float) -> dict[str, Route]:
+    """build_routes, computed once per network and settings rather than per replicate (it
+    takes several ms; Routes are immutable). The cache holds the network, so its id is not
+    reused while the entry lives, and keeps the last few entries."""
+    key = (id(network), km_per_week, max_detour, tuple((k, m.location_id) for k, m in markets.items()))
+    hit = _ROUTES_CACHE.get(key)
+    if hit is None or hit[0] is not network:
+        if len(_ROUTES_CACHE) >= 8:
+            _ROUTES_CACHE.clear()
+        hit = _ROUTES_CACHE[key] = (network, build_routes(network, markets, km_per_week, max_detour))
+    return hit[1]
+
+
 # --------------------------------------------------------------------------- agents
 class TraffickingOrganisation(mesa.Agent):
     """An organisation shipping opiates; it learns the loss on each route from its own seizures.
@@ -267,7 +284,7 @@ class NarcoticsState:
         p = model.cfg.model.narcotics
         self.regions = load_production(model.network)
         self.markets = load_markets(model.network)
-        self.routes = build_routes(model.network, self.markets, p.speed_km_per_week, p.max_detour)
+        self.routes = cached_routes(model.network, self.markets, p.speed_km_per_week, p.max_detour)
         self.paths = list(self.routes)  # path j of the arrays below
         self.path_route = np.array([ROUTES.index(x.route) for x in self.routes.values()], dtype=np.int64)
         n_paths = len(self.paths)
