@@ -435,7 +435,7 @@ def _lever_multiplier(model, route: str) -> float:
 @njit(cache=True)
 def _sum(a):
     """Sum of a 1-D array in numpy's order, so results match numpy's ``sum`` for up to 128
-    values (numpy splits longer arrays in halves; here: routes x organisations, 24 by default)."""
+    values (numpy splits longer arrays in halves; here: paths x organisations, 16 x 8 = 128 by default)."""
     n = a.shape[0]
     if n < 8:
         res = 0.0
