@@ -27,6 +27,8 @@ import sim
 RESULT_FILES = ("outcomes.parquet", "timeseries.parquet", "summary.csv", "manifest.json")
 FLOWS = "flows.parquet"  # optional
 MANIFEST = "manifest.json"
+# Every table a results or collected folder may hold: a rewrite removes those it does not write.
+TABLES = ("outcomes.parquet", "timeseries.parquet", "summary.csv", FLOWS, "points.csv")
 
 
 class ResultsError(ValueError):
@@ -99,7 +101,8 @@ def write_folder(out_dir: Path, tables: dict[str, pd.DataFrame], manifest: dict,
     Everything is written to a staging folder inside `staging_in` first and then moved in,
     the manifest last: a folder without a manifest is incomplete. A manifest already in
     `out_dir` is removed before any file is replaced, so a folder being rewritten never looks
-    complete.
+    complete, and tables of the earlier write that this one does not write (see ``TABLES``)
+    are removed with it, so none is left beside the new manifest.
     """
     out_dir = Path(out_dir)
     staging = Path(tempfile.mkdtemp(prefix=prefix, dir=staging_in))
@@ -115,6 +118,8 @@ def write_folder(out_dir: Path, tables: dict[str, pd.DataFrame], manifest: dict,
             os.fsync(fh.fileno())
         out_dir.mkdir(exist_ok=True)
         (out_dir / MANIFEST).unlink(missing_ok=True)
+        for name in set(TABLES) - set(tables):
+            (out_dir / name).unlink(missing_ok=True)
         for name in [*tables, MANIFEST]:  # manifest last: its presence marks a complete folder
             os.replace(staging / name, out_dir / name)
     finally:

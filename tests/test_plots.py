@@ -21,7 +21,7 @@ import pytest
 
 from sim.analysis import summarize
 from sim.outcomes import Outcome
-from sim.plots import figures, load_run, load_runs, stats
+from sim.plots import PlotError, figures, load_run, load_runs, stats
 from sim.plots.cli import memo_main, plot_main
 from sim.plots.style import DPI, FONT_PT, WIDTH_IN, source_line
 from sim.store import write_results
@@ -171,6 +171,15 @@ def test_comparison_table_gives_mean_difference_ci_and_probability(two_runs):
     assert row["mean_diff"] == pytest.approx(10_000)  # shift of 1.0 -> +10,000 in every replicate
     assert row["ci_low"] == pytest.approx(10_000) and row["ci_high"] == pytest.approx(10_000)
     assert row["p_scenario_gt_baseline"] == 1.0 and row["n_pairs"] == N and row["unit"] == "people"
+
+
+def test_runs_in_same_named_folders_get_distinct_labels(tmp_path):
+    a = make_run(tmp_path / "a" / "2026-01-01_00-00-00")
+    b = make_run(tmp_path / "b" / "2026-01-01_00-00-00")
+    labels = [r.label for r in load_runs([a, b])]
+    assert len(set(labels)) == 2 and all(x.startswith("baseline (") for x in labels)
+    with pytest.raises(PlotError, match="given twice"):
+        load_runs([a, tmp_path / "a" / ".." / "a" / "2026-01-01_00-00-00"])
 
 
 # --------------------------------------------------------------------------- figures

@@ -275,3 +275,12 @@ def test_collect_errors_on_a_folder_without_complete_points(tmp_path, capsys):
     assert not (tmp_path / "s" / "collected").exists()
     with pytest.raises(SystemExit):
         collect.main([str(tmp_path / "nowhere")])
+
+
+def test_rewriting_a_folder_leaves_no_table_of_the_earlier_write(tmp_path):
+    out = tmp_path / "collected"
+    t = pd.DataFrame({"x": [1]})
+    store.write_folder(out, {"outcomes.parquet": t, "flows.parquet": t}, {"n": 1}, staging_in=tmp_path, prefix=".w-")
+    (out / "notes.txt").write_text("mine")  # not a table: kept
+    store.write_folder(out, {"outcomes.parquet": t}, {"n": 2}, staging_in=tmp_path, prefix=".w-")
+    assert sorted(p.name for p in out.iterdir()) == ["manifest.json", "notes.txt", "outcomes.parquet"]

@@ -12,6 +12,7 @@ sweep point).
 from __future__ import annotations
 
 import json
+from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -133,14 +134,20 @@ def load_run(path: Path) -> list[Run]:
 
 
 def load_runs(paths: list[Path]) -> list[Run]:
-    """Runs of several folders, labelled by experiment (plus the folder name where they clash)."""
-    runs = [r for p in paths for r in load_run(Path(p))]
-    counts = pd.Series([r.label for r in runs]).value_counts()
-    for r in runs:
-        if counts[r.label] > 1 and not r.collected:
-            r.label = f"{r.label} ({r.path.name})"
-    if len({r.label for r in runs}) < len(runs):
+    """Runs of several folders, labelled by experiment, or sweep point, plus the folder name
+    where labels clash (its whole path if the names clash too)."""
+    resolved = [Path(p).resolve() for p in paths]
+    if len(set(resolved)) < len(resolved):
         raise PlotError("the same results folder is given twice: " + ", ".join(str(p) for p in paths))
+    runs = [r for p in paths for r in load_run(Path(p))]
+    base = [r.label for r in runs]
+    for where in (lambda r: r.path.name, lambda r: str(r.path)):
+        clashes = Counter(r.label for r in runs)
+        if max(clashes.values(), default=0) < 2:
+            break
+        for r, label in zip(runs, base):
+            if clashes[r.label] > 1:
+                r.label = f"{label} ({where(r)})"
     return runs
 
 
