@@ -31,10 +31,10 @@ from typing import Any, Sequence
 import pandas as pd
 
 from sim.config import EXECUTION_ONLY
-from sim.store import MANIFEST, ResultsError, read_results, write_folder
+from sim.store import COLLECTED_KIND, MANIFEST, ResultsError, read_results, write_folder
 
 OUT = "collected"
-KIND = "collected"
+KIND = COLLECTED_KIND
 # Config keys that never make a parameter column: how a run was executed, its label.
 NOT_PARAMETERS = (*EXECUTION_ONLY, "description")
 

@@ -27,6 +27,7 @@ import sim
 RESULT_FILES = ("outcomes.parquet", "timeseries.parquet", "summary.csv", "manifest.json")
 FLOWS = "flows.parquet"  # optional
 MANIFEST = "manifest.json"
+COLLECTED_KIND = "collected"  # manifest "kind" of a collected sweep (sim-collect)
 # Every table a results or collected folder may hold: a rewrite removes those it does not write.
 TABLES = ("outcomes.parquet", "timeseries.parquet", "summary.csv", FLOWS, "points.csv")
 

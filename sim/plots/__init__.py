@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from sim.collect import KIND as COLLECTED
+from sim.store import COLLECTED_KIND as COLLECTED
 from sim.store import MANIFEST, read_results
 
 FLOW_COLUMNS = ("replicate", "source", "target", "quantity", "value")
