@@ -99,7 +99,6 @@ def configure(problem: Problem, values: dict[str, float]) -> Config:
     cfg.model.calendar.horizon_months = problem.horizon_months
     if not problem.displacement:
         cfg.model.refugees.displacement_rate = 0.0
-    cfg.workers, cfg.progress = 1, False
     for key, value in values.items():
         set_value(cfg, key, float(value))
     return validate(cfg)
@@ -159,7 +158,7 @@ def calibrate(problem: Problem, *, replicates: int = 8, seed: int = 1, max_evalu
     hi = np.log([ranges[k][1] for k in problem.parameters])
     seeds = replicate_seeds(seed, replicates)
     evaluations = 0
-    simulated: dict[tuple, dict[str, float]] = {}  # by parameter values: the best point is not re-run
+    simulated: dict[tuple, dict[str, float]] = {}  # by parameter values, so the best point is not re-run
 
     def values_of(z: np.ndarray) -> dict[str, float]:
         return dict(zip(problem.parameters, np.exp(np.clip(z, lo, hi)).tolist()))
@@ -181,8 +180,8 @@ def calibrate(problem: Problem, *, replicates: int = 8, seed: int = 1, max_evalu
     simplex = np.vstack([z0, z0 + np.diag(np.where(z0 + (hi - lo) / 5 <= hi, 1, -1) * (hi - lo) / 5)])
     res = minimize(objective, z0, method="Nelder-Mead",
                    options={"maxfev": max_evaluations, "xatol": 0.01, "fatol": 0.01, "initial_simplex": simplex})
-    best = values_of(res.x)
-    return Fit(problem.name, best, dict(start), simulated.get(tuple(best.values())) or simulate(problem, best, seeds, network), float(res.fun),
+    best = values_of(res.x)  # a point the objective evaluated (scipy returns the best vertex)
+    return Fit(problem.name, best, dict(start), simulated[tuple(best.values())], float(res.fun),
                evaluations, time.perf_counter() - t0, replicates, seed)
 
 

@@ -208,6 +208,9 @@ def build_routes(network: Network, markets: dict[str, Market], km_per_week: floa
         shortest = min(km for km, _ in found.values())
         for (x, _), (dist, nodes) in sorted(found.items(), key=lambda item: (item[1][0], item[1][1])):
             if dist <= max_detour * shortest * (1 + 1e-12):
+                if unknown := {network.locations[n].country for n in nodes} - set(SEIZING):
+                    raise NetworkDataError(f"locations file: the {r} route crosses {sorted(unknown)}, not among "
+                                           f"the seizing states {SEIZING}")
                 name = f"{r}:{'-'.join(nodes[1:-1])}"
                 out[name] = Route(name, r, x, nodes, float(dist), _exposure(g, network, nodes, dist, km_per_week))
     return out
@@ -223,7 +226,7 @@ def cached_routes(network: Network, markets: dict[str, Market], km_per_week: flo
     reused while the entry lives, and keeps the last few entries."""
     key = (id(network), km_per_week, max_detour, tuple((k, m.location_id) for k, m in markets.items()))
     hit = _ROUTES_CACHE.get(key)
-    if hit is None or hit[0] is not network:
+    if hit is None:
         if len(_ROUTES_CACHE) >= 8:
             _ROUTES_CACHE.clear()
         hit = _ROUTES_CACHE[key] = (network, build_routes(network, markets, km_per_week, max_detour))
@@ -234,8 +237,8 @@ def cached_routes(network: Network, markets: dict[str, Market], km_per_week: flo
 class TraffickingOrganisation(mesa.Agent):
     """An organisation shipping opiates; it learns the loss on each route from its own seizures.
 
-    Its state is row ``index`` of the phase's (organisation x route) arrays, so that the
-    weekly decisions of all organisations run as one array operation.
+    Its state is row ``index`` of the phase's (organisation x path) arrays, so that the
+    weekly decisions of all organisations run as one compiled loop.
     """
 
     def __init__(self, model: "SpilloverModel", index: int) -> None:
@@ -244,37 +247,13 @@ class TraffickingOrganisation(mesa.Agent):
 
     @property
     def risk(self) -> np.ndarray:
-        """Perceived share of a shipment lost per trip, per route."""
+        """Perceived share of a shipment lost per trip, per path."""
         return self.model.narcotics.risk[self.index]
 
     @property
     def active(self) -> np.ndarray:
-        """Routes the organisation uses."""
+        """Paths the organisation uses."""
         return self.model.narcotics.active[self.index]
-
-
-def allocate(margin: np.ndarray, active: np.ndarray, sensitivity: float, path_route: np.ndarray) -> np.ndarray:
-    """(orgs, paths) shares of each organisation's volume: logit of expected margin over its
-    active paths, each path's weight divided by the number of active paths of its route, so
-    that a route weighs as its average path (all zero for an organisation with none)."""
-    z = np.where(active, sensitivity * margin, -np.inf)
-    top = z.max(axis=1, keepdims=True)
-    w = np.exp(z - np.where(np.isfinite(top), top, 0.0))
-    n_active = np.stack([(active & (path_route == r)).sum(axis=1) for r in range(len(ROUTES))], axis=1)
-    w = np.divide(w, n_active[:, path_route], out=np.zeros_like(w), where=active)
-    total = w.sum(axis=1, keepdims=True)
-    return np.divide(w, total, out=np.zeros_like(w), where=total > 0)
-
-
-def learn(risk: np.ndarray, active: np.ndarray, trip_loss: np.ndarray, exposed: np.ndarray, p,
-          u: np.ndarray) -> None:
-    """Update perceived losses in place, drop routes past the tolerance, retry dropped ones."""
-    lam = p.risk_memory
-    risk[:] = np.where(exposed, (1 - lam) * risk + lam * trip_loss, risk)
-    active &= ~(risk > p.loss_tolerance)
-    retry = ~active & (u < p.explore_rate)
-    risk[retry] = p.loss_tolerance / 2
-    active |= retry
 
 
 class NarcoticsState:
@@ -293,13 +272,9 @@ class NarcoticsState:
         self.weights = self.rng.dirichlet(np.ones(n_orgs))
         self.risk = np.full((n_orgs, n_paths), 0.1)
         self.active = np.ones((n_orgs, n_paths), dtype=bool)
-        self.orgs = [TraffickingOrganisation(model, i) for i in range(n_orgs)]
+        for i in range(n_orgs):
+            TraffickingOrganisation(model, i)  # registered with the model (model.agents)
         self.country_idx = {c: i for i, c in enumerate(SEIZING)}
-        for route in self.routes.values():
-            for shares in route.exposure:
-                if unknown := set(shares) - set(SEIZING):
-                    raise NetworkDataError(f"locations file: the {route.name} route crosses "
-                                           f"{sorted(unknown)}, not among the seizing states {SEIZING}")
         n_c = len(SEIZING)
         it = p.interdiction
         northern = np.isin(np.array(SEIZING), NORTHERN_STATES)
@@ -319,8 +294,8 @@ class NarcoticsState:
         self.price = self.ref_price.copy()
         self.expected_price = self.ref_price.copy()  # what organisations plan on
         self.weekly_demand = np.array([m.demand for m in self.markets.values()]) / 52.0
-        if "RUSSIA" in self.markets:
-            self.weekly_demand[self.market_ids.index("RUSSIA")] *= p.demand_scale_rus
+        self.rus_market = self.market_ids.index("RUSSIA")  # load_markets requires it
+        self.weekly_demand[self.rus_market] *= p.demand_scale_rus
         self.supply_avg = self.weekly_demand.copy()
         self.annual_opium = sum(r.opium_tonnes for r in self.regions)
         self.harvesting = np.zeros(len(self.regions), dtype=bool)
@@ -332,7 +307,7 @@ class NarcoticsState:
         self.shipped = np.zeros(n_paths)
         self.seized_by_country = np.zeros(n_c)
         self.passing_week = np.zeros(n_c)
-        self.seized_by_route = np.zeros(n_paths)  # by path
+        self.seized_by_path = np.zeros(n_paths)
         self.consumed = np.zeros(len(self.markets))
         self.last_consumed = np.zeros(len(self.markets))
         self.revenue = 0.0
@@ -344,7 +319,7 @@ class NarcoticsState:
                                     for x in self.routes.values()])
         self.dest_market = np.array([self.market_ids.index(DESTINATION[ROUTES[r]]) for r in self.path_route],
                                     dtype=np.int64)
-        self.route_weeks = np.array([len(self.routes[r].position_country) for r in self.paths])
+        self.route_weeks = np.array([len(self.routes[r].exposure) for r in self.paths])
         self.transit_markets = {r: [(k, self.market_of_country[c])
                                     for k, c in enumerate(self.routes[r].position_country)
                                     if c in self.market_of_country] for r in self.paths}
@@ -363,7 +338,6 @@ class NarcoticsState:
                     self.exposure3[j, k, self.country_idx[c]] = share
             for k, m in self.transit_markets[r]:
                 self.market3[j, k] = m
-        self.rus_market = self.market_ids.index("RUSSIA")
 
 
 def setup(model: "SpilloverModel") -> None:
@@ -395,7 +369,7 @@ def _advance(st: NarcoticsState, p, u: np.ndarray, multipliers: np.ndarray, rus_
         st.expected_price, st.dest_market, st.route_cost, st.path_route,
         st.pipe3, st.route_weeks, st.exposure3, st.market3, st.effort, st.seized_memory, st.on_route,
         multipliers, p.transit_sales_share, st.price, st.ref_price, st.consumed, st.shipped,
-        st.seized_by_country, st.seized_by_route, st.passing_week, st.target_share,
+        st.seized_by_country, st.seized_by_path, st.passing_week, st.target_share,
         it.memory, it.adapt_rate,
         u, tr.risk_memory, tr.loss_tolerance, tr.explore_rate,
         st.last_consumed, st.supply_avg, st.weekly_demand, st.rus_market, rus_demand,
@@ -460,26 +434,27 @@ def _sum(a):
 @njit(cache=True)
 def _week(stock, export_share, weights, risk, active, sensitivity, expected_price, dest_market, route_cost, path_route,
           pipes, route_weeks, exposure, market, effort, seized_memory, on_route, multipliers, sales_share,
-          price, ref_price, consumed, shipped, seized_by_country, seized_by_route, passing, target_share,
+          price, ref_price, consumed, shipped, seized_by_country, seized_by_path, passing, target_share,
           memory, adapt_rate, u, risk_memory, loss_tolerance, explore_rate,
           last_consumed, supply_avg, weekly_demand, rus, rus_demand, market_memory, price_exponent,
           price_memory):
     """One week of export, transit, learning and markets; updates the arrays in place and
     returns the new stock. Sums follow numpy's order (pairwise along a row, sequential down
     a column), as the array version of these steps did."""
-    n_orgs, n_routes = risk.shape
+    n_orgs, n_paths = risk.shape
     n_c = effort.shape[0]
 
     # 2. export: each organisation splits its volume over its active paths by the logit
-    # of expected margin, a route weighing as its average path (see allocate).
+    # of expected margin, each path's weight divided by the number of the organisation's
+    # active paths of its route, so that a route weighs as its average path (nested logit).
     volume = stock * export_share
-    new = np.zeros((n_orgs, n_routes))
-    z = np.empty(n_routes)
-    w = np.empty(n_routes)
+    new = np.zeros((n_orgs, n_paths))
+    z = np.empty(n_paths)
+    w = np.empty(n_paths)
     n_active = np.empty(path_route.max() + 1)
     for i in range(n_orgs):
         top = -np.inf
-        for j in range(n_routes):
+        for j in range(n_paths):
             if active[i, j]:
                 z[j] = sensitivity * (expected_price[dest_market[j]] * (1.0 - risk[i, j]) - route_cost[j])
             else:
@@ -487,15 +462,15 @@ def _week(stock, export_share, weights, risk, active, sensitivity, expected_pric
             top = max(top, z[j])
         off = top if np.isfinite(top) else 0.0
         n_active[:] = 0.0
-        for j in range(n_routes):
+        for j in range(n_paths):
             if active[i, j]:
                 n_active[path_route[j]] += 1.0
         total = 0.0
-        for j in range(n_routes):
+        for j in range(n_paths):
             w[j] = np.exp(z[j] - off) / n_active[path_route[j]] if active[i, j] else 0.0
             total += w[j]
         vw = volume * weights[i]
-        for j in range(n_routes):
+        for j in range(n_paths):
             new[i, j] = vw * (w[j] / total if total > 0 else 0.0)
     stock -= _sum(new.ravel())
     if stock < 0.0:
@@ -504,7 +479,7 @@ def _week(stock, export_share, weights, risk, active, sensitivity, expected_pric
         k = np.argmax(new)
         new.ravel()[k] += stock
         stock = 0.0
-    for j in range(n_routes):
+    for j in range(n_paths):
         s = 0.0
         for i in range(n_orgs):
             s += new[i, j]
@@ -521,16 +496,17 @@ def _week(stock, export_share, weights, risk, active, sensitivity, expected_pric
         d = max(s, 1e-12)
         for r in range(n_r):
             alloc[c, r] = seized_memory[c, r] / d
-    seized_or = np.zeros((n_orgs, n_routes))
-    exposed_or = np.zeros((n_orgs, n_routes))
-    seized_cr = np.zeros((n_c, n_routes))
+    seized_or = np.zeros((n_orgs, n_paths))
+    exposed_or = np.zeros((n_orgs, n_paths))
+    seized_cr = np.zeros((n_c, n_paths))
     passing[:] = 0.0
     w_max = pipes.shape[2]
     col = np.empty(n_orgs)
     q = np.empty(w_max)
+    hsum = np.empty(w_max)  # each stretch's total weekly hazard
     hazard = np.empty((w_max, n_c))
     seized = np.empty((n_orgs, w_max))
-    for j in range(n_routes):
+    for j in range(n_paths):
         n_w = route_weeks[j]
         pipe = pipes[j]
         # What finished the last stretch last week reaches the destination market; the rest
@@ -549,6 +525,7 @@ def _week(stock, export_share, weights, risk, active, sensitivity, expected_pric
             for c in range(n_c):
                 hazard[k, c] = exposure[j, k, c] * effort[c] * alloc[c, path_route[j]] * multipliers[path_route[j]]
                 h += hazard[k, c]
+            hsum[k] = h
             q[k] = 1.0 - np.exp(-h)
         for i in range(n_orgs):
             exposed_or[i, j] = _sum(pipe[i, :n_w])
@@ -562,9 +539,7 @@ def _week(stock, export_share, weights, risk, active, sensitivity, expected_pric
             for i in range(n_orgs):
                 s += seized[i, k]
                 t += pipe[i, k] + seized[i, k]
-            h = 0.0
-            for c in range(n_c):
-                h += hazard[k, c]
+            h = hsum[k]
             for c in range(n_c):
                 if exposure[j, k, c] > 0.0:
                     # seizures split by each country's part of the hazard, passage by km
@@ -588,7 +563,7 @@ def _week(stock, export_share, weights, risk, active, sensitivity, expected_pric
     for c in range(n_c):
         s = 0.0
         by_route[:] = 0.0
-        for j in range(n_routes):
+        for j in range(n_paths):
             s += seized_cr[c, j]
             by_route[path_route[j]] += seized_cr[c, j]
         lever = 0.0
@@ -604,15 +579,15 @@ def _week(stock, export_share, weights, risk, active, sensitivity, expected_pric
                 seized_memory[c, r] = max((1 - memory) * seized_memory[c, r] + memory * by_route[r], 1e-6)
             else:
                 seized_memory[c, r] = 0.0
-    for j in range(n_routes):
+    for j in range(n_paths):
         s = 0.0
         for c in range(n_c):
             s += seized_cr[c, j]
-        seized_by_route[j] += s
+        seized_by_path[j] += s
 
-    # 4. learning (see learn)
+    # 4. learning: update perceived losses, drop paths past the tolerance, retry dropped ones
     for i in range(n_orgs):
-        for j in range(n_routes):
+        for j in range(n_paths):
             if exposed_or[i, j] > 1e-12:
                 weekly = seized_or[i, j] / exposed_or[i, j]
                 trip_loss = 1.0 - (1.0 - weekly) ** np.float64(route_weeks[j])
@@ -652,24 +627,24 @@ def observe(model: "SpilloverModel") -> dict[str, float]:
     rest = p.rest_of_world_seizures_tonnes * years
     total_seized = float(st.seized_by_country.sum())
     shipped_by_route = np.bincount(st.path_route, weights=st.shipped, minlength=len(ROUTES))
-    seized_by_route = np.bincount(st.path_route, weights=st.seized_by_route, minlength=len(ROUTES))
+    seized_by_path = np.bincount(st.path_route, weights=st.seized_by_path, minlength=len(ROUTES))
     out = {f"cum_opiates_tonnes_{r}": float(shipped_by_route[j]) for j, r in enumerate(ROUTES)}
     out["cum_seized_tonnes"] = total_seized
     out |= {f"cum_seized_tonnes_{c.lower()}": float(st.seized_by_country[i]) for i, c in enumerate(SEIZING)}
-    out |= {f"cum_seized_tonnes_{r}": float(seized_by_route[j]) for j, r in enumerate(ROUTES)}
-    out["northern_route_seizure_share"] = float(seized_by_route[0]) / (total_seized + rest)
+    out |= {f"cum_seized_tonnes_{r}": float(seized_by_path[j]) for j, r in enumerate(ROUTES)}
+    out["northern_route_seizure_share"] = float(seized_by_path[0]) / (total_seized + rest)
     shipped = float(st.shipped.sum())
     out["northern_route_shipment_share"] = float(shipped_by_route[0]) / shipped if shipped > 0 else math.nan
     afghan_opium = (st.produced - st.initial_stock) * p.opium_per_kg_heroin
     world = afghan_opium + p.rest_of_world_opium_tonnes * years
     out["afghan_opium_share_global"] = afghan_opium / world if world > 0 else math.nan
-    out["cum_supply_rus_tonnes"] = float(st.consumed[st.market_ids.index("RUSSIA")])
+    out["cum_supply_rus_tonnes"] = float(st.consumed[st.rus_market])
     out["cum_supply_eur_tonnes"] = float(st.consumed[st.market_ids.index("WESTERN_EUROPE")])
     out["taliban_drug_revenue_usd"] = st.revenue
     out["n_stock_tonnes"] = st.stock
     out["new_production_tonnes"] = st.month_production
     st.month_production = 0.0
-    out["price_heroin_rus_usd_kg"] = float(st.price[st.market_ids.index("RUSSIA")])
+    out["price_heroin_rus_usd_kg"] = float(st.price[st.rus_market])
     out["price_heroin_eur_usd_kg"] = float(st.price[st.market_ids.index("WESTERN_EUROPE")])
     return out
 
