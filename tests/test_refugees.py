@@ -43,6 +43,7 @@ def test_compiled_uniforms_match_the_numpy_ones_bit_for_bit():
     slots = np.array([0, 1, 7, 12345, 2**40 + 3])
     for day, purpose in ((0, 0), (17, 3), (1825, 10)):
         offset = fast.day_offsets(987654321, day)[purpose]
+        assert fast.offsets_of_day(fast.offset_base(987654321), day)[purpose] == offset  # as the model builds it
         compiled = np.array([fast._u(offset, int(s)) for s in slots])
         np.testing.assert_array_equal(compiled, agent_uniforms(987654321, slots, day, purpose))
 
@@ -300,21 +301,19 @@ def test_more_russian_pressure_never_raises_mean_entries_into_central_asia(netwo
 
 
 def test_cached_route_table_matches_the_numpy_reference_every_day(network):
-    """The numba weights behind the cached table equal the plain numpy formula, closures included."""
-    from sim.refugees import _route_weights, fast
+    """The cached table equals one built afresh from the plain numpy weights, every day,
+    closures included: the cache is rebuilt whenever a weight changes."""
+    from sim.refugees import _route_table, _route_weights, _table_of
 
     cfg = small_config(horizon_months=4)
     cfg.policy.closures = [Closure(location="XB_SHERKHAN_PANJ", start="2021-09-10", end="2021-10-20")]
     m = SpilloverModel(cfg, rng=8, network=network)
-    buffer = cfg.model.refugees.movement.capacity_buffer
     while m.running:
-        m.step()  # then recompute both ways from the state the next day starts from
-        st, net = m.refugees, m.refugees.net
-        fresh = np.zeros_like(st.route_w)
-        fast.route_weights(st.occupancy, st.capacity, buffer, st.base_score, st.attract, net.node_country,
-                           st.closed, net.route_dest, net.route_hops, st.soft_km, st.route_flat, fresh)
-        reference = _route_weights(st, m)
-        assert np.allclose(fresh.reshape(reference.shape), reference, rtol=1e-12, atol=0.0), f"day {m.day}"
+        m.step()  # then build the next day's table both ways from the state it starts from
+        table, total = _route_table(m.refugees, m)
+        ref_table, ref_total = _table_of(_route_weights(m.refugees, m))
+        np.testing.assert_array_equal(table, ref_table, err_msg=f"day {m.day}")
+        np.testing.assert_array_equal(total, ref_total, err_msg=f"day {m.day}")
 
 
 def test_people_are_conserved_in_the_outcome_table(network):

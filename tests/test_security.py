@@ -60,7 +60,11 @@ def test_militants_from_refugees_count_once_where_their_group_stays(network):
     # as of the last weekly security step (the refugee phase runs daily, so it may be a day ahead)
     sec = m.security
     assert sec.last_infiltrated.sum() <= entered.sum() and sec.last_left.sum() <= left.sum()
-    assert s["cum_militants_from_refugees"] == pytest.approx(float((sec.last_infiltrated - sec.last_left).sum()))
+    # the stocks themselves: what they gained beyond trafficking, ISKP and home-grown recruits
+    from_refugees = sec.militants.sum() - sec.initial.sum() - s["cum_militants_from_trafficking"] \
+        - s["cum_militants_from_islamic_state"] - s["cum_militants_home_grown_rus"]
+    assert from_refugees == pytest.approx(float((sec.last_infiltrated - sec.last_left).sum()))
+    assert s["cum_militants_from_refugees"] == pytest.approx(from_refugees)
     assert s["cum_militants_from_refugees"] < sum(s[f"cum_militants_infiltrated_{c.lower()}"] for c in COUNTRIES)
 
 

@@ -34,6 +34,7 @@ import numpy as np
 from numba import njit
 
 from sim.outcomes import Outcome
+from sim.states.agents import event_prob
 
 if TYPE_CHECKING:
     from sim.model import SpilloverModel
@@ -209,9 +210,9 @@ def observe(model: "SpilloverModel") -> dict[str, float]:
         "cum_militants_home_grown_rus": st.home_grown,
         "muslim_share_rus": st.muslim_share,
         "radicalization_index_rus": st.radicalization,
-        "attack_risk_rus": 1.0 - math.exp(-st.hazard[RUS]),
-        "attack_risk_ca": 1.0 - math.exp(-st.hazard[ca].sum()),
-        "p_major_attack_rus": 1.0 - math.exp(-st.cum_hazard_rus),
+        "attack_risk_rus": event_prob(st.hazard[RUS], 1.0),
+        "attack_risk_ca": event_prob(st.hazard[ca].sum(), 1.0),
+        "p_major_attack_rus": event_prob(st.cum_hazard_rus, 1.0),
         "cum_major_attacks_rus": float(st.attacks[RUS]),
         "cum_major_attacks_ca": float(st.attacks[ca].sum()),
     }
