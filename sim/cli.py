@@ -18,7 +18,6 @@ import argparse
 import csv
 import dataclasses
 import io
-import json
 import logging
 import os
 import shutil
@@ -39,14 +38,14 @@ from omegaconf import DictConfig
 from sim.analysis import format_summary, summarize
 from sim.calendar import Calendar
 from sim.config import Config, ConfigError, check_network_refs, config_dict, config_hash, register_configs, to_config, validate
-from sim.design import apply_design, check_design
+from sim.design import apply_design, check_design, check_point
 from sim.design import provenance as design_provenance
 from sim.network import NetworkDataError, load_network
 from sim.outcomes import registry
 from sim.policy import lever_events
 from sim.provenance import fmt_interval, iter_params
 from sim.runner import n_workers, run_batch
-from sim.store import MANIFEST, ResultsError, check_writable, environment, write_results
+from sim.store import MANIFEST, ResultsError, check_writable, environment, read_manifest, write_results
 
 CONF_DIR = Path(__file__).resolve().parent.parent / "conf"
 INPUT_ERRORS = (ConfigError, NetworkDataError, ResultsError)
@@ -125,10 +124,18 @@ def _only_hydra_files(folder: Path) -> bool:
 def _stored_hash(folder: Path, num: int) -> str:
     """The config hash in a sweep point's manifest; ResultsError if it cannot be read."""
     try:
-        return json.loads((folder / MANIFEST).read_text(encoding="utf-8"))["config_hash"]
-    except (OSError, ValueError, KeyError, TypeError):
+        return read_manifest(folder)["config_hash"]
+    except (ResultsError, KeyError, TypeError):
         raise ResultsError(f"point {num}: {folder / MANIFEST} is unreadable; "
                            f"delete {folder} to run the point again") from None
+
+
+def _check_same_config(folder: Path, num: int, cfg: Config, this: str, hint: str) -> None:
+    """ResultsError unless the results in a sweep point's `folder` come from `cfg`."""
+    old, new = _stored_hash(folder, num), config_hash(cfg)
+    if old != new:
+        raise ResultsError(f"point {num}: {folder} holds results of another config (config_hash {old[:12]}, "
+                           f"{this} {new[:12]}); {hint}")
 
 
 class ValidateOnStart(Callback):
@@ -143,8 +150,7 @@ class ValidateOnStart(Callback):
         try:
             cfg = to_config(config)
             if run_dir is None and cfg.design.file and cfg.design.point == -1:
-                check_design(cfg)  # a sweep over design.point: check the whole file now
-                cfg = validate(cfg)
+                cfg = validate(cfg)  # a sweep over design.point: _check_sweep checks the design file
             else:
                 cfg = prepare(cfg)[0]
             network = load_network(cfg.model.network.locations_file, cfg.model.network.links_file)
@@ -205,9 +211,8 @@ def _check_sweep(config: DictConfig) -> None:
         for job in jobs or ():
             for o in job:
                 key, _, value = o.partition("=")
-                if key.lstrip("+~") == "design.point" and value.lstrip("-").isdigit() and not 0 <= int(value) < n:
-                    raise ConfigError(f"design.point = {value} is outside the design {config.design.file} "
-                                      f"(points 0 to {n - 1}); sweep it with 'design.point=range(0,{n})'")
+                if key.lstrip("+~") == "design.point" and value.lstrip("-").isdigit():
+                    check_point(config.design.file, int(value), n)
     if not done or jobs is None:
         return
     points = [(num, d, jobs[num] if num < len(jobs) else None) for num, d in done]
@@ -217,12 +222,8 @@ def _check_sweep(config: DictConfig) -> None:
         if overrides is None:
             beyond.append(num)
             continue
-        new = config_hash(prepare(loader.load_sweep_config(config, overrides))[0])
-        old = _stored_hash(folder, num)
-        if old != new:
-            raise ResultsError(f"point {num}: {folder} holds results of another config (config_hash {old[:12]}, "
-                               f"this sweep's point {num}: {new[:12]}); resume with the same overrides, "
-                               "or use a new hydra.sweep.dir")
+        _check_same_config(folder, num, prepare(loader.load_sweep_config(config, overrides))[0],
+                           f"this sweep's point {num}:", "resume with the same overrides, or use a new hydra.sweep.dir")
     n = len(points) - len(beyond)
     if n:
         _report(f"resuming sweep {config.hydra.sweep.dir}: {n} point(s) hold results and will be skipped")
@@ -241,11 +242,8 @@ def resume_point(cfg: DictConfig | Config, out_dir: Path, num: int) -> bool:
     out_dir = Path(out_dir)
     manifest = out_dir / MANIFEST
     if manifest.is_file():
-        new = config_hash(prepare(cfg)[0])
-        old = _stored_hash(out_dir, num)
-        if old != new:
-            raise ResultsError(f"point {num}: {out_dir} holds results of another config (config_hash {old[:12]}, "
-                               f"this point {new[:12]}); use a new hydra.sweep.dir or delete that folder")
+        _check_same_config(out_dir, num, prepare(cfg)[0], "this point",
+                           "use a new hydra.sweep.dir or delete that folder")
         log.info("point %d: results exist, skipped", num)
         _report(f"point {num}: results exist, skipped ({out_dir})")
         return True

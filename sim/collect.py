@@ -31,7 +31,7 @@ from typing import Any, Sequence
 import pandas as pd
 
 from sim.config import EXECUTION_ONLY
-from sim.store import COLLECTED_KIND, MANIFEST, ResultsError, read_results, write_folder
+from sim.store import COLLECTED_KIND, MANIFEST, ResultsError, read_manifest, read_results, write_folder
 
 OUT = "collected"
 KIND = COLLECTED_KIND
@@ -234,12 +234,8 @@ def read_collected(path: Path) -> tuple[pd.DataFrame, dict, Path]:
     """Outcomes, manifest and folder of a collected sweep: `path` itself or ``path/collected``."""
     path = Path(path)
     for folder in (path, path / OUT):
-        m = folder / MANIFEST
-        if m.is_file():
-            try:
-                manifest = json.loads(m.read_text(encoding="utf-8"))
-            except (OSError, ValueError) as e:
-                raise ResultsError(f"{m}: malformed manifest ({e})") from None
+        if (folder / MANIFEST).is_file():
+            manifest = read_manifest(folder)
             if manifest.get("kind") == KIND:
                 try:
                     return pd.read_parquet(folder / "outcomes.parquet"), manifest, folder

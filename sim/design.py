@@ -305,13 +305,17 @@ def check_design(cfg: Config) -> int:
 
 
 # --------------------------------------------------------------------------- applying a point
-def design_values(path: str | Path, point: int) -> dict[str, int | float]:
-    """Values of row `point` of a design file, ints rounded, by dotted parameter name."""
-    table = load_design(path)
-    n = len(table)
+def check_point(path: str | Path, point: int, n: int) -> None:
+    """DesignError unless `point` is a row of the design of `n` rows at `path`."""
     if not 0 <= point < n:
         raise DesignError(f"design.point = {point} is outside the design {path} (points 0 to {n - 1}); "
                           f"sweep it with 'design.point=range(0,{n})'")
+
+
+def design_values(path: str | Path, point: int) -> dict[str, int | float]:
+    """Values of row `point` of a design file, ints rounded, by dotted parameter name."""
+    table = load_design(path)
+    check_point(path, point, len(table))
     row = table.iloc[point]
     params = parameters()
     out: dict[str, int | float] = {}

@@ -128,6 +128,15 @@ def write_folder(out_dir: Path, tables: dict[str, pd.DataFrame], manifest: dict,
     return out_dir
 
 
+def read_manifest(folder: Path) -> dict:
+    """The ``manifest.json`` of a folder; ResultsError naming the file if it is missing or malformed."""
+    path = Path(folder) / MANIFEST
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as e:
+        raise ResultsError(f"{path}: malformed manifest ({e})") from None
+
+
 def read_results(run_dir: Path) -> dict:
     """Read a complete results folder; ResultsError names what is missing or malformed."""
     run_dir = Path(run_dir)
@@ -136,8 +145,8 @@ def read_results(run_dir: Path) -> dict:
     missing = [f for f in RESULT_FILES if not (run_dir / f).is_file()]
     if missing:
         raise ResultsError(f"{run_dir}: incomplete results folder, missing {', '.join(missing)}")
+    manifest = read_manifest(run_dir)
     try:
-        manifest = json.loads((run_dir / MANIFEST).read_text(encoding="utf-8"))
         return {
             "manifest": manifest,
             "outcomes": pd.read_parquet(run_dir / "outcomes.parquet"),

@@ -11,7 +11,6 @@ sweep point).
 
 from __future__ import annotations
 
-import json
 from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
@@ -19,7 +18,8 @@ from pathlib import Path
 import pandas as pd
 
 from sim.store import COLLECTED_KIND as COLLECTED
-from sim.store import MANIFEST, read_results
+from sim import store
+from sim.store import ResultsError, read_results
 
 FLOW_COLUMNS = ("replicate", "source", "target", "quantity", "value")
 NOT_OUTCOMES = ("replicate", "seed", "point")
@@ -81,8 +81,8 @@ def check_flows(flows: pd.DataFrame | None, run_dir: Path) -> pd.DataFrame | Non
 def read_manifest(path: Path) -> dict | None:
     """The manifest of a results folder, or None when it is missing or unreadable."""
     try:
-        return json.loads((path / MANIFEST).read_text(encoding="utf-8"))
-    except (OSError, ValueError):
+        return store.read_manifest(path)
+    except ResultsError:
         return None  # read_results gives the proper message
 
 
