@@ -160,6 +160,11 @@ def fan_figure(bands: dict[str, pd.DataFrame], label: str, unit: str, source: st
     return fig
 
 
+def acts_from_start(begin: str, start: dt.date | None) -> bool:
+    """A lever starting on or before the run's first day: the fan chart does not mark it."""
+    return start is not None and dt.date.fromisoformat(begin) <= start
+
+
 def _mark_events(ax, events: dict[str, list[dict]], names: list[str], start: dt.date | None) -> None:
     """Dashed line (and label) at each lever's start, shaded span for closures with an end.
 
@@ -171,9 +176,9 @@ def _mark_events(ax, events: dict[str, list[dict]], names: list[str], start: dt.
             key = (e["lever"], e["start"], e.get("end"))
             where.setdefault(key, []).append(i)
     for (lever, begin, end), groups in sorted(where.items(), key=lambda kv: kv[0][1]):
-        day = dt.date.fromisoformat(begin)
-        if start is not None and day <= start:
+        if acts_from_start(begin, start):
             continue
+        day = dt.date.fromisoformat(begin)
         c = colour(groups[0]) if len(groups) == 1 and len(names) > 1 else GREY
         ax.axvline(day, color=c, linestyle="--", linewidth=0.9)
         if end:

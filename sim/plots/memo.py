@@ -82,7 +82,7 @@ def fan_figures(runs: list[Run], outcome: str, out_dir: Path) -> Made:
     start = dt.date.fromisoformat(start) if start else None
     fig = figures.fan_figure(bands, first.outcome_label(outcome), first.unit(outcome), _source(runs), events, start)
     from_start = sorted({e["lever"] for evs in events.values() for e in evs
-                         if start is not None and dt.date.fromisoformat(e["start"]) <= start})
+                         if figures.acts_from_start(e["start"], start)})
     note = f" Levers acting from the start, not marked: {', '.join(from_start)}." if from_start else ""
     stem = f"fan_{outcome}"
     caption = (f"{figures.series_label(first.outcome_label(outcome))}, in {first.unit(outcome)}, by month: median "

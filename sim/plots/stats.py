@@ -96,7 +96,7 @@ def bootstrap_ci(x, level: float = CI_LEVEL, n_resamples: int = N_RESAMPLES,
         return float("nan"), float("nan")
     rng = np.random.default_rng(seed)
     stats = np.empty(n_resamples)
-    chunk = 256  # bounds memory for large batches
+    chunk = 256  # resamples drawn per call; the chunking fixes the draw order, so the intervals depend on it
     for start in range(0, n_resamples, chunk):
         stop = min(start + chunk, n_resamples)
         stats[start:stop] = x[rng.integers(0, x.size, size=(stop - start, x.size))].mean(axis=1)
