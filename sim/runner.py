@@ -40,6 +40,9 @@ def _run_chunk(cfg: Config, items: list[tuple[int, int]], network: Network) -> l
     return [(i, seed, run_replicate(cfg, seed, network)) for i, seed in items]
 
 
+_warmed = False  # a model has run here, so forked workers inherit every compiled kernel
+
+
 def _parallel_chunks(cfg: Config, chunks: list, network: Network, workers: int):
     """Run chunks of replicates in `workers` processes, yielding each chunk's results as it ends.
 
@@ -48,10 +51,13 @@ def _parallel_chunks(cfg: Config, chunks: list, network: Network, workers: int):
     they neither import the package nor load the kernels again (a few seconds each);
     elsewhere joblib's loky pool runs them.
     """
+    global _warmed
     if "fork" in multiprocessing.get_all_start_methods():
-        warm = SpilloverModel(cfg, rng=0, network=network)
-        while warm.running and warm.day < 31:
-            warm.step()
+        if not _warmed:  # the kernels stay loaded in this process for later batches
+            warm = SpilloverModel(cfg, rng=0, network=network)
+            while warm.running and warm.day < 31:
+                warm.step()
+            _warmed = True
         with multiprocessing.get_context("fork").Pool(workers) as pool:
             yield from pool.imap_unordered(functools.partial(_run_chunk, cfg, network=network), chunks)
         return

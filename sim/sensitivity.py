@@ -39,17 +39,27 @@ class SensitivityError(ValueError):
     """Input that gives no indices; the message is one line."""
 
 
+def check_method(spec: dict, method: str | None) -> str:
+    """The method to analyse the design `spec` with (default: the one it was drawn for);
+    SensitivityError if it gives no indices or the design was drawn for another."""
+    method = method or spec["method"]
+    if method not in METHODS:
+        if method == spec["method"]:
+            raise SensitivityError(f"the design is {method}, which gives no indices; "
+                                   "draw one with sim-design --method sobol or morris")
+        raise SensitivityError(f"method '{method}': choose one of {', '.join(METHODS)}")
+    if spec["method"] != method:
+        raise SensitivityError(f"the design was drawn for {spec['method']}, not {method}: "
+                               f"draw one with sim-design --method {method}")
+    return method
+
+
 def analyze(spec: dict, X: np.ndarray | None, Y: Mapping[str, np.ndarray], method: str | None = None,
             *, seed: int = 0) -> pd.DataFrame:
     """Indices of each outcome in `Y` (one value per design row, in row order) for the design
     `spec` (a ``design.json``); `X` is the design matrix (needed by Morris; drawn again from
     `spec` when None)."""
-    method = method or spec["method"]
-    if method not in METHODS:
-        raise SensitivityError(f"method '{method}': choose one of {', '.join(METHODS)}")
-    if spec["method"] != method:
-        raise SensitivityError(f"the design was drawn for {spec['method']}, not {method}: "
-                               f"draw one with sim-design --method {method}")
+    method = check_method(spec, method)
     problem = {k: spec["problem"][k] for k in ("num_vars", "names", "bounds")}
     rows = []
     for name, y in Y.items():
@@ -159,10 +169,7 @@ def main(argv: Sequence[str] | None = None) -> None:
         if not spec:
             raise SensitivityError(f"{args.path}: the sweep did not run a design from sim-design "
                                    "(no design.json recorded); indices need one")
-        method = args.method or spec["method"]
-        if method not in METHODS:
-            raise SensitivityError(f"the design is {spec['method']}, which gives no indices; "
-                                   "draw one with sim-design --method sobol or morris")
+        method = check_method(spec, args.method)  # before the design is drawn again in point_means
         X, Y = point_means(outcomes, spec, names)
         table = analyze(spec, X, Y, method, seed=args.seed)
         out = write_table(table, args.out or home / f"sensitivity_{method}.csv")
