@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import calendar
 import datetime as dt
 from dataclasses import dataclass
 
@@ -17,15 +18,14 @@ def parse_date(text: str, key: str) -> dt.date:
 
 
 def add_months(date: dt.date, months: int) -> dt.date:
-    """The same day-of-month `months` later (clamped to the month's last day)."""
+    """The same day-of-month `months` later (clamped to the month's last day); ValueError when
+    that lies beyond the calendar (after the year 9999)."""
     y, m = divmod(date.month - 1 + months, 12)
     year, month = date.year + y, m + 1
-    for day in (date.day, 30, 29, 28):
-        try:
-            return dt.date(year, month, day)
-        except ValueError:
-            continue
-    raise AssertionError("unreachable")
+    if not dt.MINYEAR <= year <= dt.MAXYEAR:
+        raise ValueError(f"{months} months after {date} is beyond the year {dt.MAXYEAR}")
+    last_day = calendar.monthrange(year, month)[1]
+    return dt.date(year, month, min(date.day, last_day))
 
 
 @dataclass(frozen=True)

@@ -152,10 +152,12 @@ def validate(cfg: Config) -> Config:
         msg = _check_bounds(name, value, bounds, unit)
         if msg:
             errors.append(msg)
+    if errors:  # range errors first: nothing below may be built from an out-of-range value
+        _raise(errors)
     try:
         cal = Calendar.from_config(cfg.model.calendar.start, cfg.model.calendar.horizon_months)
     except ValueError as e:
-        raise ConfigError(str(e)) from None
+        raise ConfigError(f"model.calendar: {e}") from None
     for name, lever in iter_levers(cfg.policy):
         key = f"policy.{name}.start"
         if lever.start is None:
@@ -170,9 +172,13 @@ def validate(cfg: Config) -> Config:
     errors += _check_recognition(cfg.policy.recognition)
     errors += _check_closures(cfg, cal)
     if errors:
-        more = f" (and {len(errors) - 1} more)" if len(errors) > 1 else ""
-        raise ConfigError(errors[0] + more)
+        _raise(errors)
     return cfg
+
+
+def _raise(errors: list[str]) -> None:
+    more = f" (and {len(errors) - 1} more)" if len(errors) > 1 else ""
+    raise ConfigError(errors[0] + more)
 
 
 def _check_closures(cfg: Config, cal: Calendar) -> list[str]:

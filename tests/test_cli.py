@@ -154,6 +154,8 @@ def test_joblib_sweep_matches_single_runs(tmp_path):
     ("experiment=no_such_experiment", ["no_such_experiment", "baseline"]),
     ("policy.reserves_release.start=2031-01-01", ["policy.reserves_release.start", "horizon"]),
     ("model.network.links_file=/no/such/links.csv", ["/no/such/links.csv", "not found"]),
+    ("model.calendar.horizon_months=100000", ["model.calendar.horizon_months", "[1, 240]"]),
+    ("model.calendar.start=9999-12-01", ["model.calendar", "9999"]),
 ])
 def test_bad_input_exits_with_one_line_and_creates_no_folder(tmp_path, override, words):
     out = tmp_path / "never"
