@@ -16,7 +16,7 @@ from sim.config import Config, check_network_refs, validate
 from sim.network import Network, load_network
 from sim.outcomes import Outcome, registry
 from sim.phase import Phase
-from sim.policy import iter_levers
+from sim.policy import STATUS_QUO, iter_levers
 
 # The ordered step: every day each phase runs once, in this order (interface: sim.phase).
 PHASES: tuple[Phase, ...] = (
@@ -94,9 +94,11 @@ class SpilloverModel(mesa.Model):
         """Whether the lever `name` has started (its setting applies from its start date)."""
         return self.day >= self._lever_start[name]
 
-    def lever_level(self, name: str) -> float:
-        """The ``level`` of lever `name` once it has started, 0 before."""
-        return getattr(self.cfg.policy, name).level if self.lever_on(name) else 0.0
+    def lever(self, name: str):
+        """Lever `name` as it stands today: as configured from its start date, and before it at
+        its status-quo setting (the defaults of :class:`~sim.policy.PolicyConfig`, which
+        ``conf/policy/status_quo.yaml`` leaves unchanged)."""
+        return getattr(self.cfg.policy if self.day >= self._lever_start[name] else STATUS_QUO, name)
 
     def lever_starts_today(self, name: str) -> bool:
         """Whether today is the lever's start date (a lever starting on day 0 acts on day 1)."""

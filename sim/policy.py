@@ -158,6 +158,11 @@ class PolicyConfig:
     russia_crackdown: RussianCrackdown = sub(RussianCrackdown)
 
 
+# The levers as they stood after the withdrawal: what every lever reads before its start date.
+# Read only (the model never writes to it).
+STATUS_QUO = PolicyConfig()
+
+
 def iter_levers(policy: PolicyConfig):
     """(name, lever) for every lever with a start date (closures are listed separately)."""
     for f in fields(policy):

@@ -378,8 +378,7 @@ def _advance(st: NarcoticsState, p, u: np.ndarray, multipliers: np.ndarray, rus_
 
 def _harvest(model, st: NarcoticsState, p) -> None:
     month = model.date.month
-    ban = model.cfg.policy.opium_ban
-    cut = ban.compliance if model.lever_on("opium_ban") else 0.0
+    cut = model.lever("opium_ban").compliance
     z = st.rng.standard_normal(len(st.regions))  # fixed-size draw every week
     opium = 0.0
     for i, r in enumerate(st.regions):
@@ -402,8 +401,7 @@ def _harvest(model, st: NarcoticsState, p) -> None:
 
 
 def _lever_multiplier(model, route: str) -> float:
-    lever = getattr(model.cfg.policy, f"interdiction_{route}")
-    return lever.multiplier if model.lever_on(f"interdiction_{route}") else 1.0
+    return model.lever(f"interdiction_{route}").multiplier
 
 
 @njit(cache=True)

@@ -214,7 +214,7 @@ def _policies_of_the_day(model: "SpilloverModel", st: RefugeeState) -> None:
         if i is not None:
             st.admit[i], st.screen[i] = s.admit_share, s.screening
     if "RUS" in st.c:
-        level = model.lever_level("russia_migrant_restriction")
+        level = model.lever("russia_migrant_restriction").level
         st.admit[st.c["RUS"]] = model.cfg.model.refugees.rus.admit_share * (1.0 - level)
         st.russia_restriction = level
     # Closures change only on their first and last days: rebuild the array when the set of

@@ -102,7 +102,7 @@ def setup(model: "SpilloverModel") -> None:
     model.security = SecurityState(model) if model.cfg.model.security.active else None
     if model.security is not None:
         p = model.cfg.model.security
-        _hazards(model.security, p, _effort(model, p, model.lever_level("russia_crackdown")))
+        _hazards(model.security, p, _effort(model, p, model.lever("russia_crackdown").level))
 
 
 def _gather(values: np.ndarray | None, idx: np.ndarray) -> np.ndarray:
@@ -137,7 +137,7 @@ def step(model: "SpilloverModel") -> None:
         return
     p = model.cfg.model.security
     dt = WEEK / YEAR_DAYS
-    crackdown = model.lever_level("russia_crackdown")
+    crackdown = model.lever("russia_crackdown").level
     # 1. inflows: refugee militants (refugee phase), opiates in transit (narcotics phase), ISKP
     infiltrated = _gather(model.refugees.infiltrated, st.refugee_idx)
     from_refugees = infiltrated - st.last_infiltrated

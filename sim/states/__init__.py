@@ -99,16 +99,13 @@ def step(model: "SpilloverModel") -> None:
     rng = model.streams["states"]
     z = rng.standard_normal(N_NORMALS)
     u = rng.random(N_UNIFORMS)
-    policy = model.cfg.policy
 
     share_rec = _share_recognising(model)
-    released = 0.0
-    if model.lever_on("reserves_release"):
-        released = p.afghanistan.reserves_total_usd_bn * policy.reserves_release.share
+    released = p.afghanistan.reserves_total_usd_bn * model.lever("reserves_release").share
     # 1. Afghanistan
     model.taliban.update(dt_months, released, share_rec, model.west.returned, z[0], z[1])
     # 2. The West
-    if policy.us_return.mode is USReturnMode.conditional:
+    if model.lever("us_return").mode is USReturnMode.conditional:
         model.west.consider_return(model.taliban.crisis, u[0], dt_years)
     model.west.update(_share_recognising_others(model))
     # 3-5. Central Asia and Russia
@@ -141,9 +138,9 @@ def _update_ca(model: "SpilloverModel", dt_months: float | None, dt_years: float
         s.update_fear(t.conflict, t.islamic_state)
     model.russia.update(_mean([s.fear for s in model.central_asia]))
     p = model.cfg.model.states
-    ex_pressure = min(1.0, model.lever_level("russia_exercise_pressure") + p.exercises.china_iran_pressure)
-    refugee_pressure = model.lever_level("russia_refugee_pressure")
-    funds = model.cfg.policy.western_hosting.usd_m_per_year if model.lever_on("western_hosting") else 0.0
+    ex_pressure = min(1.0, model.lever("russia_exercise_pressure").level + p.exercises.china_iran_pressure)
+    refugee_pressure = model.lever("russia_refugee_pressure").level
+    funds = model.lever("western_hosting").usd_m_per_year
     humanitarian = model.west.leverage * t.crisis + p.admission.hosting_funds_effect * funds / 100.0
     years = model.day / 365.25
     for i, s in enumerate(model.central_asia):
