@@ -21,14 +21,12 @@ from omegaconf import DictConfig, OmegaConf
 
 from sim.calendar import Calendar, parse_date
 from sim.policy import PolicyConfig, Recognition, closure_days, iter_levers
-from sim.provenance import ASSUMPTION, fmt_interval, iter_params, param, sub
+from sim.provenance import fmt_interval, iter_params, run_setting, sub
 from sim.scenario import ScenarioConfig
 from sim.narcotics.params import NarcoticsParams
 from sim.refugees.params import RefugeeParams
 from sim.security.params import SecurityParams
 from sim.states.params import RECOGNISER_CODES, StatesParams
-
-RUN_SETTING = "run setting"
 
 
 class ConfigError(ValueError):
@@ -39,8 +37,8 @@ class ConfigError(ValueError):
 class CalendarConfig:
     start: str = "2021-08-15"
     """First day of the run (ISO date). Kabul fell to the Taliban on 15 August 2021."""
-    horizon_months: int = param(60, unit="months", source=ASSUMPTION, bounds=(1, 240),
-                                doc="length of the run; five years by default")
+    horizon_months: int = run_setting(60, unit="months", bounds=(1, 240),
+                                      doc="length of the run; five years by default")
 
 
 @dataclass
@@ -74,9 +72,9 @@ class Config:
     model: ModelConfig = sub(ModelConfig)
     scenario: ScenarioConfig = sub(ScenarioConfig)
     policy: PolicyConfig = sub(PolicyConfig)
-    replicates: int = param(100, unit="replicates", source=RUN_SETTING, bounds=(1, 1_000_000))
-    seed: int = param(20210815, unit="root seed", source=RUN_SETTING, bounds=(0, 2**63 - 1))
-    workers: int = param(0, unit="processes (0 = one per available core)", source=RUN_SETTING, bounds=(0, 4096))
+    replicates: int = run_setting(100, unit="replicates", bounds=(1, 1_000_000))
+    seed: int = run_setting(20210815, unit="root seed", bounds=(0, 2**63 - 1))
+    workers: int = run_setting(0, unit="processes (0 = one per available core)", bounds=(0, 4096))
     progress: bool = True
     description: str = ""
     design: DesignConfig = sub(DesignConfig)

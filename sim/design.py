@@ -37,7 +37,7 @@ import numpy as np
 import pandas as pd
 
 from sim.config import Config, ConfigError, set_value
-from sim.provenance import iter_params
+from sim.provenance import is_run_setting, iter_params
 from sim.store import atomic_file
 
 METHODS = ("lhs", "sobol", "morris")
@@ -59,6 +59,7 @@ class Param:
     bounds: tuple[float, float] | None
     integer: bool
     numeric: bool
+    run_setting: bool = False  # how a run is made (horizon, resolution): never part of a design
 
 
 @lru_cache(maxsize=1)
@@ -69,7 +70,8 @@ def parameters() -> dict[str, Param]:
     for s in SECTIONS:
         for p in iter_params(getattr(cfg, s), prefix=f"{s}."):
             is_bool = isinstance(p.value, bool)
-            out[p.name] = Param(p.name, p.range, p.bounds, not is_bool and isinstance(p.value, int), not is_bool)
+            out[p.name] = Param(p.name, p.range, p.bounds, not is_bool and isinstance(p.value, int), not is_bool,
+                                is_run_setting(p))
     return out
 
 
@@ -85,6 +87,7 @@ def select(names: Sequence[str] = (), groups: Sequence[str] = ()) -> list[Param]
     for name in names:
         if name not in table:
             raise DesignError(f"unknown parameter '{name}'{_hint(name)}")
+        _refuse_run_setting(table[name], "a design")
         chosen[name] = table[name]
     for group in groups:
         prefix = group.rstrip(".") + "."
@@ -105,6 +108,12 @@ def select(names: Sequence[str] = (), groups: Sequence[str] = ()) -> list[Param]
     if flat:
         raise DesignError(f"range of {', '.join(flat)} is a single value; nothing to sample")
     return params
+
+
+def _refuse_run_setting(p: Param, where: str) -> None:
+    if p.run_setting:
+        raise DesignError(f"{p.name} is a run setting (how a run is made), not an uncertainty, so it cannot "
+                          f"be part of {where}; set it for the whole sweep with {p.name}=VALUE")
 
 
 def problem_of(params: Sequence[Param]) -> dict:
@@ -265,6 +274,7 @@ def _load_design(path: str, mtime_ns: int, size: int) -> pd.DataFrame:
     for name in cols[1:]:
         if name not in table_params:
             raise DesignError(f"design file {path}: column '{name}' is not a parameter{_hint(name)}")
+        _refuse_run_setting(table_params[name], f"design file {path}")
         if not table_params[name].numeric:
             raise DesignError(f"design file {path}: column '{name}' is not a numeric parameter")
     for name in cols:

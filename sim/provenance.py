@@ -24,6 +24,9 @@ from pathlib import Path
 from typing import Any, Iterator
 
 ASSUMPTION = "assumption"
+# Source of a setting that says how a run is made (its length, resolution, replicates), not
+# what the world is like: never an uncertainty, so never sampled by a design.
+RUN_SETTING = "run setting"
 ARTICLE_PREFIX = 'article: "'
 
 ARTICLE_FILE = Path(__file__).parent / "data" / "source_article.txt"
@@ -71,6 +74,8 @@ def param(
     """A dataclass field for a model parameter, carrying its provenance."""
     if not source or not source.strip():
         raise ValueError("every parameter needs a source (article, external or assumption)")
+    if source == RUN_SETTING and range is not None:
+        raise ValueError("a run setting has no uncertainty range: it is chosen, not uncertain")
     if bounds is not None:
         if bounds[0] > bounds[1]:
             raise ValueError(f"bounds {bounds} run from high to low")
@@ -96,6 +101,15 @@ def nonneg(default: float, *, unit: str, source: str,
            range: tuple[float, float] | None = None, doc: str = "") -> Any:
     """A parameter that is zero or more (counts, rates, durations, weights)."""
     return param(default, unit=unit, source=source, bounds=NON_NEGATIVE, range=range, doc=doc)
+
+
+def run_setting(default: Any, *, unit: str, bounds: tuple[float, float], doc: str = "") -> Any:
+    """A setting of how a run is made (horizon, resolution): bounded, listed, never sampled."""
+    return param(default, unit=unit, source=RUN_SETTING, bounds=bounds, doc=doc)
+
+
+def is_run_setting(p: "ParamInfo") -> bool:
+    return p.source == RUN_SETTING
 
 
 def sub(factory: Any) -> Any:

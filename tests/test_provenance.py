@@ -11,7 +11,7 @@ import pytest
 
 from sim.cli import PARAM_COLUMNS, format_params, param_rows, params_cli
 from sim.config import Config, validate
-from sim.provenance import (ARTICLE_FILE, ASSUMPTION, article, calibrated, external, fmt_interval, iter_params, param,
+from sim.provenance import (ARTICLE_FILE, ASSUMPTION, RUN_SETTING, article, calibrated, external, fmt_interval, iter_params, param,
                             quote_of)
 
 SECTIONS = ("model", "scenario", "policy")
@@ -41,6 +41,8 @@ def _in_article(quote: str) -> bool:
 def _source_kind(source: str) -> str | None:
     if source == ASSUMPTION:
         return "assumption"
+    if source == RUN_SETTING:
+        return "run setting"
     if EXTERNAL.match(source):
         return "external"
     if quote_of(source) is not None:
@@ -83,7 +85,7 @@ def test_every_source_is_an_assumption_an_external_with_year_or_an_article_quote
     bad = [f"{p.name}: {p.source!r}" for p in PARAMS if _source_kind(p.source) is None]
     assert bad == [], "parameters with an unrecognised source:\n" + "\n".join(bad)
     kinds = {_source_kind(p.source) for p in PARAMS}
-    assert kinds == {"assumption", "external", "article", "calibrated"}
+    assert kinds == {"assumption", "external", "article", "calibrated", "run setting"}
 
 
 @pytest.mark.parametrize("source, kind", [

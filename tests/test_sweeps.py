@@ -181,6 +181,7 @@ def test_integer_parameters_are_rounded(tmp_path):
     ("scenario.drought_severity\n0.5\n", 0, ["first column must be 'point'"]),
     ("point,scenario.drought_severity\n1,0.5\n", 0, ["must run 0, 1"]),
     ("point,scenario.drought_severity\n0,0.5\n", -1, ["design.point is not", "range(0,1)"]),
+    ("point,model.refugees.people_per_agent\n0,100\n", 0, ["model.refugees.people_per_agent is a run setting"]),
 ])
 def test_bad_design_files_give_one_line_errors(tmp_path, content, point, words):
     path = tmp_path / "bad.csv"
@@ -236,8 +237,10 @@ def test_sim_design_writes_csv_and_json(tmp_path, capsys):
 
 
 @pytest.mark.parametrize("args, words", [
-    (["--params", "model.states.tjk.csto_member,model.calendar.horizon_months"],
-     ["no uncertainty range declared for model.states.tjk.csto_member, model.calendar.horizon_months"]),
+    (["--params", "model.states.tjk.csto_member,model.states.afghanistan.reserves_total_usd_bn"],
+     ["no uncertainty range declared for model.states.tjk.csto_member, model.states.afghanistan.reserves_total_usd_bn"]),
+    (["--params", "model.refugees.people_per_agent"], ["model.refugees.people_per_agent is a run setting"]),
+    (["--params", "model.calendar.horizon_months"], ["model.calendar.horizon_months is a run setting"]),
     (["--params", "scenario.nope"], ["unknown parameter 'scenario.nope'"]),
     (["--group", "nowhere"], ["group 'nowhere'"]),
     ([], ["no parameters"]),
@@ -251,6 +254,15 @@ def test_sim_design_errors_are_one_line_and_write_nothing(tmp_path, capsys, args
     for w in words:
         assert w in line
     assert list(tmp_path.iterdir()) == []
+
+
+def test_a_design_over_the_whole_model_samples_no_run_setting(tmp_path):
+    """Resolution and horizon say how a run is made, not what the world is like."""
+    names = [p.name for p in design.select(groups=["model"])]
+    assert "model.narcotics.traffickers.n_organisations" in names  # an integer uncertainty stays
+    assert "model.refugees.people_per_agent" not in names and "model.calendar.horizon_months" not in names
+    design.main(["--method", "lhs", "-n", "2", "--group", "model", "--out", str(tmp_path / "d.csv")])
+    assert "model.refugees.people_per_agent" not in pd.read_csv(tmp_path / "d.csv").columns
 
 
 def test_sim_design_does_not_replace_a_design_without_force(tmp_path, capsys):

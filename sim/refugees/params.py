@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sim.provenance import ASSUMPTION, article, external, nonneg, param, share, sub
+from sim.provenance import ASSUMPTION, article, external, nonneg, param, run_setting, share, sub
 
 _FLEE = "FLEE 3.1 default, flee/SimulationSettings.py (Suleimenova, Bell & Groen, Sci. Rep. 2017)"
 _ILLEGAL = article("even as the flow of illegal refugees is likely to increase")
@@ -124,8 +124,8 @@ class MovementParams:
 
 @dataclass
 class RefugeeParams:
-    people_per_agent: int = param(1000, unit="people per agent", source=ASSUMPTION, bounds=(1, 1_000_000),
-                                  range=(100, 5000), doc="size of each travelling group; 1 for individuals")
+    people_per_agent: int = run_setting(1000, unit="people per agent", bounds=(1, 1_000_000),
+                                        doc="size of each travelling group (the resolution); 1 for individuals")
     displacement_rate: float = nonneg(0.07, unit="share of population/year at full crisis", source=external(
         "assumption calibrated to UNHCR: about 1.6 million Afghans fled to neighbouring countries "
         "from August 2021 (approximate)", 2023), range=(0.03, 0.15))
