@@ -36,7 +36,8 @@ from scipy.optimize import minimize
 from sim.config import Config, ConfigError, get_value, set_value, validate
 from sim.network import load_network
 from sim.provenance import article, external, iter_params
-from sim.runner import replicate_seeds, run_replicate
+from sim.runner import replicate_seeds
+from sim.workers import run_replicate
 from sim.store import atomic_file
 
 

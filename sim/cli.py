@@ -45,6 +45,7 @@ from sim.outcomes import registry
 from sim.policy import lever_events
 from sim.provenance import fmt_interval, iter_params
 from sim.runner import n_workers, run_batch
+from sim.workers import start_server
 from sim.store import MANIFEST, ResultsError, check_writable, environment, read_manifest, write_results
 
 CONF_DIR = Path(__file__).resolve().parent.parent / "conf"
@@ -157,6 +158,8 @@ class ValidateOnStart(Callback):
             check_network_refs(cfg, network)
             if run_dir is not None:
                 check_writable(Path(run_dir))
+            if n_workers(cfg) > 1:
+                start_server()  # it warms up while Hydra sets up the job
         except INPUT_ERRORS as e:
             print(f"sim-run: error: {e}", file=sys.stderr)
             raise SystemExit(2) from None

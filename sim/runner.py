@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import functools
 import logging
 import math
-import multiprocessing
 import os
 from dataclasses import dataclass
 
@@ -14,8 +12,9 @@ import pandas as pd
 from tqdm.auto import tqdm
 
 from sim.config import Config
-from sim.model import RunResult, SpilloverModel
+from sim.model import RunResult
 from sim.network import Network, load_network
+from sim.workers import imap_chunks, run_chunk
 
 log = logging.getLogger(__name__)
 
@@ -28,43 +27,6 @@ def replicate_seeds(root_seed: int, n: int) -> list[int]:
     """
     children = np.random.SeedSequence(root_seed).spawn(n)
     return [int(c.generate_state(1, np.uint64)[0] >> np.uint64(1)) for c in children]
-
-
-def run_replicate(cfg: Config, seed: int, network: Network | None = None) -> RunResult:
-    """One replicate of the model with the given seed."""
-    return SpilloverModel(cfg, rng=seed, network=network).run()
-
-
-def _run_chunk(cfg: Config, items: list[tuple[int, int]], network: Network) -> list[tuple[int, int, RunResult]]:
-    logging.getLogger("MESA").setLevel(logging.WARNING)
-    return [(i, seed, run_replicate(cfg, seed, network)) for i, seed in items]
-
-
-_warmed = False  # a model has run here, so forked workers inherit every compiled kernel
-
-
-def _parallel_chunks(cfg: Config, chunks: list, network: Network, workers: int):
-    """Run chunks of replicates in `workers` processes, yielding each chunk's results as it ends.
-
-    Where the platform can fork (Linux), the workers are forked from this process after a
-    month of a model has loaded the compiled kernels (daily, weekly and recording ones), so
-    they neither import the package nor load the kernels again (a few seconds each);
-    elsewhere joblib's loky pool runs them.
-    """
-    global _warmed
-    if "fork" in multiprocessing.get_all_start_methods():
-        if not _warmed:  # the kernels stay loaded in this process for later batches
-            warm = SpilloverModel(cfg, rng=0, network=network)
-            while warm.running and warm.day < 31:
-                warm.step()
-            _warmed = True
-        with multiprocessing.get_context("fork").Pool(workers) as pool:
-            yield from pool.imap_unordered(functools.partial(_run_chunk, cfg, network=network), chunks)
-        return
-    from joblib import Parallel, delayed
-
-    yield from Parallel(n_jobs=workers, return_as="generator_unordered")(
-        delayed(_run_chunk)(cfg, chunk, network) for chunk in chunks)
 
 
 @dataclass
@@ -106,12 +68,12 @@ def run_batch(cfg: Config, network: Network | None = None) -> Batch:
     results: list[tuple[int, int, RunResult]] = []
     if workers == 1:
         for item in items:
-            results += _run_chunk(cfg, [item], network)
+            results += run_chunk(cfg, [item], network)
             bar.update(1)
     else:
         size = max(1, math.ceil(len(items) / (workers * 8)))
         chunks = [items[k:k + size] for k in range(0, len(items), size)]
-        for done in _parallel_chunks(cfg, chunks, network, workers):
+        for done in imap_chunks(cfg, chunks, network, workers):
             results += done
             bar.update(len(done))
     bar.close()

@@ -1,0 +1,54 @@
+"""Replicate workers come from a single-threaded forkserver, never from forking this process."""
+
+from __future__ import annotations
+
+import os
+import threading
+import warnings
+from pathlib import Path
+
+import pytest
+
+from sim.runner import run_batch
+from sim.workers import context
+from .conftest import small_config
+
+PROC = Path("/proc/self/status")
+
+
+def _parent_threads() -> int:
+    """In a worker: the OS threads of the process it was forked from."""
+    for line in Path(f"/proc/{os.getppid()}/status").read_text().splitlines():
+        if line.startswith("Threads:"):
+            return int(line.split()[1])
+    raise AssertionError("no Threads line")
+
+
+def test_a_batch_never_forks_this_process_and_warns_nothing(network, monkeypatch):
+    """With threads running here (as under pytest, or in a server), fork() from this process
+    could deadlock a worker: the batch must not call it, and Python 3.12+ must not warn."""
+    stop = threading.Event()
+    thread = threading.Thread(target=stop.wait, daemon=True)
+    thread.start()
+
+    def no_fork():
+        raise AssertionError("os.fork() called in the main process")
+
+    cfg = small_config(horizon_months=6, replicates=4)
+    one = run_batch(cfg, network)
+    monkeypatch.setattr(os, "fork", no_fork)
+    cfg.workers = 2
+    try:
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            two = run_batch(cfg, network)
+    finally:
+        stop.set()
+    assert [str(w.message) for w in caught if "fork" in str(w.message)] == []
+    assert one.outcomes.equals(two.outcomes)
+
+
+@pytest.mark.skipif(not PROC.is_file(), reason="needs /proc")
+def test_the_worker_server_holds_a_single_thread():
+    with context().Pool(1) as pool:
+        assert pool.apply(_parent_threads) == 1
