@@ -54,7 +54,7 @@ def _start_counts(network: Network, people: int) -> dict[str, int]:
 
 def bench_ours(network: Network, people: int, days: int, seed: int = 1) -> float:
     """Seconds to move `people` agents for `days` days with the refugee kernel."""
-    from sim import refugees
+    from sim.refugees import phase as refugees
     from sim.model import SpilloverModel
 
     model = SpilloverModel(movement_config(days), rng=seed, network=network)
@@ -163,14 +163,13 @@ class _TimedPhase:
 
     def __init__(self, phase, seconds: dict[str, float]) -> None:
         self._phase = phase
-        self.__name__ = phase.__name__
+        self.NAME = phase.NAME
         self._seconds = seconds
 
     def step(self, model) -> None:
         t0 = time.perf_counter()
         self._phase.step(model)
-        name = self.__name__.rsplit(".", 1)[-1]
-        self._seconds[name] = self._seconds.get(name, 0.0) + time.perf_counter() - t0
+        self._seconds[self.NAME] = self._seconds.get(self.NAME, 0.0) + time.perf_counter() - t0
 
     def __getattr__(self, name: str):
         return getattr(self._phase, name)
@@ -238,7 +237,7 @@ def bench_mesa_people(network: Network, people: int, days: int, seed: int = 1) -
 
     import mesa
 
-    from sim import refugees
+    from sim.refugees import phase as refugees
     from sim.model import SpilloverModel
 
     model = SpilloverModel(movement_config(days), rng=seed, network=network)

@@ -6,7 +6,8 @@ import calendar
 import datetime as dt
 from dataclasses import dataclass
 
-DAYS_PER_MONTH = 365.25 / 12  # mean Gregorian month, for "months since start" outcomes
+DAYS_PER_YEAR = 365.25  # mean Julian year: rates per year become rates per day by this
+DAYS_PER_MONTH = DAYS_PER_YEAR / 12  # mean month, for "months since start" outcomes and monthly rates
 
 
 def parse_date(text: str, key: str) -> dt.date:

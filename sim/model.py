@@ -10,25 +10,24 @@ from dataclasses import dataclass
 import mesa
 import numpy as np
 
-from sim import narcotics, refugees, security, states
 from sim.calendar import Calendar
 from sim.config import Config, check_network_refs, validate
 from sim.network import Network, load_network
 from sim.outcomes import Outcome, registry
+from sim.narcotics import phase as narcotics
 from sim.phase import Phase
 from sim.policy import STATUS_QUO, iter_levers
+from sim.refugees import phase as refugees
+from sim.security import phase as security
+from sim.states import phase as states
 
-# The ordered step: every day each phase runs once, in this order (interface: sim.phase).
+# The ordered step: every day each phase runs once, in this order (sim.phase.ORDER names it).
 PHASES: tuple[Phase, ...] = (
     states,     # 1. states review their policies (admission, alignment, recognition, US return)
     refugees,   # 2. people are displaced, move, cross borders or are turned back
     narcotics,  # 3. opiates are produced, shipped, seized and consumed
     security,   # 4. militants, radicalization and attack risk
 )
-
-
-def _phase_name(phase) -> str:
-    return phase.__name__.rsplit(".", 1)[-1]
 
 
 @functools.lru_cache(maxsize=32)
@@ -68,13 +67,13 @@ class SpilloverModel(mesa.Model):
         check_network_refs(cfg, self.network)
         # One random stream per phase, spawned from the replicate's generator in a fixed order:
         # draws in one submodel never shift another's, so paired comparisons stay paired.
-        self.streams = {_phase_name(ph): g for ph, g in zip(PHASES, self.rng.spawn(len(PHASES)))}
+        self.streams = {ph.NAME: g for ph, g in zip(PHASES, self.rng.spawn(len(PHASES)))}
         self.day = 0
         self._lever_start = {
             name: self.calendar.day_of(lever.start_date(self.calendar, f"policy.{name}"))
             for name, lever in iter_levers(cfg.policy)
         }
-        self.outcomes: dict[str, Outcome] = registry()
+        self.outcomes: dict[str, Outcome] = registry(PHASES)
         self.series_names = tuple(name for name, o in self.outcomes.items() if o.series)
         self._record_days = record_days(self.calendar)
         self._record_set = frozenset(self._record_days)

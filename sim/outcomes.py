@@ -8,11 +8,13 @@ scalar per replicate by ``reduce``: ``final`` (value at the end of the horizon),
 (over the monthly values) or ``max``. Outcomes with ``series=False`` are scalars set by
 the submodel at the end of a run (event dates; NaN when the event never happens).
 
-Each submodel module declares its ``OUTCOMES``; :func:`registry` gathers them in phase order.
+Each submodel declares its ``OUTCOMES`` in ``sim.<name>.outcomes``; :func:`registry` gathers
+them in phase order without importing any behaviour.
 """
 
 from __future__ import annotations
 
+import importlib
 import re
 from dataclasses import dataclass
 
@@ -35,12 +37,15 @@ class Outcome:
             raise ValueError(f"outcome {self.name}: reduce must be one of {REDUCTIONS}")
 
 
-def registry() -> dict[str, Outcome]:
-    """All outcomes of all submodels, by name, in phase order."""
-    from sim.model import PHASES
+def registry(phases=None) -> dict[str, Outcome]:
+    """All outcomes of the phases (modules with ``OUTCOMES``; default: the model's, from
+    ``sim.<name>.outcomes`` in :data:`sim.phase.ORDER`), by name, in phase order."""
+    if phases is None:
+        from sim.phase import ORDER
 
+        phases = [importlib.import_module(f"sim.{name}.outcomes") for name in ORDER]
     out: dict[str, Outcome] = {}
-    for phase in PHASES:
+    for phase in phases:
         for o in phase.OUTCOMES:
             if o.name in out:
                 raise ValueError(f"outcome {o.name} is registered twice")

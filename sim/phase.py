@@ -1,6 +1,14 @@
-"""The interface every submodel module provides to the model's ordered step.
+"""The model's ordered step: which submodels (phases) run each day, in what order, and the
+interface each provides.
+
+The order is declared here by name, apart from the behaviour, so that what only reads results
+(the outcome registry, ``sim-plot``) need not import the model; :data:`sim.model.PHASES` holds
+the modules ``sim.<name>.phase`` in this order, and each phase's outcomes are in
+``sim.<name>.outcomes``.
 
 A phase is a module with:
+
+- ``NAME``: its name (one of :data:`ORDER`; it keys its random stream);
 
 - ``OUTCOMES``: the outcomes it registers (:class:`sim.outcomes.Outcome`);
 - ``setup(model)``: create its agents and arrays when the model is built;
@@ -19,12 +27,15 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Protocol
 
+ORDER = ("states", "refugees", "narcotics", "security")
+
 if TYPE_CHECKING:
     from sim.model import SpilloverModel
     from sim.outcomes import Outcome
 
 
 class Phase(Protocol):
+    NAME: str
     OUTCOMES: tuple["Outcome", ...]
 
     def setup(self, model: "SpilloverModel") -> None: ...

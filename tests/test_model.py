@@ -12,11 +12,11 @@ from hypothesis import strategies as st
 
 from sim.config import ConfigError, set_value
 from sim.model import PHASES, SpilloverModel
-from sim.narcotics import TraffickingOrganisation
+from sim.narcotics.phase import TraffickingOrganisation
 from sim.outcomes import registry
 from sim.policy import USReturnMode
 from sim.runner import n_workers, replicate_seeds, run_batch
-from sim.states import CENTRAL_ASIA
+from sim.countries import CENTRAL_ASIA
 
 from .conftest import small_config
 
@@ -31,7 +31,10 @@ def series(result, name):
 
 # ----------------------------------------------------------------------------- structure
 def test_phases_are_ordered_states_refugees_narcotics_security():
-    assert [p.__name__.split(".")[-1] for p in PHASES] == ["states", "refugees", "narcotics", "security"]
+    from sim.phase import ORDER
+
+    assert [p.NAME for p in PHASES] == list(ORDER) == ["states", "refugees", "narcotics", "security"]
+    assert [p.__name__ for p in PHASES] == [f"sim.{n}.phase" for n in ORDER]
 
 
 def test_required_outcomes_are_registered_with_unit_and_label():

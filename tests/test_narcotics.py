@@ -10,7 +10,9 @@ from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from sim.model import SpilloverModel
-from sim.narcotics import ROUTES, TraffickingOrganisation, load_production, mass_balance
+from sim.narcotics.data import load_production
+from sim.narcotics.phase import TraffickingOrganisation, mass_balance
+from sim.narcotics.routes import ROUTES
 from sim.network import NetworkDataError
 
 from .conftest import mean_over_seeds, small_config
@@ -206,7 +208,7 @@ def test_compiled_week_matches_the_array_formulas(network):
     and markets it replaced, on the state of a run some weeks in, with a lever on."""
     import copy
 
-    from sim import narcotics as nar
+    from sim.narcotics import phase as nar
 
     cfg = narco_config(6)
     cfg.policy.interdiction_balkan.multiplier, cfg.policy.interdiction_balkan.start = 2.5, "2021-09-01"

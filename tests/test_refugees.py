@@ -10,8 +10,8 @@ from hypothesis import strategies as st
 from sim.model import SpilloverModel
 from sim.network import load_network
 from sim.policy import Closure
-from sim.refugees import stocks
-from sim.refugees.kernel import AT_NODE, agent_uniforms
+from sim.refugees.phase import stocks
+from sim.refugees.tables import AT_NODE, agent_uniforms
 
 from .conftest import mean_over_seeds, small_config
 
@@ -38,7 +38,7 @@ def test_agent_uniforms_are_uniform_and_fixed_by_slot_day_purpose():
 
 
 def test_compiled_uniforms_match_the_numpy_ones_bit_for_bit():
-    from sim.refugees import fast
+    from sim.refugees import kernels as fast
 
     slots = np.array([0, 1, 7, 12345, 2**40 + 3])
     for day, purpose in ((0, 0), (17, 3), (1825, 10)):
@@ -303,7 +303,7 @@ def test_more_russian_pressure_never_raises_mean_entries_into_central_asia(netwo
 def test_cached_route_table_matches_the_numpy_reference_every_day(network):
     """The cached table equals one built afresh from the plain numpy weights, every day,
     closures included: the cache is rebuilt whenever a weight changes."""
-    from sim.refugees import _route_table, _route_weights, _table_of
+    from sim.refugees.phase import _route_table, _route_weights, _table_of
 
     cfg = small_config(horizon_months=4)
     cfg.policy.closures = [Closure(location="XB_SHERKHAN_PANJ", start="2021-09-10", end="2021-10-20")]
@@ -319,7 +319,7 @@ def test_cached_route_table_matches_the_numpy_reference_every_day(network):
 def test_people_are_conserved_in_the_outcome_table(network):
     """Displaced = hosted in every country + moving in Afghanistan + in transit + returned (+ detained militants)."""
     s = SpilloverModel(small_config(horizon_months=24), rng=11, network=network).run().scalars
-    from sim.refugees import HOSTED
+    from sim.refugees.outcomes import HOSTED
     hosted = sum(s[f"n_hosted_{c.lower()}"] for c in HOSTED)
     accounted = hosted + s["n_moving_afg"] + s["n_in_transit"] + s["cum_returned"] + s["cum_militants_detained"]
     assert s["cum_displaced"] == accounted

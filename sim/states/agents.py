@@ -13,6 +13,8 @@ from typing import TYPE_CHECKING
 
 import mesa
 
+from sim.draws import event_prob
+
 from sim.states.params import (
     CentralAsianStateParams,
     RussiaParams,
@@ -38,11 +40,6 @@ def relax(value: float, target: float, dt: float, tau: float) -> float:
     """Move `value` towards `target` by the share dt/tau of the gap (all of it if dt >= tau)."""
     k = 1.0 if tau <= dt else dt / tau
     return value + (target - value) * k
-
-
-def event_prob(rate_per_year: float, dt_years: float) -> float:
-    """Probability of at least one event of a Poisson process in dt."""
-    return 1.0 - math.exp(-max(rate_per_year, 0.0) * dt_years)
 
 
 class State(mesa.Agent):

@@ -8,16 +8,17 @@ admitted, crosses irregularly, or is turned back. Groups are independent within 
 the end of the previous day), so one loop is the same as the
 phase-by-phase description in :mod:`sim.refugees`.
 
-Uniforms are :func:`sim.refugees.kernel.agent_uniforms` computed per group: the same
+Uniforms are :func:`sim.refugees.tables.agent_uniforms` computed per group: the same
 (key, slot, day, purpose) hash, bit for bit.
 """
 
 from __future__ import annotations
 
 import numpy as np
-from numba import njit
 
-from sim.refugees.kernel import (
+from sim.draws import poisson_inverse
+from sim.jit import njit
+from sim.refugees.tables import (
     _DAY, _GOLD, _M1, _M2, _PURPOSE, _SLOT, AT_NODE, ON_LINK, RETURNED,
     U_ADMIT, U_CATCH, U_DISPLACE, U_GIVE_UP, U_IRREGULAR, U_MOVE, U_ONWARD, U_RETURN, U_ROUTE, U_SCREEN,
 )
@@ -87,15 +88,7 @@ def poisson_counts(offset, slots, lam):
         chunks = int(lam[j] // 200.0) + 1
         mean = lam[j] / chunks
         for k in range(chunks):
-            u = _u(offset, slots[j] * 4096 + k)
-            p = np.exp(-mean)
-            cdf = p
-            count = 0
-            while u >= cdf and p > 0.0:
-                count += 1
-                p *= mean / count
-                cdf += p
-            out[j] += count
+            out[j] += poisson_inverse(_u(offset, slots[j] * 4096 + k), mean)
     return out
 
 
@@ -115,20 +108,18 @@ def displace_counts(offset, regions, region_pop, rate, intensity, people_per_age
 
 
 @njit(cache=True)
-def place_groups(first, counts, regions, militant_offset, militant_cdf, people_per_agent,
+def place_groups(first, counts, regions, militant_offset, militant_mean, people_per_agent,
                  status, loc, nxt, country, size, militants, onward):
     """Fill slots first.. with the groups displaced today (arrays already large enough).
 
     Same as ``Agents.add(total, np.repeat(regions, counts), size, min(militants, size))``
-    with militants drawn by inverting the Poisson cdf at ``agent_uniforms(key, slot, 0,
-    U_MILITANT)`` (``np.searchsorted(cdf, u, side="right")``, here a binary search).
+    with militants Poisson(`militant_mean`) by inversion at ``agent_uniforms(key, slot, 0,
+    U_MILITANT)``.
     """
     slot = first
-    n_cdf = militant_cdf.size
     for j in range(regions.size):
         for _ in range(counts[j]):
-            u = _u(militant_offset, slot)
-            lo = _first_above(militant_cdf, 0, n_cdf, u)
+            lo = poisson_inverse(_u(militant_offset, slot), militant_mean)
             status[slot] = AT_NODE
             loc[slot] = regions[j]
             nxt[slot] = -1
@@ -146,7 +137,7 @@ def route_weights(occupancy, capacity, capacity_buffer, base_score, attract, nod
     """(L, D) weight of each first hop into ``weights`` (flattened); True when it changed.
 
     The same arithmetic, in the same order, as the vectorised version it replaces
-    (``sim.refugees._route_weights``): fill = occupancy / capacity where capacity > 0;
+    (``sim.refugees.phase._route_weights``): fill = occupancy / capacity where capacity > 0;
     multiplier = clip((1 - fill) / (1 - buffer), 0, 1); score = base * attract * multiplier;
     weight of a route = score[dest] * passable / (softening + km), summed per first hop in
     route order (as ``np.bincount`` does).

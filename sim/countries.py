@@ -1,0 +1,12 @@
+"""Country groups the submodels share (ISO3 codes; ``WEU`` is Western Europe as one node)."""
+
+from __future__ import annotations
+
+CENTRAL_ASIA = ("TJK", "UZB", "TKM", "KGZ", "KAZ")
+# Where the withdrawal's security spillover is tracked: Central Asia and Russia. The coupling's
+# per-country arrays (sim.coupling) are in this order.
+SPILLOVER = (*CENTRAL_ASIA, "RUS")
+NAMES = {
+    "TJK": "Tajikistan", "UZB": "Uzbekistan", "TKM": "Turkmenistan", "KGZ": "Kyrgyzstan",
+    "KAZ": "Kazakhstan", "CHN": "China", "IRN": "Iran", "PAK": "Pakistan", "RUS": "Russia",
+}

@@ -1,0 +1,36 @@
+"""numba's ``njit`` for the model's kernels, with an on-disk cache that notices every kernel file.
+
+numba caches a compiled function under a stamp of its own source file only: a kernel that
+calls a helper or reads a constant from another file (``sim.draws``, ``sim.refugees.tables``)
+would keep running the old code after that file changes. Kernel modules import ``njit`` from
+here, and importing this module points numba's cache at a folder named by a hash of every
+file in :data:`KERNEL_FILES`, so a change to any of them recompiles all kernels once.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+
+import numba
+from numba import njit  # noqa: F401 - the decorator kernel modules use
+
+PACKAGE = Path(__file__).resolve().parent
+# Every file that holds a compiled kernel, or a helper or constant one compiles in.
+KERNEL_FILES = ("jit.py", "draws.py", "refugees/tables.py", "refugees/kernels.py", "narcotics/week.py")
+
+
+def kernel_hash() -> str:
+    """SHA-256 (first 16 hex digits) of the kernel files' contents, in KERNEL_FILES order."""
+    h = hashlib.sha256()
+    for name in KERNEL_FILES:
+        h.update(name.encode() + b"\0" + (PACKAGE / name).read_bytes())
+    return h.hexdigest()[:16]
+
+
+def cache_dir() -> Path:
+    return PACKAGE / "__pycache__" / f"numba-{kernel_hash()}"
+
+
+if not numba.config.CACHE_DIR:  # NUMBA_CACHE_DIR, if set, is the user's choice
+    numba.config.CACHE_DIR = str(cache_dir())

@@ -1,0 +1,324 @@
+"""Refugee flows: groups of displaced Afghans moving over the regional network, FLEE-style.
+
+Each day, in order:
+1. border policy of the day: Central Asian admission and screening from the states
+   submodel; Iran, Pakistan, Russia, Turkey, Europe from their parameters; closures;
+2. displacement: new groups leave each Afghan region at a rate set by the crisis index;
+3. hosted groups may return home, or (in Central Asia) set out for Russia as migrant workers;
+4. groups at a location leave with FLEE's move chance and pick a route by
+   score / (10 km + path km), with camp capacity and closures lowering scores;
+5. groups travel along links at road or foot speed; on entering another country the
+   receiving state admits them (screening catches some militants), or they cross
+   irregularly, or are turned back (and some then go home).
+
+People are conserved: displaced = moving in Afghanistan + in transit + hosted per
+country + returned + militants detained.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from sim.countries import CENTRAL_ASIA
+from sim.policy import closure_days
+from sim.refugees import kernels as fast
+from sim.refugees.outcomes import HOSTED, OUTCOMES  # noqa: F401 - the phase's outcomes
+from sim.refugees.tables import AT_NODE, KINDS, U_DISPLACE, U_MILITANT, Agents, build_net
+
+if TYPE_CHECKING:
+    from sim.model import SpilloverModel
+
+NAME = "refugees"
+_K = {k: i for i, k in enumerate(KINDS)}
+
+
+class RefugeeState:
+    """Everything the refugee phase keeps between days."""
+
+    def __init__(self, model: "SpilloverModel") -> None:
+        p = model.cfg.model.refugees
+        net = build_net(model.network, p.movement.awareness)
+        self.net = net
+        self.agents = Agents()
+        self.key = int(model.streams["refugees"].integers(2**63))
+        codes = net.country_codes
+        self.c = {code: i for i, code in enumerate(codes)}
+        n_c = len(codes)
+        self.ca_mask = np.array([code in CENTRAL_ASIA for code in codes])
+        self.regions = np.flatnonzero(net.node_kind == _K["afghan_region"])
+        kind = net.node_kind
+        m = p.movement
+        # Hosts and final markets (Moscow, Western Europe) are where people stay; FLEE's camp rule.
+        settle = (kind == _K["host"]) | (kind == _K["market"])
+        self.move_chance = np.where(kind == _K["afghan_region"], m.move_chance_conflict,
+                                    np.where(settle, m.move_chance_camp, m.move_chance_town))
+        self.is_host = kind == _K["host"]
+        self.capacity = np.where(self.is_host, net.population * m.host_capacity_share, 0.0)
+        self.base_score = np.where(kind == _K["afghan_region"], m.conflict_score,
+                                   np.where(self.is_host, m.camp_score, m.town_score))
+        # Per-country policy arrays, refreshed daily.
+        self.admit = np.ones(n_c)
+        self.screen = np.zeros(n_c)
+        self.irregular = np.zeros(n_c)
+        self.attract = np.ones(n_c)
+        self.return_rate = np.zeros(n_c)
+        self._fixed_policies(p)
+        self.closures = [(net.ids.index(c.location), *closure_days(c, model.calendar, f"policy.closures[{i}]"))
+                         for i, c in enumerate(model.cfg.policy.closures)]
+        # Counters (people unless stated).
+        self.cum_displaced = 0
+        self.month_displaced = 0
+        self.cum_turned_back = 0
+        self.cum_onward = 0
+        self.admitted_ca = 0
+        self.entered_ca = 0
+        self.entries_by_node = np.zeros(net.n_nodes, dtype=np.int64)  # people entering a country there
+        self.detained = np.zeros(n_c, dtype=np.int64)
+        self.infiltrated = np.zeros(n_c, dtype=np.int64)
+        self.militants_left = np.zeros(n_c, dtype=np.int64)  # left a country again with their group
+        self.remittance_loss = 0.0
+        self.russia_restriction = 0.0
+        self.militant_mean = p.people_per_agent * p.militant_share  # militants per new group
+        self.closed = np.zeros(net.n_nodes, dtype=bool)
+        self._closed_key: tuple[int, ...] = ()  # nodes closed today (see _policies_of_the_day)
+        # Fixed per replicate: hash offsets of day 0 (fast.offsets_of_day adds the day), the
+        # militant-draw offset (drawn with day 0), Afghan region populations, route constants.
+        self.offset_base = fast.offset_base(self.key)
+        self.militant_offset = self.offset_base[U_MILITANT]
+        self.region_pop = net.population[self.regions]
+        self.soft_km = m.distance_softening + net.route_km
+        self.route_flat = net.route_origin * net.nbr.shape[1] + net.route_slot
+        # Route table cache: the first-hop weights it was built from (flattened (L, D)).
+        # fast.route_weights recomputes the weights every day from what they depend on
+        # (occupancy of capacity-limited hosts, closures, scores) and reports whether any
+        # changed; the table and row totals are rebuilt only then. NaN marks "never built".
+        self.route_w = np.full(net.nbr.size, np.nan)
+        self.table: np.ndarray | None = None
+        self.total: np.ndarray | None = None
+        self.counters = np.zeros(5, dtype=np.int64)
+        self.occupancy = np.zeros(net.n_nodes)  # people at each location, end of the previous day
+        self.link_people = np.zeros(net.nbr.shape, dtype=np.int64)  # people who set out on each link
+
+    def count_occupancy(self) -> None:
+        """Recount people at each location (the daily pass does this; call it after placing groups)."""
+        a = self.agents
+        at = a.status[: a.n] == AT_NODE
+        self.occupancy[:] = np.bincount(a.loc[: a.n][at], weights=a.size[: a.n][at], minlength=self.net.n_nodes)
+
+    def _fixed_policies(self, p) -> None:
+        for code, bp in (("IRN", p.irn), ("PAK", p.pak), ("RUS", p.rus), ("TUR", p.tur), ("WEU", p.weu)):
+            if code in self.c:
+                i = self.c[code]
+                self.admit[i], self.screen[i], self.irregular[i] = bp.admit_share, bp.screening, bp.irregular
+                self.attract[i], self.return_rate[i] = bp.attractiveness, bp.return_rate
+        ca = p.central_asia
+        self.irregular[self.ca_mask] = ca.irregular
+        self.attract[self.ca_mask] = ca.attractiveness
+        self.return_rate[self.ca_mask] = ca.return_rate
+
+
+def setup(model: "SpilloverModel") -> None:
+    model.refugees = RefugeeState(model)
+    model.refugees.pass_constants = PassConstants.of(model.refugees, model)
+
+
+# --------------------------------------------------------------------------- daily step
+def step(model: "SpilloverModel") -> None:
+    st: RefugeeState = model.refugees
+    p = model.cfg.model.refugees
+    offsets = fast.offsets_of_day(st.offset_base, model.day)
+    _policies_of_the_day(model, st)
+    _displace(model, st, p, offsets)
+    table, total = _route_table(st, model)
+    a = st.agents
+    k = st.pass_constants
+    counters = st.counters
+    counters[:] = 0
+    a.n_live = fast.day_pass(
+        a.live, a.n_live, a.status, a.loc, a.nxt, a.remaining, a.speed, a.country, a.size, a.militants, a.onward,
+        offsets, st.move_chance, st.is_host, k.next_hop_rus, k.node_country, k.nbr, k.nbr_km, k.nbr_foot,
+        table, total, st.closed, st.admit, st.screen, st.irregular, k.return_day, st.ca_mask,
+        k.onward_day * (1.0 - st.russia_restriction), p.transit_share, p.give_up_after_turn_back,
+        p.screening_catch, k.rus, k.speed_road, k.speed_foot, st.detained, st.infiltrated, st.militants_left, st.entries_by_node,
+        counters, st.occupancy, st.link_people)
+    st.cum_turned_back += int(counters[fast.C_TURNED_BACK])
+    st.cum_onward += int(counters[fast.C_ONWARD])
+    st.admitted_ca += int(counters[fast.C_ADMITTED_CA])
+    st.entered_ca += int(counters[fast.C_ENTERED_CA])
+    st.remittance_loss += int(counters[fast.C_HOSTED_RUS]) * p.jobs_taken_per_worker * p.remittance_per_worker_usd / 365.25
+    model.onward_share_ca = (k.onward_prior + st.cum_onward) / (p.onward_prior_people + st.admitted_ca)
+
+
+@dataclass(frozen=True)
+class PassConstants:
+    """What the daily pass needs that is fixed for a replicate (computed once, not every day)."""
+
+    next_hop_rus: np.ndarray
+    node_country: np.ndarray
+    nbr: np.ndarray
+    nbr_km: np.ndarray
+    nbr_foot: np.ndarray
+    return_day: np.ndarray
+    onward_day: float  # before the Russian restriction lever
+    rus: int
+    speed_road: float
+    speed_foot: float
+    onward_prior: float
+
+    @classmethod
+    def of(cls, st: "RefugeeState", model: "SpilloverModel") -> "PassConstants":
+        p = model.cfg.model.refugees
+        net = st.net
+        return cls(
+            net.next_hop_rus, net.node_country, net.nbr, net.nbr_km, net.nbr_foot, st.return_rate / 365.25,
+            p.onward_rate / 365.25 * p.labour_demand * p.wage_gap_index ** p.wage_gap_elasticity,
+            st.c.get("RUS", -1), p.movement.speed_road_km, p.movement.speed_foot_km,
+            model.cfg.model.states.admission.onward_share * p.onward_prior_people)
+
+
+def _policies_of_the_day(model: "SpilloverModel", st: RefugeeState) -> None:
+    for s in model.central_asia:
+        i = st.c.get(s.code)
+        if i is not None:
+            st.admit[i], st.screen[i] = s.admit_share, s.screening
+    if "RUS" in st.c:
+        level = model.lever("russia_migrant_restriction").level
+        st.admit[st.c["RUS"]] = model.cfg.model.refugees.rus.admit_share * (1.0 - level)
+        st.russia_restriction = level
+    # Closures change only on their first and last days: rebuild the array when the set of
+    # closed nodes differs from yesterday's (st._closed_key).
+    key = tuple(node for node, first, last in st.closures if first <= model.day <= last)
+    if key != st._closed_key:
+        closed = np.zeros(st.net.n_nodes, dtype=bool)
+        closed[list(key)] = True
+        st.closed = closed
+        st._closed_key = key
+
+
+def _displace(model: "SpilloverModel", st: RefugeeState, p, offsets: np.ndarray) -> None:
+    crisis = model.taliban.crisis
+    intensity = max(0.0, (crisis - p.crisis_floor) / max(1e-9, 1.0 - p.crisis_floor))
+    # Counter-based uniforms and inversion: the same day's draw whatever the levers, and more
+    # crisis never means fewer people displaced (for the same seed).
+    if intensity == 0.0 or p.displacement_rate == 0.0:
+        return  # Poisson(0) is 0 for every uniform
+    counts, total = fast.displace_counts(offsets[U_DISPLACE], st.regions, st.region_pop, p.displacement_rate,
+                                         intensity, p.people_per_agent)
+    total = int(total)
+    if total == 0:
+        return
+    a = st.agents
+    a.reserve(a.n + total)
+    # Militants per group: Poisson by inversion of agent_uniforms(key, slot, 0, U_MILITANT).
+    first = a.n
+    a.n = fast.place_groups(a.n, counts, st.regions, st.militant_offset, st.militant_mean, p.people_per_agent,
+                            a.status, a.loc, a.nxt, a.country, a.size, a.militants, a.onward)
+    a.mark_live(first, a.n)
+    people = total * p.people_per_agent
+    st.cum_displaced += people
+    st.month_displaced += people
+
+
+def _route_weights(st: RefugeeState, model: "SpilloverModel") -> np.ndarray:
+    """(L, D) weight of each first hop: sum over routes of score(dest) / (softening + km)."""
+    net = st.net
+    m = model.cfg.model.refugees.movement
+    cap = st.capacity
+    # People at each location at the end of yesterday (counted by the daily pass); groups
+    # displaced today start in Afghan regions, which have no capacity.
+    fill = np.divide(st.occupancy, cap, out=np.zeros_like(cap), where=cap > 0)
+    cap_mult = np.where(cap > 0, np.clip((1.0 - fill) / (1.0 - m.capacity_buffer), 0.0, 1.0), 1.0)
+    score = st.base_score * st.attract[net.node_country] * cap_mult
+    open_node = ~st.closed
+    hops = net.route_hops
+    passable = np.all((hops < 0) | open_node[np.where(hops < 0, 0, hops)], axis=1)
+    w = score[net.route_dest] * passable / (m.distance_softening + net.route_km)
+    flat = net.route_origin * net.nbr.shape[1] + net.route_slot
+    return np.bincount(flat, weights=w, minlength=net.nbr.size).reshape(net.nbr.shape)
+
+
+def _route_table(st: RefugeeState, model: "SpilloverModel") -> tuple[np.ndarray, np.ndarray]:
+    """The day's route table: row i holds i + cumulative probabilities of node i's first hops.
+
+    The table increases, so a mover at node i with uniform u takes the first slot whose
+    entry exceeds i + u (a searchsorted within the row); nodes with no weight keep everyone.
+
+    Cached: the table is a function of the first-hop weights alone, which change only when a
+    capacity-limited host's occupancy crosses its buffer (or moves while above it) or a
+    closure starts or ends. ``fast.route_weights`` recomputes the weights (same arithmetic
+    as :func:`_route_weights`) and the table is rebuilt when any weight changed.
+    """
+    m = model.cfg.model.refugees.movement
+    net = st.net
+    changed = fast.route_weights(st.occupancy, st.capacity, m.capacity_buffer, st.base_score, st.attract,
+                                 net.node_country, st.closed, net.route_dest, net.route_hops, st.soft_km,
+                                 st.route_flat, st.route_w)
+    if changed or st.table is None:
+        st.table, st.total = _table_of(st.route_w.reshape(net.nbr.shape))
+    return st.table, st.total
+
+
+def _table_of(weights: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    total = weights.sum(axis=1)
+    n_nodes = weights.shape[0]
+    cum = np.cumsum(weights, axis=1) / np.where(total > 0, total, 1.0)[:, None]
+    cum[:, -1] = 1.0
+    return (np.arange(n_nodes)[:, None] + cum).ravel(), total
+
+
+# --------------------------------------------------------------------------- outcomes
+def stocks(model: "SpilloverModel") -> dict[str, int]:
+    """People by where they are now (the terms of the conservation identity)."""
+    st: RefugeeState = model.refugees
+    a = st.agents
+    by_country, transit, returned = fast.stocks_by_country(a.n, a.status, a.nxt, a.country, a.size,
+                                                           st.net.node_country, len(st.net.country_codes))
+    out = {f"n_hosted_{code.lower()}": int(by_country[i]) for i, code in enumerate(st.net.country_codes) if i}
+    out["n_moving_afg"] = int(by_country[0])
+    out["n_in_transit"] = int(transit)
+    out["cum_returned"] = int(returned)
+    out["cum_militants_detained"] = int(st.detained.sum())
+    return out
+
+
+def observe(model: "SpilloverModel") -> dict[str, float]:
+    st: RefugeeState = model.refugees
+    s = stocks(model)
+    hosted = {c: s.get(f"n_hosted_{c.lower()}", 0) for c in HOSTED}
+    out = {
+        "cum_displaced": float(st.cum_displaced),
+        "new_displaced": float(st.month_displaced),
+        **{f"n_hosted_{c.lower()}": float(hosted[c]) for c in HOSTED},
+        "n_hosted_ca": float(sum(hosted[c] for c in CENTRAL_ASIA)),
+        "cum_entered_ca": float(st.entered_ca),
+        "n_moving_afg": float(s["n_moving_afg"]),
+        "n_in_transit": float(s["n_in_transit"]),
+        "cum_returned": float(s["cum_returned"]),
+        "cum_turned_back": float(st.cum_turned_back),
+        "cum_onward_to_rus": float(st.cum_onward),
+        "cum_militants_infiltrated": float(st.infiltrated.sum()),
+        **{f"cum_militants_infiltrated_{c.lower()}": float(st.infiltrated[st.c[c]]) if c in st.c else 0.0
+           for c in HOSTED},
+        "cum_militants_detained": float(s["cum_militants_detained"]),
+        "ca_remittance_loss_usd": st.remittance_loss,
+    }
+    st.month_displaced = 0
+    return out
+
+
+def final(model: "SpilloverModel") -> dict[str, float]:
+    return {}
+
+
+def flows(model: "SpilloverModel") -> list[tuple[str, str, str, float]]:
+    """People who set out along each link over the run, and people at each location at the end."""
+    st: RefugeeState = model.refugees
+    ids, nbr = st.net.ids, st.net.nbr
+    rows = [(ids[i], ids[nbr[i, d]], "people_moved", float(st.link_people[i, d]))
+            for i, d in zip(*np.nonzero(st.link_people))]
+    # st.occupancy: people at each location at the end of the last day (the daily pass keeps it).
+    rows += [(ids[i], "", "people_hosted", float(x)) for i, x in enumerate(st.occupancy) if x > 0]
+    return rows

@@ -1,0 +1,178 @@
+"""States submodel: one Mesa agent per state; policies reviewed every ``review_days``.
+
+Entry points called by the model: :func:`setup`, :func:`step` (every day; acts on review
+days), :func:`observe` (monthly outcome values) and :func:`final` (end-of-run scalars).
+
+Order of rules within a review (each one line below):
+1. the Taliban's Afghanistan: collapse (eased by released reserves and recognition) and conflict;
+2. the West: a possible US return, then engagement and leverage (lost as recognition spreads);
+3. Central Asian security fear (Afghan conflict at their border, Islamic State);
+4. Russia's drills, rising with that fear;
+5. each Central Asian state: exercises with the US (against Russian pressure), alignment, admission policy;
+6. recognition of the Taliban, decided simultaneously from the state at the start of this rule.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import TYPE_CHECKING
+
+
+from sim.calendar import DAYS_PER_MONTH
+from sim.countries import CENTRAL_ASIA, NAMES
+from sim.policy import USReturnMode
+from sim.draws import event_prob
+from sim.states.agents import CentralAsianState, RegionalPower, Russia, State, Taliban, West
+from sim.states.outcomes import OUTCOMES, RECOGNITION_TIMED  # noqa: F401 - the phase's outcomes
+from sim.states.params import RECOGNISER_CODES
+
+if TYPE_CHECKING:
+    from sim.model import SpilloverModel
+
+NAME = "states"
+N_NORMALS = 2  # collapse, conflict
+N_UNIFORMS = 1 + len(CENTRAL_ASIA) + len(RECOGNISER_CODES)  # US return, exercises, recognitions
+
+
+def setup(model: "SpilloverModel") -> None:
+    """Create the state agents and set each Central Asian state's initial admission policy."""
+    p = model.cfg.model.states
+    model.taliban = Taliban(model)
+    model.russia = Russia(model, p.rus)
+    model.west = West(model, p.usa)
+    ca = [CentralAsianState(model, code, NAMES[code], getattr(p, code.lower())) for code in CENTRAL_ASIA]
+    powers = [RegionalPower(model, code, NAMES[code], getattr(p, code.lower()).recognition_rate)
+              for code in ("CHN", "IRN", "PAK")]
+    model.central_asia = ca
+    by_code = {s.code: s for s in (model.russia, model.west, *ca, *powers)}
+    # Recognisers in a fixed order: the order of random draws never depends on the levers.
+    model.recognisers = [by_code[code] for code in RECOGNISER_CODES]
+    model.state_by_code = by_code
+    _update_ca(model, dt_months=None, dt_years=0.0, u=None)
+
+
+def step(model: "SpilloverModel") -> None:
+    """Review every state's policy on review days; nothing happens between reviews."""
+    p = model.cfg.model.states
+    _dated_events(model)
+    if model.day % p.review_days != 0:
+        return
+    dt_days = p.review_days
+    dt_months, dt_years = dt_days / DAYS_PER_MONTH, dt_days / 365.25
+    rng = model.streams["states"]
+    z = rng.standard_normal(N_NORMALS)
+    u = rng.random(N_UNIFORMS)
+
+    share_rec = _share_recognising(model)
+    released = p.afghanistan.reserves_total_usd_bn * model.lever("reserves_release").share
+    # 1. Afghanistan
+    model.taliban.update(dt_months, released, share_rec, model.west.returned, z[0], z[1])
+    # 2. The West
+    if model.lever("us_return").mode is USReturnMode.conditional:
+        model.west.consider_return(model.taliban.crisis, u[0], dt_years)
+    model.west.update(_share_recognising_others(model))
+    # 3-5. Central Asia and Russia
+    _update_ca(model, dt_months, dt_years, u[1:1 + len(CENTRAL_ASIA)])
+    # 6. Recognition
+    _recognition(model, u[1 + len(CENTRAL_ASIA):], dt_years)
+
+
+def _dated_events(model: "SpilloverModel") -> None:
+    """Levers that are events (forced recognition, forced US return) act on their start date."""
+    policy = model.cfg.policy
+    if policy.recognition.early and model.lever_starts_today("recognition"):
+        for code in policy.recognition.early:
+            state = model.state_by_code[code]
+            if not state.recognises:
+                state.recognised_day = model.day
+    if policy.us_return.mode is USReturnMode.forced and model.lever_starts_today("us_return"):
+        model.west.return_now()
+        model.west.update(_share_recognising_others(model))
+
+
+def _share_recognising_others(model: "SpilloverModel") -> float:
+    others = [s for s in model.recognisers if s is not model.west]
+    return sum(s.recognises for s in others) / len(others)
+
+
+def _update_ca(model: "SpilloverModel", dt_months: float | None, dt_years: float, u) -> None:
+    t = model.taliban
+    for s in model.central_asia:
+        s.update_fear(t.conflict, t.islamic_state)
+    model.russia.update(_mean([s.fear for s in model.central_asia]))
+    p = model.cfg.model.states
+    ex_pressure = min(1.0, model.lever("russia_exercise_pressure").level + p.exercises.china_iran_pressure)
+    refugee_pressure = model.lever("russia_refugee_pressure").level
+    funds = model.lever("western_hosting").usd_m_per_year
+    humanitarian = model.west.leverage * t.crisis + p.admission.hosting_funds_effect * funds / 100.0
+    years = model.day / 365.25
+    for i, s in enumerate(model.central_asia):
+        if u is not None:
+            s.hold_exercise(ex_pressure, model.west.engagement, u[i], dt_years)
+            s.update_alignment(years, model.west.engagement, dt_years)
+        s.update_admission(humanitarian, refugee_pressure, dt_months)
+
+
+def _mean(xs: list[float]) -> float:
+    """Mean of a short list, summed left to right as numpy does for fewer than 8 values
+    (np.mean's call overhead dominated the weekly review)."""
+    return sum(xs) / len(xs)
+
+
+def _share_recognising(model: "SpilloverModel") -> float:
+    return sum(s.recognises for s in model.recognisers) / len(model.recognisers)
+
+
+def _recognition(model: "SpilloverModel", u, dt_years: float) -> None:
+    p = model.cfg.model.states
+    share_rec = _share_recognising(model)
+    russia_in = model.russia.recognises
+    deciding: list[State] = []
+    for s, ui in zip(model.recognisers, u):
+        if s.recognises:
+            continue
+        hazard = s.recognition_hazard(share_rec, p)
+        if russia_in and isinstance(s, CentralAsianState):
+            hazard *= 1.0 + p.recognition.russia_lead * s.alignment
+        if ui < event_prob(hazard, dt_years):
+            deciding.append(s)
+    for s in deciding:
+        s.recognised_day = model.day
+
+
+def observe(model: "SpilloverModel") -> dict[str, float]:
+    """Monthly values of the series outcomes."""
+    ca = model.central_asia
+    t = model.taliban
+    out = {
+        "russia_influence_ca": _mean([s.influence(model.russia.drills) for s in ca]),
+        "n_states_recognizing_taliban": float(sum(s.recognises for s in model.recognisers)),
+        "afghan_crisis_index": t.crisis,
+        "afghan_collapse_index": t.collapse,
+        "afghan_conflict_index": t.conflict,
+        "islamic_state_index": t.islamic_state,
+        "west_leverage": model.west.leverage,
+        "alignment_ca": _mean([s.alignment for s in ca]),
+        "csto_drills_index": model.russia.drills,
+        "cum_us_exercises_ca": float(sum(s.exercises for s in ca)),
+        "admit_share_ca": _mean([s.admit_share for s in ca]),
+        "screening_share_ca": _mean([s.screening for s in ca]),
+    }
+    for s in ca:
+        out[f"admit_share_{s.code.lower()}"] = s.admit_share
+    return out
+
+
+def final(model: "SpilloverModel") -> dict[str, float]:
+    """End-of-run scalars: months to recognition and to a US return (NaN when it never happens)."""
+    cal = model.calendar
+
+    def month(day: int | None) -> float:
+        return math.nan if day is None else cal.months_since_start(day)
+
+    out = {f"month_{name}_recognizes": month(model.state_by_code[code].recognised_day)
+           for code, name in RECOGNITION_TIMED.items()}
+    days = [s.recognised_day for s in model.recognisers if s.recognised_day is not None]
+    out["month_first_recognition"] = month(min(days) if days else None)
+    out["month_us_returns"] = month(model.west.returned_day)
+    return out
