@@ -12,6 +12,7 @@ import numpy as np
 
 from sim.calendar import Calendar
 from sim.config import Config, check_network_refs, validate
+from sim.coupling import Coupling
 from sim.network import Network, load_network
 from sim.outcomes import Outcome, registry
 from sim.narcotics import phase as narcotics
@@ -79,19 +80,13 @@ class SpilloverModel(mesa.Model):
         self._record_set = frozenset(self._record_days)
         self._series = np.full((len(self._record_days), len(self.series_names)), np.nan)
         self._row = 0
-        # Coupling between phases: share of Afghans admitted to Central Asia who move on to Russia
-        # (read by the states' admission rule, updated by the refugee phase).
-        self.onward_share_ca = cfg.model.states.admission.onward_share
+        self.coupling = Coupling()  # all that phases share (sim.coupling)
         for phase in PHASES:
             phase.setup(self)
 
     @property
     def date(self):
         return self.calendar.date(self.day)
-
-    def lever_on(self, name: str) -> bool:
-        """Whether the lever `name` has started (its setting applies from its start date)."""
-        return self.day >= self._lever_start[name]
 
     def lever(self, name: str):
         """Lever `name` as it stands today: as configured from its start date, and before it at

@@ -9,7 +9,6 @@ the modules ``sim.<name>.phase`` in this order, and each phase's outcomes are in
 A phase is a module with:
 
 - ``NAME``: its name (one of :data:`ORDER`; it keys its random stream);
-
 - ``OUTCOMES``: the outcomes it registers (:class:`sim.outcomes.Outcome`);
 - ``setup(model)``: create its agents and arrays when the model is built;
 - ``step(model)``: advance one day (``model.day``, ``model.date``, and its own random stream
@@ -19,8 +18,8 @@ A phase is a module with:
 - optionally ``flows(model) -> list``: rows (source, target, quantity, value) of what moved
   along each link over the run (target "" for a quantity at a location), for maps.
 
-Phases talk through the model: the states phase sets each Central Asian state's
-``admit_share`` and ``screening`` for the refugee phase to read, for example.
+Phases share only the record ``model.coupling`` (:mod:`sim.coupling`: each field with its writer,
+readers and unit), and read the model's calendar, config, levers and their own random stream.
 """
 
 from __future__ import annotations

@@ -30,9 +30,10 @@ from typing import TYPE_CHECKING
 import mesa
 import numpy as np
 
+from sim.countries import CENTRAL_ASIA, SPILLOVER
 from sim.narcotics.data import load_markets, load_production
 from sim.narcotics.outcomes import OUTCOMES  # noqa: F401 - the phase's outcomes
-from sim.narcotics.routes import CENTRAL_ASIA, DESTINATION, NORTHERN_STATES, ROUTES, SEIZING, cached_routes
+from sim.narcotics.routes import DESTINATION, NORTHERN_STATES, ROUTES, SEIZING, cached_routes
 from sim.narcotics.week import _week
 
 if TYPE_CHECKING:
@@ -84,6 +85,7 @@ class NarcoticsState:
         for i in range(n_orgs):
             TraffickingOrganisation(model, i)  # registered with the model (model.agents)
         self.country_idx = {c: i for i, c in enumerate(SEIZING)}
+        self.spill_idx = np.array([self.country_idx[c] for c in SPILLOVER])  # sim.coupling's order
         n_c = len(SEIZING)
         it = p.interdiction
         northern = np.isin(np.array(SEIZING), NORTHERN_STATES)
@@ -166,6 +168,8 @@ def step(model: "SpilloverModel") -> None:
     u = st.rng.random(st.risk.shape)  # fixed-size draw every week
     multipliers = np.array([_lever_multiplier(model, r) for r in ROUTES])
     _advance(st, p, u, multipliers, math.exp(-p.krokodil_substitution * model.day / 365.25))
+    # What the other phases read (sim.coupling): the week's passage through each country.
+    model.coupling.opiates_passing[:] = st.passing_week[st.spill_idx]
 
 
 def _advance(st: NarcoticsState, p, u: np.ndarray, multipliers: np.ndarray, rus_demand: float) -> None:

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 
 import networkx as nx
 
+from sim.countries import SPILLOVER
 from sim.network import Network, NetworkDataError
 
 if TYPE_CHECKING:
@@ -18,8 +19,7 @@ if TYPE_CHECKING:
 ROUTES = ("northern", "balkan", "southern")
 DESTINATION = {"northern": "RUSSIA", "balkan": "WESTERN_EUROPE", "southern": "WESTERN_EUROPE"}
 SEIZING = ("AFG", "IRN", "PAK", "TJK", "UZB", "TKM", "KGZ", "KAZ", "RUS", "TUR", "WEU")
-CENTRAL_ASIA = ("TJK", "UZB", "TKM", "KGZ", "KAZ")
-NORTHERN_STATES = (*CENTRAL_ASIA, "RUS")  # interdiction on the northern route
+NORTHERN_STATES = SPILLOVER  # interdiction on the northern route: Central Asia and Russia
 
 
 @dataclass(frozen=True)

@@ -155,8 +155,6 @@ class RefugeeParams:
     remittance_per_worker_usd: float = nonneg(3000.0, unit="USD/year", source=external(
         "World Bank/Central Bank of Russia: about USD 2,500-4,000 remitted per Central Asian migrant worker "
         "a year (approximate)", 2020), range=(2000.0, 4500.0))
-    onward_prior_people: float = nonneg(10000.0, unit="people", source=ASSUMPTION, range=(1000.0, 50000.0),
-                                        doc="weight of the expected onward share before Afghans are hosted")
     central_asia: CentralAsiaHosting = sub(CentralAsiaHosting)
     irn: IranBorder = sub(IranBorder)
     pak: PakistanBorder = sub(PakistanBorder)

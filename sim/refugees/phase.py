@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from sim.countries import CENTRAL_ASIA
+from sim.countries import CENTRAL_ASIA, SPILLOVER
 from sim.policy import closure_days
 from sim.refugees import kernels as fast
 from sim.refugees.outcomes import HOSTED, OUTCOMES  # noqa: F401 - the phase's outcomes
@@ -66,6 +66,13 @@ class RefugeeState:
         self.attract = np.ones(n_c)
         self.return_rate = np.zeros(n_c)
         self._fixed_policies(p)
+        # Where the coupling's per-country arrays (sim.coupling) sit in this phase's country index.
+        ca_present = [(j, self.c[code]) for j, code in enumerate(CENTRAL_ASIA) if code in self.c]
+        self.ca_from = np.array([j for j, _ in ca_present], dtype=np.int64)  # position in CENTRAL_ASIA
+        self.ca_to = np.array([i for _, i in ca_present], dtype=np.int64)    # country index here
+        spill = [(j, self.c[code]) for j, code in enumerate(SPILLOVER) if code in self.c]
+        self.spill_to = np.array([j for j, _ in spill], dtype=np.int64)      # position in SPILLOVER
+        self.spill_from = np.array([i for _, i in spill], dtype=np.int64)    # country index here
         self.closures = [(net.ids.index(c.location), *closure_days(c, model.calendar, f"policy.closures[{i}]"))
                          for i, c in enumerate(model.cfg.policy.closures)]
         # Counters (people unless stated).
@@ -149,7 +156,15 @@ def step(model: "SpilloverModel") -> None:
     st.admitted_ca += int(counters[fast.C_ADMITTED_CA])
     st.entered_ca += int(counters[fast.C_ENTERED_CA])
     st.remittance_loss += int(counters[fast.C_HOSTED_RUS]) * p.jobs_taken_per_worker * p.remittance_per_worker_usd / 365.25
-    model.onward_share_ca = (k.onward_prior + st.cum_onward) / (p.onward_prior_people + st.admitted_ca)
+    _publish(model, st)
+
+
+def _publish(model: "SpilloverModel", st: RefugeeState) -> None:
+    """Write what the other phases read of the refugees (sim.coupling)."""
+    c = model.coupling
+    c.onward_to_rus, c.admitted_ca = st.cum_onward, st.admitted_ca
+    c.militants_entered[st.spill_to] = st.infiltrated[st.spill_from]
+    c.militants_left[st.spill_to] = st.militants_left[st.spill_from]
 
 
 @dataclass(frozen=True)
@@ -166,7 +181,6 @@ class PassConstants:
     rus: int
     speed_road: float
     speed_foot: float
-    onward_prior: float
 
     @classmethod
     def of(cls, st: "RefugeeState", model: "SpilloverModel") -> "PassConstants":
@@ -175,15 +189,13 @@ class PassConstants:
         return cls(
             net.next_hop_rus, net.node_country, net.nbr, net.nbr_km, net.nbr_foot, st.return_rate / 365.25,
             p.onward_rate / 365.25 * p.labour_demand * p.wage_gap_index ** p.wage_gap_elasticity,
-            st.c.get("RUS", -1), p.movement.speed_road_km, p.movement.speed_foot_km,
-            model.cfg.model.states.admission.onward_share * p.onward_prior_people)
+            st.c.get("RUS", -1), p.movement.speed_road_km, p.movement.speed_foot_km)
 
 
 def _policies_of_the_day(model: "SpilloverModel", st: RefugeeState) -> None:
-    for s in model.central_asia:
-        i = st.c.get(s.code)
-        if i is not None:
-            st.admit[i], st.screen[i] = s.admit_share, s.screening
+    c = model.coupling
+    st.admit[st.ca_to] = c.admit_share[st.ca_from]
+    st.screen[st.ca_to] = c.screening[st.ca_from]
     if "RUS" in st.c:
         level = model.lever("russia_migrant_restriction").level
         st.admit[st.c["RUS"]] = model.cfg.model.refugees.rus.admit_share * (1.0 - level)
@@ -199,7 +211,7 @@ def _policies_of_the_day(model: "SpilloverModel", st: RefugeeState) -> None:
 
 
 def _displace(model: "SpilloverModel", st: RefugeeState, p, offsets: np.ndarray) -> None:
-    crisis = model.taliban.crisis
+    crisis = model.coupling.crisis
     intensity = max(0.0, (crisis - p.crisis_floor) / max(1e-9, 1.0 - p.crisis_floor))
     # Counter-based uniforms and inversion: the same day's draw whatever the levers, and more
     # crisis never means fewer people displaced (for the same seed).

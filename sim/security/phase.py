@@ -70,10 +70,6 @@ class SecurityState:
         a = p.attacks
         self.base_hazard = np.full(len(COUNTRIES), a.major_attacks_per_year_ca_2021 / len(CENTRAL_ASIA))
         self.base_hazard[RUS] = a.major_attacks_per_year_rus_2021
-        # Where each country sits in the refugee and narcotics phases' arrays (-1: absent).
-        nar = model.narcotics  # None when the narcotics submodel is switched off
-        self.refugee_idx = np.array([model.refugees.c.get(c, -1) for c in COUNTRIES])
-        self.narco_idx = np.array([nar.country_idx.get(c, -1) if nar is not None else -1 for c in COUNTRIES])
 
 
 def setup(model: "SpilloverModel") -> None:
@@ -83,18 +79,10 @@ def setup(model: "SpilloverModel") -> None:
         _hazards(model.security, p, _effort(model, p, model.lever("russia_crackdown").level))
 
 
-def _gather(values: np.ndarray | None, idx: np.ndarray) -> np.ndarray:
-    """values[idx] as floats, 0 where a country is absent (idx -1) or the phase is off."""
-    if values is None:
-        return np.zeros(idx.size)
-    return np.where(idx >= 0, values[np.maximum(idx, 0)], 0).astype(float)
-
-
 def _effort(model, p, crackdown: float) -> np.ndarray:
     e = p.effort
     # Drills relative to 2021, so that effort 1 is the 2021 level whatever the drills were then.
-    drills_2021 = model.cfg.model.states.rus.drills_2021
-    drills = model.russia.drills
+    drills_2021, drills = model.coupling.drills_2021, model.coupling.drills
     effort = np.full(len(COUNTRIES), e.effort_ca * (1.0 + e.drills_gain * drills) / (1.0 + e.drills_gain * drills_2021))
     effort[RUS] = e.effort_rus * (1.0 + e.crackdown_effort_gain * crackdown)
     return effort
@@ -117,15 +105,15 @@ def step(model: "SpilloverModel") -> None:
     dt = WEEK / DAYS_PER_YEAR
     crackdown = model.lever("russia_crackdown").level
     # 1. inflows: refugee militants (refugee phase), opiates in transit (narcotics phase), ISKP
-    infiltrated = _gather(model.refugees.infiltrated, st.refugee_idx)
+    c = model.coupling
+    infiltrated = c.militants_entered.copy()
     from_refugees = infiltrated - st.last_infiltrated
     st.last_infiltrated = infiltrated
-    left = _gather(model.refugees.militants_left, st.refugee_idx)
+    left = c.militants_left.copy()
     moved_on = left - st.last_left
     st.last_left = left
-    nar = model.narcotics
-    from_trafficking = p.narco_link * _gather(nar.passing_week if nar is not None else None, st.narco_idx)
-    islamic_state = model.taliban.islamic_state
+    from_trafficking = p.narco_link * c.opiates_passing
+    islamic_state = c.islamic_state
     st.iskp = p.islamic_state.iskp_fighters * islamic_state
     from_is = st.iskp * p.islamic_state.export_per_year * dt * st.is_share
     home = np.zeros(len(COUNTRIES))

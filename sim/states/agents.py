@@ -201,22 +201,23 @@ class CentralAsianState(State):
                         - al.us_engagement_drag * max(0.0, us_engagement - sp.usa.us_engagement_2021))
         self.alignment = relax(self.alignment, target, dt_years, al.adjust_years)
 
-    def admission_target(self, humanitarian: float, russian_pressure: float) -> float:
-        """Share of arriving Afghans the state wants to admit: a logistic trade-off of four forces."""
+    def admission_target(self, humanitarian: float, russian_pressure: float, onward_share: float) -> float:
+        """Share of arriving Afghans the state wants to admit: a logistic trade-off of four forces.
+        `onward_share` is the share of admitted Afghans it expects to move on to compete for jobs
+        in Russia (:func:`sim.states.phase.onward_belief`)."""
         a = self.model.cfg.model.states.admission
-        # Expected share of admitted Afghans moving on to compete for jobs in Russia: the prior
-        # `onward_share`, updated by the refugee submodel as it observes onward migration.
-        exposure = self.params.remittances_gdp * self.model.onward_share_ca
+        exposure = self.params.remittances_gdp * onward_share
         logit = (a.intercept + a.humanitarian * humanitarian
                  - a.russian_pressure * russian_pressure * self.params.dependence
                  - a.security_fear * self.fear
                  - a.economic_cost * exposure)
         return sigmoid(logit)
 
-    def update_admission(self, humanitarian: float, russian_pressure: float, dt_months: float | None) -> None:
+    def update_admission(self, humanitarian: float, russian_pressure: float, onward_share: float,
+                         dt_months: float | None) -> None:
         """Move policy towards the target (at once when dt_months is None: the initial policy)."""
         a = self.model.cfg.model.states.admission
-        target = self.admission_target(humanitarian, russian_pressure)
+        target = self.admission_target(humanitarian, russian_pressure, onward_share)
         if dt_months is None:
             self.admit_share = target
         else:

@@ -228,7 +228,10 @@ class AdmissionParams:
     onward_share: float = share(0.2, source=article(
         "If Central Asian countries accept many Afghan refugees, they may then find their way to Russia as "
         "migrant workers"), range=(0.05, 0.5),
-        doc="share of admitted Afghans expected to move on to Russia (a prior: the refugee submodel updates it with the share it observes)")
+        doc="share of admitted Afghans expected to move on to Russia before any is observed (a prior, updated with the onward migration the refugee submodel reports)")
+    onward_prior_people: float = nonneg(10000.0, unit="people", source=ASSUMPTION, range=(1000.0, 50000.0),
+                                        doc="weight of the prior onward share against the onward migration the "
+                                            "Central Asian governments observe (pseudo-count of admitted Afghans)")
     hosting_funds_effect: float = nonneg(0.5, unit="pressure per USD 100m/year per state", source=ASSUMPTION,
                                          range=(0.1, 1.0))
     adjust_months: float = nonneg(2.0, unit="months", source=ASSUMPTION, range=(0.5, 6.0),

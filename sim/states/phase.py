@@ -48,7 +48,9 @@ def setup(model: "SpilloverModel") -> None:
     # Recognisers in a fixed order: the order of random draws never depends on the levers.
     model.recognisers = [by_code[code] for code in RECOGNISER_CODES]
     model.state_by_code = by_code
+    model.coupling.drills_2021 = p.rus.drills_2021
     _update_ca(model, dt_months=None, dt_years=0.0, u=None)
+    _publish(model)
 
 
 def step(model: "SpilloverModel") -> None:
@@ -75,6 +77,24 @@ def step(model: "SpilloverModel") -> None:
     _update_ca(model, dt_months, dt_years, u[1:1 + len(CENTRAL_ASIA)])
     # 6. Recognition
     _recognition(model, u[1 + len(CENTRAL_ASIA):], dt_years)
+    _publish(model)
+
+
+def _publish(model: "SpilloverModel") -> None:
+    """Write what the other phases read of the states (sim.coupling)."""
+    c = model.coupling
+    t = model.taliban
+    c.crisis, c.islamic_state, c.drills = t.crisis, t.islamic_state, model.russia.drills
+    for i, s in enumerate(model.central_asia):
+        c.admit_share[i], c.screening[i] = s.admit_share, s.screening
+
+
+def onward_belief(model: "SpilloverModel") -> float:
+    """The share of Afghans admitted to Central Asia that its governments expect to move on to
+    Russia: the prior ``onward_share``, weighted as ``onward_prior_people`` admitted, updated with
+    the onward migration they have observed (a pseudo-count mean)."""
+    a, c = model.cfg.model.states.admission, model.coupling
+    return (a.onward_share * a.onward_prior_people + c.onward_to_rus) / (a.onward_prior_people + c.admitted_ca)
 
 
 def _dated_events(model: "SpilloverModel") -> None:
@@ -106,11 +126,12 @@ def _update_ca(model: "SpilloverModel", dt_months: float | None, dt_years: float
     funds = model.lever("western_hosting").usd_m_per_year
     humanitarian = model.west.leverage * t.crisis + p.admission.hosting_funds_effect * funds / 100.0
     years = model.day / 365.25
+    onward = onward_belief(model)
     for i, s in enumerate(model.central_asia):
         if u is not None:
             s.hold_exercise(ex_pressure, model.west.engagement, u[i], dt_years)
             s.update_alignment(years, model.west.engagement, dt_years)
-        s.update_admission(humanitarian, refugee_pressure, dt_months)
+        s.update_admission(humanitarian, refugee_pressure, onward, dt_months)
 
 
 def _mean(xs: list[float]) -> float:
