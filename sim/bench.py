@@ -23,6 +23,7 @@ from pathlib import Path
 
 import numpy as np
 
+from sim.errors import fail
 from sim.config import Config
 from sim.network import Network, load_network
 
@@ -337,6 +338,5 @@ def main(argv: list[str] | None = None) -> None:
     argv = list(sys.argv[1:] if argv is None else argv)
     targets = {"refugees": bench_refugees_cli, "model": bench_model_cli}
     if not argv or argv[0] not in targets:
-        print(f"usage: sim-bench {{{','.join(targets)}}} [options]", file=sys.stderr)
-        sys.exit(2)
+        fail("sim-bench", f"give a target: sim-bench {{{','.join(targets)}}} [options]")
     targets[argv[0]](argv[1:])

@@ -23,7 +23,6 @@ from __future__ import annotations
 import argparse
 import json
 import math
-import sys
 import time
 from dataclasses import dataclass
 from datetime import date
@@ -33,6 +32,7 @@ from typing import Sequence
 import numpy as np
 from scipy.optimize import minimize
 
+from sim.errors import fail
 from sim.config import Config, ConfigError, get_value, set_value, validate
 from sim.network import load_network
 from sim.provenance import article, external, iter_params
@@ -230,9 +230,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     problem = PROBLEMS[args.problem]
     out = args.out or Path("results") / "calibration" / f"{problem.name}_{time.strftime('%Y-%m-%d_%H-%M-%S')}"
     if (out / "calibration.json").exists():
-        print(f"sim-calibrate: error: {out / 'calibration.json'} already exists; choose another --out",
-              file=sys.stderr)
-        sys.exit(2)
+        fail("sim-calibrate", f"{out / 'calibration.json'} already exists; choose another --out")
 
     def progress(n, values, f):
         print(f"  run {n:3d}: loss {f:10.4g}  " + "  ".join(f"{k.rsplit('.', 1)[-1]}={v:.4g}"

@@ -30,6 +30,7 @@ from typing import Any, Sequence
 
 import pandas as pd
 
+from sim.errors import fail
 from sim.config import EXECUTION_ONLY
 from sim.store import COLLECTED_KIND, MANIFEST, ResultsError, read_manifest, read_results, write_folder
 
@@ -227,7 +228,7 @@ def write(collected: Collected, out_dir: Path) -> Path:
     if collected.flows is not None:
         tables["flows.parquet"] = collected.flows
     # An earlier collection there loses its manifest before its files are replaced.
-    return write_folder(out_dir, tables, collected.manifest, staging_in=out_dir.parent, prefix=".collecting-")
+    return write_folder(out_dir, tables, collected.manifest)
 
 
 def read_collected(path: Path) -> tuple[pd.DataFrame, dict, Path]:
@@ -254,8 +255,7 @@ def main(argv: Sequence[str] | None = None) -> None:
         collected = gather(args.sweep_dir)
         out = write(collected, args.out or args.sweep_dir / OUT)
     except ResultsError as e:
-        print(f"sim-collect: error: {e}", file=sys.stderr)
-        sys.exit(2)
+        fail("sim-collect", str(e))
     if collected.incomplete:
         names = [Path(d).name for d in collected.incomplete]
         shown = ", ".join(names[:20]) + (", ..." if len(names) > 20 else "")

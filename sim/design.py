@@ -36,6 +36,7 @@ from typing import Sequence
 import numpy as np
 import pandas as pd
 
+from sim.errors import fail
 from sim.config import Config, ConfigError, set_value
 from sim.provenance import is_run_setting, iter_params
 from sim.store import atomic_file
@@ -396,8 +397,7 @@ def main(argv: Sequence[str] | None = None) -> None:
         table, spec = build(params, args.method, args.n, args.seed, num_levels=args.levels)
         csv_path, js_path = write_design(table, spec, args.out, force=args.force)
     except DesignError as e:
-        print(f"sim-design: error: {e}", file=sys.stderr)
-        sys.exit(2)
+        fail("sim-design", str(e))
     rows = len(table)
     print(f"{csv_path}: {rows} points over {len(params)} parameter(s) ({args.method}, N={args.n}, "
           f"seed {args.seed}); {js_path.name} beside it")

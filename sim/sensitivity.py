@@ -16,7 +16,6 @@ The table is written atomically (default ``DIR/sensitivity_<method>.csv``) and p
 from __future__ import annotations
 
 import argparse
-import sys
 import warnings
 from pathlib import Path
 from typing import Mapping, Sequence
@@ -24,6 +23,7 @@ from typing import Mapping, Sequence
 import numpy as np
 import pandas as pd
 
+from sim.errors import fail
 from sim.design import DesignError, spec_matrix
 from sim.store import ResultsError, atomic_file
 
@@ -174,8 +174,7 @@ def main(argv: Sequence[str] | None = None) -> None:
         table = analyze(spec, X, Y, method, seed=args.seed)
         out = write_table(table, args.out or home / f"sensitivity_{method}.csv")
     except (SensitivityError, ResultsError, DesignError) as e:
-        print(f"sim-sensitivity: error: {e}", file=sys.stderr)
-        sys.exit(2)
+        fail("sim-sensitivity", str(e))
     reps = manifest.get("replicates")
     print(f"{method} indices over {spec['rows']} design points, each the mean of its {reps} replicate(s) "
           f"(paired seeds)\n")

@@ -1,28 +1,28 @@
 """Results store: the one module that writes results, atomically, under a run folder.
 
 A run folder holds ``outcomes.parquet``, ``timeseries.parquet``, ``summary.csv`` and
-``manifest.json``, and ``flows.parquet`` (what moved along each link, for maps) when the
-run recorded flows. Files are written to a hidden staging folder inside the run folder
-and moved into place with ``os.replace``; ``manifest.json`` moves last, so a folder
-without a manifest is incomplete. A folder that already holds results is never
-overwritten.
+``manifest.json``, ``flows.parquet`` (what moved along each link, for maps) when the run
+recorded flows, and a copy of every data file the run read (``data_<role>.csv``, see
+:mod:`sim.manifest`), so that its maps draw the network it ran on. A folder that already holds
+results is never overwritten.
+
+Two primitives write everything the commands write: :func:`atomic_file` one file,
+:func:`staged` a set of files (results, collected sweeps, figures and memos), each seen
+complete or not at all.
 """
 
 from __future__ import annotations
 
 import json
 import os
-import platform
 import shutil
-import subprocess
 import tempfile
 from contextlib import contextmanager
 from pathlib import Path
-from typing import IO, Iterator
+from typing import IO, Iterable, Iterator
 
 import pandas as pd
 
-import sim
 
 RESULT_FILES = ("outcomes.parquet", "timeseries.parquet", "summary.csv", "manifest.json")
 FLOWS = "flows.parquet"  # optional
@@ -51,6 +51,50 @@ def atomic_file(path: Path, newline: str | None = None) -> Iterator[IO[str]]:
             os.unlink(tmp)
 
 
+class FolderClash(ResultsError):
+    """Files a write would replace, refused; ``names`` lists them."""
+
+    def __init__(self, folder: Path, names: list[str]) -> None:
+        self.folder, self.names = folder, names
+        more = f" and {len(names) - 3} more" if len(names) > 3 else ""
+        super().__init__(f"{folder} already holds {', '.join(names[:3])}{more}")
+
+
+@contextmanager
+def staged(out_dir: Path, *, last: str, replace: bool, remove: Iterable[str] = ()) -> Iterator[Path]:
+    """A fresh hidden folder beside `out_dir` to write a set of files into, published on success.
+
+    Publishing makes `out_dir` hold every staged file or none of them: a new `out_dir` is the
+    staging folder renamed; into an existing one the files move one by one, `last` (the file
+    whose presence marks the folder complete, such as a manifest) last, after `last` and the
+    names in `remove` (files of an earlier write that this one does not replace) have been
+    deleted, so that a folder being rewritten never looks complete. Without `replace`, a file
+    already in `out_dir` raises :class:`FolderClash` before anything moves. The staging folder
+    is removed whatever happens.
+    """
+    out_dir = Path(out_dir)
+    if out_dir.exists() and not out_dir.is_dir():
+        raise ResultsError(f"{out_dir} is a file, not a folder")
+    out_dir.parent.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.writing-", dir=out_dir.parent))
+    try:
+        yield staging
+        new = sorted(p.name for p in staging.iterdir())
+        if not out_dir.exists():
+            os.replace(staging, out_dir)
+            return
+        clash = [n for n in new if (out_dir / n).exists()]
+        if clash and not replace:
+            raise FolderClash(out_dir, clash)
+        (out_dir / last).unlink(missing_ok=True)
+        for name in set(remove) - set(new):
+            (out_dir / name).unlink(missing_ok=True)
+        for name in sorted(new, key=lambda n: n == last):  # `last` last: it marks a complete folder
+            os.replace(staging / name, out_dir / name)
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+
+
 def check_writable(run_dir: Path) -> None:
     """Raise ResultsError if `run_dir` already holds any result file."""
     run_dir = Path(run_dir)
@@ -62,69 +106,37 @@ def check_writable(run_dir: Path) -> None:
                            "choose another folder with hydra.run.dir=...")
 
 
-def git_info() -> dict:
-    """Commit of the source tree and whether it has uncommitted changes, when git knows it."""
-    src = Path(sim.__file__).resolve().parent
-    try:
-        commit = subprocess.run(["git", "rev-parse", "HEAD"], cwd=src, capture_output=True,
-                                text=True, timeout=5, check=True).stdout.strip()
-        dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"], cwd=src,
-                               capture_output=True, text=True, timeout=5, check=True).stdout.strip()
-    except (OSError, subprocess.SubprocessError):
-        return {"git_commit": None, "git_dirty": None}
-    return {"git_commit": commit, "git_dirty": bool(dirty)}
-
-
-def environment() -> dict:
-    import mesa
-    import numpy
-
-    return {"version": sim.__version__, "python": platform.python_version(),
-            "numpy": numpy.__version__, "mesa": mesa.__version__, **git_info()}
-
-
 def write_results(run_dir: Path, outcomes: pd.DataFrame, timeseries: pd.DataFrame,
-                  summary: pd.DataFrame, manifest: dict, flows: pd.DataFrame | None = None) -> Path:
-    """Write the result files atomically into `run_dir` (created if needed)."""
+                  summary: pd.DataFrame, manifest: dict, flows: pd.DataFrame | None = None,
+                  copies: dict[str, bytes] | None = None) -> Path:
+    """Write the result files atomically into `run_dir` (created if needed), with `copies`
+    (name in the folder -> content, such as the data files the run read)."""
     run_dir = Path(run_dir)
     check_writable(run_dir)
-    run_dir.mkdir(parents=True, exist_ok=True)
     tables = {"outcomes.parquet": outcomes, "timeseries.parquet": timeseries, "summary.csv": summary}
     if flows is not None:
         tables = {FLOWS: flows, **tables}
-    return write_folder(run_dir, tables, manifest, staging_in=run_dir, prefix=".writing-")
+    return write_folder(run_dir, tables, manifest, copies=copies)
 
 
-def write_folder(out_dir: Path, tables: dict[str, pd.DataFrame], manifest: dict, *, staging_in: Path,
-                 prefix: str) -> Path:
-    """Write `tables` (by file name, ``.parquet`` or ``.csv``) and ``manifest.json`` into `out_dir`.
-
-    Everything is written to a staging folder inside `staging_in` first and then moved in,
-    the manifest last: a folder without a manifest is incomplete. A manifest already in
-    `out_dir` is removed before any file is replaced, so a folder being rewritten never looks
-    complete, and tables of the earlier write that this one does not write (see ``TABLES``)
-    are removed with it, so none is left beside the new manifest.
-    """
-    out_dir = Path(out_dir)
-    staging = Path(tempfile.mkdtemp(prefix=prefix, dir=staging_in))
-    try:
+def write_folder(out_dir: Path, tables: dict[str, pd.DataFrame], manifest: dict,
+                 copies: dict[str, bytes] | None = None) -> Path:
+    """Write `tables` (by file name, ``.parquet`` or ``.csv``), the files in `copies` and
+    ``manifest.json`` into `out_dir` through :func:`staged`, the manifest last: a folder without
+    a manifest is incomplete. Tables of an earlier write that this one does not write (see
+    ``TABLES``) are removed with it, so none is left beside the new manifest."""
+    with staged(out_dir, last=MANIFEST, replace=True, remove=TABLES) as staging:
         for name, table in tables.items():
             if name.endswith(".parquet"):
                 table.to_parquet(staging / name, index=False)
             else:
                 table.to_csv(staging / name, index=False)
+        for name, content in (copies or {}).items():
+            (staging / name).write_bytes(content)
         with open(staging / MANIFEST, "w", encoding="utf-8") as fh:
             json.dump(manifest, fh, indent=2, default=str)
             fh.flush()
             os.fsync(fh.fileno())
-        out_dir.mkdir(exist_ok=True)
-        (out_dir / MANIFEST).unlink(missing_ok=True)
-        for name in set(TABLES) - set(tables):
-            (out_dir / name).unlink(missing_ok=True)
-        for name in [*tables, MANIFEST]:  # manifest last: its presence marks a complete folder
-            os.replace(staging / name, out_dir / name)
-    finally:
-        shutil.rmtree(staging, ignore_errors=True)
     return out_dir
 
 

@@ -12,12 +12,12 @@ linearly to the observation dates) and summarised over replicates.
 from __future__ import annotations
 
 import argparse
-import sys
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
+from sim.errors import fail
 from sim.store import ResultsError, read_results
 
 OBS_COLUMNS = ("date", "destination", "count")
@@ -101,8 +101,7 @@ def main(argv: list[str] | None = None) -> None:
     try:
         ard = validate_run(args.results, args.observations)
     except (ResultsError, ObservationsError) as e:
-        print(f"sim-validate: error: {e}", file=sys.stderr)
-        sys.exit(2)
+        fail("sim-validate", str(e))
     q = ard["ard"].quantile([0.05, 0.5, 0.95])
     print(f"averaged relative difference over {len(ard)} replicates: "
           f"median {q[0.5]:.3f} (p5 {q[0.05]:.3f}, p95 {q[0.95]:.3f}); 0 is a perfect match")

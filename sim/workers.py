@@ -1,35 +1,49 @@
-"""Replicate workers: the function a worker runs, and the warm-up that loads the compiled kernels.
+"""Replicate workers: the function a worker runs, the warm-up that loads the compiled kernels,
+and the forkserver the workers come from.
 
-Batches with more than one worker run in processes forked from a *forkserver*, a clean
-single-threaded process started once per session (``fork`` from a process that holds threads,
-such as pyarrow's or tqdm's, may deadlock, and Python 3.12 warns about it). The server imports
-:mod:`sim._forkserver`, which calls :func:`warm_up`, so every worker forked from it starts with
-the kernels loaded and imports nothing (this module keeps to numpy and the model).
+Batches with more than one worker run in processes forked from a *forkserver*: a fresh
+interpreter started (by fork and exec, not by forking this process) once per session, which
+holds no thread but its own, since ``fork`` from a process with threads (OpenBLAS's,
+pyarrow's, tqdm's) may deadlock the child and Python 3.12 warns about it. The server imports
+the main script and :mod:`sim._forkserver`, which calls :func:`warm_up`, so every worker forked
+from it starts with the package imported and the kernels loaded.
+
+This module imports the model only inside its functions, so that ``sim-run`` can start the
+server before it has imported anything heavy.
 """
 
 from __future__ import annotations
 
+import functools
 import logging
 import multiprocessing
 import os
-from typing import Iterable, Iterator
+from typing import TYPE_CHECKING, Iterable, Iterator
 
-from sim.config import Config
-from sim.model import RunResult, SpilloverModel
-from sim.network import Network
+if TYPE_CHECKING:
+    from sim.config import Config
+    from sim.model import RunResult
+    from sim.network import Network
 
-# "__main__" first: the server imports the main script once (under multiprocessing's guard), so the
-# workers forked from it do not import it again each.
+# "__main__" first: the server imports the main script once (under multiprocessing's guard), so
+# the workers forked from it do not import it again each.
 SERVER_PRELOAD = ["__main__", "sim._forkserver"]
+# The server must hold no thread but its own: numpy's OpenBLAS and pyarrow's jemalloc start one
+# each at import unless told not to. The server and its workers get these settings; this
+# process keeps its own.
+SERVER_ENV = {"OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1",
+              "JE_ARROW_MALLOC_CONF": "background_thread:false"}
 WARM_DAYS = 31  # a month: every daily, weekly and monthly kernel has run once
 
 
-def run_replicate(cfg: Config, seed: int, network: Network | None = None) -> RunResult:
+def run_replicate(cfg: "Config", seed: int, network: "Network | None" = None) -> "RunResult":
     """One replicate of the model with the given seed."""
+    from sim.model import SpilloverModel
+
     return SpilloverModel(cfg, rng=seed, network=network).run()
 
 
-def run_chunk(cfg: Config, items: list[tuple[int, int]], network: Network) -> list[tuple[int, int, RunResult]]:
+def run_chunk(cfg: "Config", items: list[tuple[int, int]], network: "Network") -> list[tuple[int, int, "RunResult"]]:
     """Replicates (index, seed) of `items`, in order."""
     logging.getLogger("MESA").setLevel(logging.WARNING)
     return [(i, seed, run_replicate(cfg, seed, network)) for i, seed in items]
@@ -37,35 +51,20 @@ def run_chunk(cfg: Config, items: list[tuple[int, int]], network: Network) -> li
 
 def warm_up() -> None:
     """Run a month of the default model, so that its compiled kernels are loaded in this process."""
+    from sim.config import Config
+    from sim.model import SpilloverModel
+
     logging.getLogger("MESA").setLevel(logging.WARNING)
     model = SpilloverModel(Config(), rng=0)
     while model.running and model.day < WARM_DAYS:
         model.step()
 
 
-# The server forks every worker, so it must hold no thread but its own: numpy's OpenBLAS and
-# pyarrow's jemalloc start one each at import unless told not to. The server (and the workers
-# forked from it) get these settings; this process keeps its own.
-SERVER_ENV = {"OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1",
-              "JE_ARROW_MALLOC_CONF": "background_thread:false"}
-
-
-def context() -> multiprocessing.context.BaseContext:
-    """The forkserver context, its server started (see :func:`start_server`)."""
-    start_server()
-    return multiprocessing.get_context("forkserver")
-
-
 def start_server() -> None:
-    """Start the workers' forkserver if it is not running: it warms up while the caller goes on.
-
-    The server is a fresh single-threaded interpreter (started by fork and exec, not by forking
-    this process) that imports the main script and :mod:`sim._forkserver` once.
-    """
+    """Start the workers' forkserver if it is not running; it warms up while the caller goes on."""
     from multiprocessing import forkserver
 
-    ctx = multiprocessing.get_context("forkserver")
-    ctx.set_forkserver_preload(SERVER_PRELOAD)
+    multiprocessing.get_context("forkserver").set_forkserver_preload(SERVER_PRELOAD)
     saved = {k: os.environ.get(k) for k in SERVER_ENV}
     os.environ.update(SERVER_ENV)
     try:
@@ -78,10 +77,14 @@ def start_server() -> None:
                 os.environ[k] = v
 
 
-def imap_chunks(cfg: Config, chunks: Iterable[list[tuple[int, int]]], network: Network,
-                workers: int) -> Iterator[list[tuple[int, int, RunResult]]]:
-    """Run chunks of replicates in `workers` processes, yielding each chunk's results as it ends."""
-    import functools
+def context() -> multiprocessing.context.BaseContext:
+    """The forkserver context, its server started."""
+    start_server()
+    return multiprocessing.get_context("forkserver")
 
+
+def imap_chunks(cfg: "Config", chunks: Iterable[list[tuple[int, int]]], network: "Network",
+                workers: int) -> Iterator[list[tuple[int, int, "RunResult"]]]:
+    """Run chunks of replicates in `workers` processes, yielding each chunk's results as it ends."""
     with context().Pool(workers) as pool:
         yield from pool.imap_unordered(functools.partial(run_chunk, cfg, network=network), chunks)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 from pathlib import Path
 
@@ -10,7 +11,8 @@ import pytest
 
 from sim import store
 from sim.analysis import QUANTILES
-from sim.cli import compose, run
+from sim.compose import compose
+from sim.pipeline import run
 from sim.outcomes import registry
 
 from .conftest import sim_run
@@ -38,10 +40,17 @@ def test_run_writes_its_result_files_with_expected_content(tmp_path, capsys):
     assert {"outcome", "unit", "mean", "sd", *QUANTILES} <= set(summ.columns)
     assert list(summ["outcome"]) == names
     m = res["manifest"]
-    for key in ("version", "git_commit", "root_seed", "replicates", "wall_time_s", "config_hash", "lever_events"):
+    for key in ("version", "code", "data", "root_seed", "replicates", "wall_time_s", "config_hash", "lever_events"):
         assert key in m
     assert m["replicates"] == 5 and m["root_seed"] == cfg.seed and m["overrides"] == ["replicates=5"]
-    assert sorted(p.name for p in out.iterdir()) == sorted([*store.RESULT_FILES, store.FLOWS])  # no staging left
+    assert set(m["code"]) == {"version", "git_commit", "git_dirty", "source_sha256"}
+    assert set(m["data"]) == {"locations", "links", "opium_production", "drug_markets"}
+    copies = [d["copy"] for d in m["data"].values()]
+    for d in m["data"].values():  # each data file read is recorded by hash and copied beside the results
+        assert (out / d["copy"]).read_bytes() == Path(d["path"]).read_bytes()
+        assert d["sha256"] == hashlib.sha256((out / d["copy"]).read_bytes()).hexdigest()
+    assert sorted(p.name for p in out.iterdir()) == sorted([*store.RESULT_FILES, store.FLOWS, *copies])
+    assert [p.name for p in out.parent.iterdir()] == ["r"]  # no staging folder left beside it
     flows = res["flows"]
     assert set(flows["quantity"]) == {"people_moved", "people_hosted", "opiates_tonnes"}
     assert set(flows["replicate"]) == set(range(5)) and (flows["value"] >= 0).all()
@@ -74,8 +83,13 @@ def test_failed_write_leaves_no_result_files(tmp_path, monkeypatch):
 
     monkeypatch.setattr(pd.DataFrame, "to_parquet", fail_on_timeseries)
     with pytest.raises(OSError, match="disk full"):
+        run(cfg, tmp_path / "r")  # a new folder: nothing at all appears
+    assert list(tmp_path.iterdir()) == []
+    (tmp_path / "r").mkdir()  # as Hydra makes it, with its own files
+    (tmp_path / "r" / "sim.log").write_text("log")
+    with pytest.raises(OSError, match="disk full"):
         run(cfg, tmp_path / "r")
-    assert list((tmp_path / "r").iterdir()) == []
+    assert [p.name for p in tmp_path.rglob("*")] == ["r", "sim.log"]  # no result file, no staging folder
 
 
 def test_existing_results_are_never_overwritten(tmp_path):

@@ -9,7 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from sim.cli import compose, run
+from sim.compose import compose
+from sim.pipeline import run
 from sim.outcomes import registry
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 
 from sim.calendar import Calendar, parse_date
-from sim.cli import compose
+from sim.compose import compose
 from sim.config import config_hash
 from sim.model import PHASES, SpilloverModel
 from sim.policy import STATUS_QUO, PolicyConfig, iter_levers

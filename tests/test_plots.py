@@ -372,7 +372,8 @@ def test_installed_script_reports_errors_in_one_line(tmp_path):
 
 # --------------------------------------------------------------------------- a real run
 def test_memo_from_a_tiny_real_run(tmp_path, capsys):
-    from sim.cli import compose, run
+    from sim.compose import compose
+    from sim.pipeline import run
 
     tiny = ["replicates=3", "model.calendar.horizon_months=3", "workers=1", "progress=false"]
     base = run(compose(tiny), tmp_path / "base", experiment="baseline")
@@ -385,3 +386,35 @@ def test_memo_from_a_tiny_real_run(tmp_path, capsys):
     maps = re.findall(r"\]\((map_[^)]+\.png)\)", text)
     assert (base / "flows.parquet").is_file()  # every run records flows: maps of people and tonnes
     assert maps == ["map_people_moved_baseline.png", "map_opiates_tonnes_baseline.png"]
+
+
+def test_a_results_folder_draws_the_network_it_ran_on(tmp_path):
+    """The map of a run comes from the copies of the network files in its folder, not from the
+    files its config named, which may have changed or gone since."""
+    from sim.compose import compose
+    from sim.network import LINKS_FILE, LOCATIONS_FILE
+    from sim.pipeline import run
+    from sim.plots import load_run
+    from sim.plots.memo import run_network
+
+    import csv
+
+    with LOCATIONS_FILE.open(newline="") as fh:
+        rows = list(csv.DictReader(fh))
+    for r in rows:
+        if r["id"] == "TJK_DUSHANBE":
+            r["lat"] = "40.0"  # Dushanbe moved north in this run's network
+    mine = tmp_path / "locations.csv"
+    with mine.open("w", newline="") as fh:
+        w = csv.DictWriter(fh, fieldnames=list(rows[0]))
+        w.writeheader()
+        w.writerows(rows)
+    links = tmp_path / "links.csv"
+    links.write_text(LINKS_FILE.read_text())
+    cfg = compose(["replicates=2", "model.calendar.horizon_months=2", "workers=1", "progress=false",
+                   f"model.network.locations_file={mine}", f"model.network.links_file={links}"])
+    out = run(cfg, tmp_path / "r")
+    mine.unlink()  # the run's input is gone: its folder still knows its network
+    links.unlink()
+    network = run_network(load_run(out)[0])
+    assert network.locations["TJK_DUSHANBE"].lat == 40.0

@@ -9,7 +9,8 @@ import re
 
 import pytest
 
-from sim.cli import PARAM_COLUMNS, format_params, param_rows, params_cli
+from sim.paramtable import PARAM_COLUMNS, format_params, param_rows
+from sim.paramtable import main as params_cli
 from sim.config import Config, validate
 from sim.provenance import (ARTICLE_FILE, ASSUMPTION, RUN_SETTING, article, calibrated, external, fmt_interval, iter_params, param,
                             quote_of)

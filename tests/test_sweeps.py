@@ -11,7 +11,9 @@ import pandas as pd
 import pytest
 
 from sim import collect, design, store
-from sim.cli import compose, resume_point, run
+from sim.compose import compose
+from sim.pipeline import run
+from sim.resume import resume_point
 from sim.config import config_hash
 
 from .conftest import sim_run
@@ -52,7 +54,7 @@ def test_launcher_presets_compose_with_cluster_settings(preset, target):
     from hydra import initialize_config_dir
     from omegaconf import OmegaConf
 
-    from sim.cli import CONF_DIR
+    from sim.compose import CONF_DIR
     from sim.config import register_configs
 
     register_configs()
@@ -78,7 +80,7 @@ def test_interrupted_sweep_resumes_without_recomputing_finished_points(tmp_path,
     assert p.returncode == 0, p.stderr
     # Simulate a job killed while moving its files in: results but no manifest, a staging folder.
     (sweep_dir / "1" / "manifest.json").unlink()
-    (sweep_dir / "1" / ".writing-abc").mkdir()
+    (sweep_dir / ".1.writing-abc").mkdir()
     mtimes = {j: (sweep_dir / j / "outcomes.parquet").stat().st_mtime_ns for j in ("0", "2")}
 
     # Collect sees the incomplete point and leaves it out, with a warning.
@@ -93,7 +95,7 @@ def test_interrupted_sweep_resumes_without_recomputing_finished_points(tmp_path,
     for j, t in mtimes.items():
         assert (sweep_dir / j / "outcomes.parquet").stat().st_mtime_ns == t  # not recomputed
     assert (sweep_dir / "1" / "manifest.json").is_file()
-    assert not list((sweep_dir / "1").glob(".writing-*"))
+    assert not list(sweep_dir.glob(".1.writing-*"))
     log0 = (sweep_dir / "0" / "sim.log").read_text()  # each point's log gets the run's INFO lines
     assert "experiment baseline: 2 replicates on 1 worker(s)" in log0
     assert "point 0: results exist, skipped" in log0
@@ -130,6 +132,7 @@ def test_resume_point_clears_partial_results_and_checks_the_hash(tmp_path, monke
         return real(src, dst)
 
     monkeypatch.setattr(os, "replace", killed_before_manifest)
+    (tmp_path / "p").mkdir()  # Hydra makes a job's folder before the job runs
     with pytest.raises(KeyboardInterrupt):
         run(cfg, tmp_path / "p")
     monkeypatch.setattr(os, "replace", real)
@@ -144,6 +147,41 @@ def test_resume_point_clears_partial_results_and_checks_the_hash(tmp_path, monke
     assert resume_point(cfg, tmp_path / "p", 3) is True
     with pytest.raises(store.ResultsError, match="point 3: .* holds results of another config"):
         resume_point(compose([*TINY, "seed=5"]), tmp_path / "p", 3)
+
+
+def test_a_resumed_sweep_refuses_points_made_from_other_data(tmp_path):
+    """Edit a copied links file between two runs of the same sweep: the second run says which
+    file changed and refuses, leaving the finished points as they were."""
+    data = Path(__file__).resolve().parent.parent / "sim" / "data"
+    links = tmp_path / "links.csv"
+    links.write_text((data / "links.csv").read_text())
+    sweep_dir = tmp_path / "sweep"
+    cmd = ["-m", f"{LEVEL}=0.2,0.8", f"model.network.links_file={links}", *TINY, f"hydra.sweep.dir={sweep_dir}"]
+    assert sim_run(*cmd, cwd=tmp_path).returncode == 0
+    before = {j: (sweep_dir / j / "manifest.json").read_bytes() for j in ("0", "1")}
+    assert sim_run(*cmd, cwd=tmp_path).returncode == 0  # same data: both points skipped
+    rows = links.read_text().splitlines()
+    head, first = rows[0].split(","), rows[1].split(",")
+    k = head.index("km")
+    first[k] = str(float(first[k]) + 50)  # one link 50 km longer
+    links.write_text("\n".join([rows[0], ",".join(first), *rows[2:]]) + "\n")
+    p = sim_run(*cmd, cwd=tmp_path)
+    assert p.returncode == 2
+    (line,) = stderr_lines(p)
+    assert line.startswith("sim-run: error: point 0:") and "another links file" in line and str(links) in line
+    assert {j: (sweep_dir / j / "manifest.json").read_bytes() for j in ("0", "1")} == before
+
+
+def test_resume_refuses_results_of_other_code(tmp_path, monkeypatch):
+    from sim import manifest
+
+    cfg = compose(TINY)
+    run(cfg, tmp_path / "p")
+    assert resume_point(cfg, tmp_path / "p", 0) is True
+    real = manifest.code_version()
+    monkeypatch.setattr(manifest, "code_version", lambda: {**real, "source_sha256": "0" * 64})
+    with pytest.raises(store.ResultsError, match="point 0: .* holds results of other code"):
+        resume_point(cfg, tmp_path / "p", 0)
 
 
 # ----------------------------------------------------------------------------- designs
@@ -292,7 +330,7 @@ def test_collect_errors_on_a_folder_without_complete_points(tmp_path, capsys):
 def test_rewriting_a_folder_leaves_no_table_of_the_earlier_write(tmp_path):
     out = tmp_path / "collected"
     t = pd.DataFrame({"x": [1]})
-    store.write_folder(out, {"outcomes.parquet": t, "flows.parquet": t}, {"n": 1}, staging_in=tmp_path, prefix=".w-")
+    store.write_folder(out, {"outcomes.parquet": t, "flows.parquet": t}, {"n": 1})
     (out / "notes.txt").write_text("mine")  # not a table: kept
-    store.write_folder(out, {"outcomes.parquet": t}, {"n": 2}, staging_in=tmp_path, prefix=".w-")
+    store.write_folder(out, {"outcomes.parquet": t}, {"n": 2})
     assert sorted(p.name for p in out.iterdir()) == ["manifest.json", "notes.txt", "outcomes.parquet"]

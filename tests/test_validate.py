@@ -9,7 +9,8 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from sim.cli import compose, run
+from sim.compose import compose
+from sim.pipeline import run
 from sim.store import read_results
 from sim.validate import ObservationsError, averaged_relative_difference, read_observations, validate_run
 

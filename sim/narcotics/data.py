@@ -9,6 +9,9 @@ from pathlib import Path
 from sim.narcotics.routes import DESTINATION
 from sim.network import DATA_DIR, Network, NetworkDataError, number, read_rows
 
+PRODUCTION_FILE = DATA_DIR / "opium_production.csv"
+MARKETS_FILE = DATA_DIR / "drug_markets.csv"
+
 
 @dataclass(frozen=True)
 class Region:
@@ -32,7 +35,7 @@ def _bounded(path: Path, line: int, row: dict, col: str, lo: float = 0.0, hi: fl
     return x
 
 
-def load_production(network: Network, path: Path = DATA_DIR / "opium_production.csv") -> list[Region]:
+def load_production(network: Network, path: Path = PRODUCTION_FILE) -> list[Region]:
     cols = ("location_id", "opium_tonnes_per_year", "harvest_start_month", "harvest_end_month", "source")
     out = []
     for line, row in read_rows(path, cols):
@@ -44,7 +47,7 @@ def load_production(network: Network, path: Path = DATA_DIR / "opium_production.
     return out
 
 
-def load_markets(network: Network, path: Path = DATA_DIR / "drug_markets.csv") -> dict[str, Market]:
+def load_markets(network: Network, path: Path = MARKETS_FILE) -> dict[str, Market]:
     cols = ("market_id", "location_id", "heroin_price_usd_per_kg", "demand_tonnes_per_year", "source")
     out = {}
     for line, row in read_rows(path, cols):

@@ -21,19 +21,16 @@ already on disk is replaced unless ``--force`` is given.
 from __future__ import annotations
 
 import argparse
-import os
-import shutil
-import sys
-import uuid
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 
+from sim.errors import fail
 from sim.network import NetworkDataError
 from sim.plots import PlotError, load_runs
 from sim.plots import memo as m
 from sim.plots.stats import CI_LEVEL, N_RESAMPLES, PairingError
-from sim.store import ResultsError
+from sim.store import FolderClash, ResultsError, staged
 
 INPUT_ERRORS = (PlotError, PairingError, ResultsError, NetworkDataError)
 
@@ -41,37 +38,14 @@ INPUT_ERRORS = (PlotError, PairingError, ResultsError, NetworkDataError)
 # --------------------------------------------------------------------------- output
 @contextmanager
 def staged_output(out_dir: Path, force: bool) -> Iterator[Path]:
-    """A fresh hidden folder next to `out_dir` to write into; published on success, removed always."""
-    out_dir = Path(out_dir)
-    if out_dir.exists() and not out_dir.is_dir():
-        raise PlotError(f"{out_dir} is a file, not a folder")
-    out_dir.parent.mkdir(parents=True, exist_ok=True)
-    staging = out_dir.parent / f".{out_dir.name}.writing-{uuid.uuid4().hex[:8]}"
-    staging.mkdir()
+    """A fresh folder to write figures into, published into `out_dir` on success
+    (:func:`sim.store.staged`; ``memo.md`` moves last, once every file it links to is there).
+    Without `force`, files already in `out_dir` are never replaced: nothing moves."""
     try:
-        yield staging
-        publish(staging, out_dir, force)
-    finally:
-        shutil.rmtree(staging, ignore_errors=True)
-
-
-def publish(staging: Path, out_dir: Path, force: bool) -> None:
-    """Move the staged files into `out_dir` (renaming the whole folder when it is new).
-
-    Without `force`, files already in `out_dir` are never replaced: the command fails
-    before moving anything. ``memo.md`` moves last, once every file it links to is there.
-    """
-    if not out_dir.exists():
-        os.replace(staging, out_dir)
-        return
-    new = sorted(staging.iterdir(), key=lambda p: (p.name == m.MEMO, p.name))
-    clash = [p.name for p in new if (out_dir / p.name).exists()]
-    if clash and not force:
-        more = f" and {len(clash) - 3} more" if len(clash) > 3 else ""
-        raise PlotError(f"{out_dir} already holds {', '.join(clash[:3])}{more}; use --force to replace, "
-                        "or --out to write elsewhere")
-    for p in new:
-        os.replace(p, out_dir / p.name)
+        with staged(out_dir, last=m.MEMO, replace=force) as staging:
+            yield staging
+    except FolderClash as e:
+        raise PlotError(f"{e}; use --force to replace, or --out to write elsewhere") from None
 
 
 # --------------------------------------------------------------------------- parsers
@@ -170,11 +144,6 @@ def memo_parser() -> argparse.ArgumentParser:
 
 
 # --------------------------------------------------------------------------- commands
-def _fail(prog: str, message: str) -> None:
-    print(f"{prog}: error: {message}", file=sys.stderr)
-    sys.exit(2)
-
-
 def _plot(args: argparse.Namespace, out: Path) -> list[Path]:
     if args.command == "sensitivity":
         return [p for o in args.outcome for p in m.sensitivity_figures(args.table, o, out, args.method).paths]
@@ -198,7 +167,7 @@ def plot_main(argv: Sequence[str] | None = None) -> None:
         with staged_output(out, args.force) as staging:
             written = _plot(args, staging)
     except INPUT_ERRORS as e:
-        _fail("sim-plot", str(e))
+        fail("sim-plot", str(e))
     for p in written:
         print(out / p.name)
 
@@ -214,5 +183,5 @@ def memo_main(argv: Sequence[str] | None = None) -> None:
         with staged_output(out, args.force) as staging:
             m.write_memo(runs, staging, args.outcomes, args.level, args.resamples)
     except INPUT_ERRORS as e:
-        _fail("sim-memo", str(e))
+        fail("sim-memo", str(e))
     print(out / m.MEMO)

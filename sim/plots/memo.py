@@ -161,12 +161,22 @@ def sensitivity_figures(path: Path, outcome: str, out_dir: Path, method: str | N
     return Made(stem, save(fig, out_dir, stem), caption)
 
 
+def run_network(run: Run):
+    """The network `run` ran on: the copies of its data files in its folder (sim.manifest), or
+    for a folder made before runs kept them, the files its config names."""
+    data = run.manifest.get("data") or {}
+    copies = [run.path / (data.get(role) or {}).get("copy", "") for role in ("locations", "links")]
+    if all(p.is_file() for p in copies):
+        return load_network(*copies)
+    net_cfg = ((run.manifest.get("config") or {}).get("model") or {}).get("network") or {}
+    return load_network(net_cfg.get("locations_file"), net_cfg.get("links_file"))
+
+
 def map_figures(run: Run, out_dir: Path, quantities=QUANTITIES) -> list[Made]:
     """Maps of the run's network: one per flow quantity, or the bare network without flows."""
     if run.collected:
         raise PlotError(f"{run.path} is a collected sweep; maps take a run folder")
-    net_cfg = ((run.manifest.get("config") or {}).get("model") or {}).get("network") or {}
-    network = load_network(net_cfg.get("locations_file"), net_cfg.get("links_file"))
+    network = run_network(run)
     source = source_line([run.manifest], replicates=str(len(run.outcomes)))
     n = run.flows["replicate"].nunique() if run.flows is not None else None
     made = []

@@ -1,0 +1,70 @@
+"""The run pipeline: a validated config -> a batch of replicates -> a complete results folder.
+
+:func:`run` is what ``sim-run`` does for one job, as a plain function the tests and scripts
+call: check the folder is free, load the network, run the replicates, summarise, and write
+the tables, the copies of the data files read and the manifest (:mod:`sim.manifest`)
+atomically (:mod:`sim.store`).
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import sys
+import time
+from pathlib import Path
+from typing import Sequence
+
+from omegaconf import DictConfig
+
+from sim.analysis import format_summary, summarize
+from sim.calendar import Calendar
+from sim.compose import prepare
+from sim.config import Config
+from sim.network import load_network
+from sim.outcomes import registry
+from sim.policy import lever_events
+from sim.store import check_writable, write_results
+
+log = logging.getLogger(__name__)
+
+
+def run(cfg: DictConfig | Config, out_dir: Path, *, experiment: str = "custom",
+        overrides: Sequence[str] = ()) -> Path:
+    """Run a batch of replicates for `cfg` and write its results into `out_dir`."""
+    from sim import manifest
+    from sim.design import provenance as design_provenance
+    from sim.runner import n_workers, run_batch
+
+    logging.getLogger("MESA").setLevel(logging.WARNING)
+    config, design_values = prepare(cfg)
+    out_dir = Path(out_dir)
+    check_writable(out_dir)
+    workers = n_workers(config)
+    data, copies = manifest.snapshot(config)  # the data files as the run reads them
+    network = load_network(config.model.network.locations_file, config.model.network.links_file)
+    log.info("experiment %s: %d replicates on %d worker(s)", experiment, config.replicates, workers)
+    t0 = time.perf_counter()
+    batch = run_batch(config, network)
+    wall = time.perf_counter() - t0
+    outcomes = registry()
+    summary = summarize(batch.outcomes, outcomes)
+    cal = Calendar.from_config(config.model.calendar.start, config.model.calendar.horizon_months)
+    design = {"design_values": design_values, "design": design_provenance(config)} if config.design.file else None
+    record = manifest.build(
+        config, experiment=experiment, overrides=list(overrides), workers=workers, wall_time_s=wall, design=design,
+        lever_events=lever_events(config.policy, cal),
+        calendar={"start": cal.start.isoformat(), "end": cal.end.isoformat()},
+        outcomes={n: {"unit": o.unit, "label": o.label} for n, o in outcomes.items()}, data=data)
+    write_results(out_dir, batch.outcomes, batch.timeseries, summary, record, flows=batch.flows, copies=copies)
+    report(f"\n{experiment}: {config.replicates} replicates, seed {config.seed}, {wall:.1f} s\n\n"
+           f"{format_summary(summary)}\n\nresults: {out_dir}")
+    return out_dir
+
+
+def report(text: str) -> None:
+    """Print a command's report; a reader that closed the pipe (``| head``) is not an error."""
+    try:
+        print(text, flush=True)
+    except BrokenPipeError:
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
