@@ -8,7 +8,7 @@ commands that are not Hydra apps (``sim-params``, the tests, the dashboard).
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Sequence
+from typing import Iterable, Sequence
 
 from omegaconf import DictConfig
 
@@ -28,10 +28,14 @@ def prepare(cfg: DictConfig | Config) -> tuple[Config, dict]:
 
 def compose(overrides: Sequence[str] = ()) -> Config:
     """The validated config for these overrides, composed as ``sim-run`` would."""
+    return compose_all([overrides])[0]
+
+
+def compose_all(override_sets: Iterable[Sequence[str]]) -> list[Config]:
+    """:func:`compose` of each set of overrides, with Hydra initialised once for all of them."""
     from hydra import compose as hydra_compose
     from hydra import initialize_config_dir
 
     register_configs()
     with initialize_config_dir(config_dir=str(CONF_DIR), version_base="1.3"):
-        cfg = hydra_compose(config_name="config", overrides=list(overrides))
-    return prepare(cfg)[0]
+        return [prepare(hydra_compose(config_name="config", overrides=list(o)))[0] for o in override_sets]

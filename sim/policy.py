@@ -43,7 +43,8 @@ class RussianRefugeePressure(Lever):
 class RussianExercisePressure(Lever):
     level: float = share(0.5, unit="index 0-1", source=article(
         "if Central Asian countries decide to hold exercises with the U.S., Moscow (not to mention Beijing "
-        "and Tehran) will pressure them against it"), range=(0.0, 1.0))
+        "and Tehran) will pressure them against it"), range=(0.0, 1.0),
+        doc="Moscow's pressure on Central Asia against military exercises with the US")
 
     def is_active(self) -> bool:
         return self.level > 0
@@ -70,8 +71,9 @@ class ReservesRelease(Lever):
 
 @dataclass
 class Recognition(Lever):
-    early: List[str] = field(default_factory=list)
-    """ISO3 codes of states that recognise the Taliban on ``start`` whatever their hazard."""
+    early: List[str] = field(default_factory=list, metadata={
+        "doc": "ISO3 codes of the states that recognise the Taliban on the lever's start date, whatever their "
+               "hazard"})
 
     def is_active(self) -> bool:
         return len(self.early) > 0
@@ -85,8 +87,9 @@ class USReturnMode(enum.Enum):
 
 @dataclass
 class USReturn(Lever):
-    mode: USReturnMode = USReturnMode.conditional
-    """never; conditional (returns at a hazard once the Afghan crisis passes a threshold); forced (on start)."""
+    mode: USReturnMode = field(default=USReturnMode.conditional, metadata={
+        "doc": "never; conditional (the US returns at a hazard while the Afghan crisis is past a threshold); "
+               "forced (on the lever's start date)"})
 
     def is_active(self) -> bool:
         return self.mode is USReturnMode.forced
@@ -107,7 +110,7 @@ class RussianMigrantRestriction(Lever):
 class OpiumBan(Lever):
     compliance: float = share(0.0, unit="share of production stopped", source=external(
         "Taliban decree banning poppy cultivation, April 2022; UNODC found cultivation down about 95% in 2023",
-        2023), range=(0.0, 1.0))
+        2023), range=(0.0, 1.0), doc="a Taliban ban on opium: the share of production it stops")
 
     def is_active(self) -> bool:
         return self.compliance > 0
@@ -116,7 +119,8 @@ class OpiumBan(Lever):
 @dataclass
 class Interdiction(Lever):
     multiplier: float = nonneg(1.0, unit="x interdiction effort on the route", source=article(
-        "The UN explains this shift in part by an increase in border seizures"), range=(0.5, 3.0))
+        "The UN explains this shift in part by an increase in border seizures"), range=(0.5, 3.0),
+        doc="interdiction effort on the route's stretches, times the states' own adaptive effort")
 
     def is_active(self) -> bool:
         return self.multiplier != 1.0

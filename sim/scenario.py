@@ -20,6 +20,8 @@ class ScenarioConfig:
         "The coming violence could spill over into Russia"), range=(0.15, 0.7),
         doc="conflict level the Afghan conflict index moves to, before Islamic State activity")
     islamic_state_activity: float = share(0.3, unit="index 0-1", source=external(
-        "ISKP attack at Kabul airport, 26 August 2021", 2021), range=(0.1, 0.6))
+        "ISKP attack at Kabul airport, 26 August 2021", 2021), range=(0.1, 0.6),
+        doc="Islamic State (ISKP) activity in Afghanistan at the fall of Kabul, before it grows with the collapse")
     drought_severity: float = share(0.5, unit="index 0-1", source=external(
-        "FAO/WFP hunger hotspots: severe drought in Afghanistan", 2021), range=(0.2, 0.9))
+        "FAO/WFP hunger hotspots: severe drought in Afghanistan", 2021), range=(0.2, 0.9),
+        doc="drought, one of the three parts of the Afghan crisis index")
