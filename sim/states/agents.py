@@ -25,8 +25,6 @@ from sim.states.params import (
 if TYPE_CHECKING:
     from sim.model import SpilloverModel
 
-TROOPS_FULL_GUARANTEE = 7000  # the 201st base: the largest Russian garrison in the region
-
 
 def clip01(x: float) -> float:
     return 0.0 if x < 0.0 else 1.0 if x > 1.0 else x
@@ -165,7 +163,7 @@ class CentralAsianState(State):
         sp = model.cfg.model.states
         al = sp.alignment
         self.guarantee = clip01(al.guarantee_arms + al.guarantee_csto * params.csto_member
-                                + al.guarantee_troops * min(1.0, params.russian_troops / TROOPS_FULL_GUARANTEE))
+                                + al.guarantee_troops * min(1.0, params.russian_troops / al.troops_full_guarantee))
         trend = params.alignment_2021 - params.alignment_2015
         self.alignment_anchor = clip01(params.alignment_2021 + al.history_carryover * trend)
         self.alignment = params.alignment_2021
@@ -231,6 +229,7 @@ class CentralAsianState(State):
         total = w.weight_alignment + w.weight_security + w.weight_economic
         if total == 0:
             return 0.0
-        security = self.guarantee * (0.5 + 0.5 * drills)
+        floor = w.security_without_drills
+        security = self.guarantee * (floor + (1.0 - floor) * drills)
         return (w.weight_alignment * self.alignment + w.weight_security * security
                 + w.weight_economic * self.params.dependence) / total

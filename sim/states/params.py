@@ -268,8 +268,11 @@ class AlignmentParams:
     guarantee_arms: float = share(0.2, unit="guarantee index", source=article(
         "Moscow remains the largest supplier of weaponry to the region"), range=(0.1, 0.3))
     guarantee_csto: float = share(0.4, unit="guarantee index", source=_CSTO, range=(0.2, 0.5))
-    guarantee_troops: float = share(0.4, unit="guarantee index at 7,000 troops", source=_BASE_201,
+    guarantee_troops: float = share(0.4, unit="guarantee index at troops_full_guarantee troops", source=_BASE_201,
                                     range=(0.2, 0.5))
+    troops_full_guarantee: float = nonneg(7000.0, unit="troops", source=_BASE_201, range=(5000.0, 10000.0),
+                                          doc="Russian troops at which the troop part of the guarantee is full (the "
+                                              "201st base, the largest Russian garrison in the region)")
 
 
 @dataclass
@@ -297,6 +300,10 @@ class InfluenceParams:
     weight_alignment: float = nonneg(0.5, unit="weight", source=ASSUMPTION, range=(0.3, 0.7))
     weight_security: float = nonneg(0.3, unit="weight", source=_GUARANTOR, range=(0.1, 0.5))
     weight_economic: float = nonneg(0.2, unit="weight", source=ASSUMPTION, range=(0.1, 0.4))
+    security_without_drills: float = share(0.5, unit="share of the security part held with no drills",
+                                           source=ASSUMPTION, range=(0.2, 0.8),
+                                           doc="the security part is guarantee x (this + (1 - this) x drills): the "
+                                               "garrison and arms count even when no drills are held")
 
 
 @dataclass

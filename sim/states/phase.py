@@ -18,7 +18,7 @@ import math
 from typing import TYPE_CHECKING
 
 
-from sim.calendar import DAYS_PER_MONTH
+from sim.calendar import DAYS_PER_MONTH, DAYS_PER_YEAR
 from sim.countries import CENTRAL_ASIA, NAMES
 from sim.policy import USReturnMode
 from sim.draws import event_prob
@@ -60,7 +60,7 @@ def step(model: "SpilloverModel") -> None:
     if model.day % p.review_days != 0:
         return
     dt_days = p.review_days
-    dt_months, dt_years = dt_days / DAYS_PER_MONTH, dt_days / 365.25
+    dt_months, dt_years = dt_days / DAYS_PER_MONTH, dt_days / DAYS_PER_YEAR
     rng = model.streams["states"]
     z = rng.standard_normal(N_NORMALS)
     u = rng.random(N_UNIFORMS)
@@ -125,7 +125,7 @@ def _update_ca(model: "SpilloverModel", dt_months: float | None, dt_years: float
     refugee_pressure = model.lever("russia_refugee_pressure").level
     funds = model.lever("western_hosting").usd_m_per_year
     humanitarian = model.west.leverage * t.crisis + p.admission.hosting_funds_effect * funds / 100.0
-    years = model.day / 365.25
+    years = model.day / DAYS_PER_YEAR
     onward = onward_belief(model)
     for i, s in enumerate(model.central_asia):
         if u is not None:
