@@ -179,23 +179,18 @@ class _TimedPhase:
 def time_replicates(cfg: Config, network: Network, seeds: list[int]) -> tuple[list[float], dict[str, float]]:
     """Wall seconds of each replicate, and seconds per phase step summed over them.
 
-    Phases are timed by wrapping the phase modules in ``sim.model.PHASES`` for the duration
-    of the call (the model itself carries no timers); the wrapper costs two perf_counter
-    calls per phase per day.
+    Phases are timed by running the model with each phase module wrapped in a timer (the
+    model itself carries no timers); the wrapper costs two perf_counter calls per phase per day.
     """
-    from sim import model as model_mod
+    from sim.model import PHASES, SpilloverModel
 
     seconds: dict[str, float] = {}
-    original = model_mod.PHASES
-    model_mod.PHASES = tuple(_TimedPhase(ph, seconds) for ph in original)
-    try:
-        times = []
-        for seed in seeds:
-            t0 = time.perf_counter()
-            model_mod.SpilloverModel(cfg, rng=seed, network=network).run()
-            times.append(time.perf_counter() - t0)
-    finally:
-        model_mod.PHASES = original
+    timed = tuple(_TimedPhase(ph, seconds) for ph in PHASES)
+    times = []
+    for seed in seeds:
+        t0 = time.perf_counter()
+        SpilloverModel(cfg, rng=seed, network=network, phases=timed).run()
+        times.append(time.perf_counter() - t0)
     return times, seconds
 
 

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import functools
+import hashlib
 import math
 import dataclasses
 from dataclasses import dataclass
+from typing import Sequence
 
 import mesa
 import numpy as np
@@ -29,6 +31,14 @@ PHASES: tuple[Phase, ...] = (
     narcotics,  # 3. opiates are produced, shipped, seized and consumed
     security,   # 4. militants, radicalization and attack risk
 )
+
+
+def named_stream(seeds: np.random.SeedSequence, name: str) -> np.random.Generator:
+    """The random stream called `name` of a replicate whose seed sequence is `seeds`: its child
+    keyed by a hash of the name (not by a position), the same whatever other streams exist."""
+    key = int.from_bytes(hashlib.sha256(name.encode()).digest()[:16], "little")
+    child = np.random.SeedSequence(seeds.entropy, spawn_key=(*seeds.spawn_key, key), pool_size=seeds.pool_size)
+    return np.random.Generator(np.random.PCG64(child))
 
 
 @functools.lru_cache(maxsize=32)
@@ -55,33 +65,38 @@ class SpilloverModel(mesa.Model):
         cfg: a validated :class:`~sim.config.Config` (the model validates it again).
         rng: seed or numpy Generator; the model's only source of randomness.
         network: a loaded :class:`~sim.network.Network` (loaded from the config when None).
+        phases: the ordered step (default :data:`PHASES`); each phase's random stream is keyed
+            by its name, so adding or reordering phases leaves every other phase's draws as
+            they were.
     """
 
     def __init__(self, cfg: Config, *, rng: int | np.random.Generator | None = None,
-                 network: Network | None = None) -> None:
+                 network: Network | None = None, phases: Sequence[Phase] = PHASES) -> None:
         super().__init__(rng=rng)
+        self.phases = tuple(phases)
         self.cfg = validate(cfg)
         c = cfg.model.calendar
         self.calendar = Calendar.from_config(c.start, c.horizon_months)
         self.network = network if network is not None else load_network(
             cfg.model.network.locations_file, cfg.model.network.links_file)
         check_network_refs(cfg, self.network)
-        # One random stream per phase, spawned from the replicate's generator in a fixed order:
-        # draws in one submodel never shift another's, so paired comparisons stay paired.
-        self.streams = {ph.NAME: g for ph, g in zip(PHASES, self.rng.spawn(len(PHASES)))}
+        # One random stream per phase, keyed by its name: draws in one submodel never shift
+        # another's, so paired comparisons stay paired, whatever phases run and in what order.
+        seeds = self.rng.bit_generator.seed_seq
+        self.streams = {ph.NAME: named_stream(seeds, ph.NAME) for ph in self.phases}
         self.day = 0
         self._lever_start = {
             name: self.calendar.day_of(lever.start_date(self.calendar, f"policy.{name}"))
             for name, lever in iter_levers(cfg.policy)
         }
-        self.outcomes: dict[str, Outcome] = registry(PHASES)
+        self.outcomes: dict[str, Outcome] = registry(self.phases)
         self.series_names = tuple(name for name, o in self.outcomes.items() if o.series)
         self._record_days = record_days(self.calendar)
         self._record_set = frozenset(self._record_days)
         self._series = np.full((len(self._record_days), len(self.series_names)), np.nan)
         self._row = 0
         self.coupling = Coupling()  # all that phases share (sim.coupling)
-        for phase in PHASES:
+        for phase in self.phases:
             phase.setup(self)
 
     @property
@@ -100,7 +115,7 @@ class SpilloverModel(mesa.Model):
 
     def step(self) -> None:
         self.day += 1
-        for phase in PHASES:
+        for phase in self.phases:
             phase.step(self)
         if self.day in self._record_set:
             self._record()
@@ -109,7 +124,7 @@ class SpilloverModel(mesa.Model):
 
     def _record(self) -> None:
         values: dict[str, float] = {}
-        for phase in PHASES:
+        for phase in self.phases:
             values.update(phase.observe(self))
         self._series[self._row] = [values[name] for name in self.series_names]
         self._row += 1
@@ -133,12 +148,12 @@ class SpilloverModel(mesa.Model):
                 scalars[name] = float(col.mean())
             else:
                 scalars[name] = float(col.max())
-        for phase in PHASES:
+        for phase in self.phases:
             scalars.update(phase.final(self))
         missing = [n for n in self.outcomes if n not in scalars]
         if missing:
             raise RuntimeError(f"outcomes registered but never set: {missing}")
         ordered = {name: scalars[name] for name in self.outcomes}
         dates = tuple(self.calendar.date(d) for d in self._record_days[: self._row])
-        flows = [row for phase in PHASES if hasattr(phase, "flows") for row in phase.flows(self)]
+        flows = [row for phase in self.phases if hasattr(phase, "flows") for row in phase.flows(self)]
         return RunResult(ordered, self.series_names, self._series[: self._row].copy(), dates, flows)
