@@ -10,7 +10,7 @@ from sim.outcomes import Outcome
 QUANTILES = {"p5": 0.05, "p25": 0.25, "p50": 0.5, "p75": 0.75, "p95": 0.95}
 
 
-def summarize(outcomes: pd.DataFrame, registry: dict[str, Outcome]) -> pd.DataFrame:
+def summary_table(outcomes: pd.DataFrame, registry: dict[str, Outcome]) -> pd.DataFrame:
     """Per outcome: unit, n (replicates with a value), n_nan, mean, sd and quantiles.
 
     NaN marks an event that never happened (e.g. no recognition); statistics are over

@@ -17,7 +17,7 @@ from typing import Sequence
 
 from omegaconf import DictConfig
 
-from sim.analysis import format_summary, summarize
+from sim.analysis import format_summary, summary_table
 from sim.calendar import Calendar
 from sim.compose import prepare
 from sim.config import Config
@@ -48,7 +48,7 @@ def run(cfg: DictConfig | Config, out_dir: Path, *, experiment: str = "custom",
     batch = run_batch(config, network)
     wall = time.perf_counter() - t0
     outcomes = registry()
-    summary = summarize(batch.outcomes, outcomes)
+    summary = summary_table(batch.outcomes, outcomes)
     cal = Calendar.from_config(config.model.calendar.start, config.model.calendar.horizon_months)
     design = {"design_values": design_values, "design": design_provenance(config)} if config.design.file else None
     record = manifest.build(

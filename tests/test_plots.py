@@ -19,7 +19,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from sim.analysis import summarize
+from sim.analysis import summary_table
 from sim.outcomes import Outcome
 from sim.plots import PlotError, figures, load_run, load_runs, stats
 from sim.plots.cli import memo_main, plot_main
@@ -64,7 +64,7 @@ def make_run(path: Path, shift: float = 0.0, root_seed: int = 7, experiment: str
         "outcomes": {k: {"unit": o.unit, "label": o.label} for k, o in OUTCOMES.items()},
         "config": {},
     }
-    return write_results(path, outcomes, ts, summarize(outcomes, OUTCOMES), manifest)
+    return write_results(path, outcomes, ts, summary_table(outcomes, OUTCOMES), manifest)
 
 
 def make_flows(run_dir: Path, n: int = 3) -> None:

@@ -78,7 +78,7 @@ def check_flows(flows: pd.DataFrame | None, run_dir: Path) -> pd.DataFrame | Non
     return flows
 
 
-def read_manifest(path: Path) -> dict | None:
+def manifest_or_none(path: Path) -> dict | None:
     """The manifest of a results folder, or None when it is missing or unreadable."""
     try:
         return store.read_manifest(path)
@@ -125,7 +125,7 @@ def load_collected(path: Path, manifest: dict) -> list[Run]:
 def load_run(path: Path) -> list[Run]:
     """The Runs in a folder: one for a run folder, one per point for a collected sweep."""
     path = Path(path)
-    manifest = read_manifest(path) if path.is_dir() else None
+    manifest = manifest_or_none(path) if path.is_dir() else None
     if manifest is not None and manifest.get("kind") == COLLECTED:
         return load_collected(path, manifest)
     res = read_results(path)

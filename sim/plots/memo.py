@@ -19,7 +19,7 @@ import pandas as pd
 
 import sim
 from sim.network import load_network
-from sim.plots import PlotError, Run, check_outcome, check_paired, figures, outcome_info, read_manifest, stats
+from sim.plots import PlotError, Run, check_outcome, check_paired, figures, manifest_or_none, outcome_info, stats
 from sim.plots.style import human, save, source_line
 
 DEFAULT_OUTCOMES = (
@@ -149,7 +149,7 @@ def sensitivity_figures(path: Path, outcome: str, out_dir: Path, method: str | N
     """Sobol or Morris bar chart of one outcome from a sensitivity table CSV."""
     path = Path(path)
     rows, method = read_sensitivity(path, outcome, method)
-    manifest = read_manifest(path.parent)
+    manifest = manifest_or_none(path.parent)
     source = (source_line([manifest]) if manifest else
               f"Source: afghan-spillover-sim {sim.__version__}, sensitivity table {path.name}")
     info = outcome_info(manifest or {}, outcome)
@@ -198,7 +198,7 @@ def map_figures(run: Run, out_dir: Path, quantities=QUANTITIES) -> list[Made]:
 # --------------------------------------------------------------------------- tables
 def key_outcomes_table(runs: list[Run], outcomes: list[str]) -> pd.DataFrame:
     """Long table: scenario, outcome, unit, n, n_nan, median, p5, p95."""
-    return pd.DataFrame([{"scenario": r.label, "outcome": o, "unit": r.unit(o), **stats.summarize(r.outcomes[o])}
+    return pd.DataFrame([{"scenario": r.label, "outcome": o, "unit": r.unit(o), **stats.median_interval(r.outcomes[o])}
                          for o in outcomes for r in runs])
 
 

@@ -105,7 +105,7 @@ def bootstrap_ci(x, level: float = CI_LEVEL, n_resamples: int = N_RESAMPLES,
     return float(lo), float(hi)
 
 
-def summarize(x) -> dict:
+def median_interval(x) -> dict:
     """n, n_nan, median and 90% interval (p5, p95) over the replicates with a value."""
     d = describe(x)
     return {"n": int(d["n"]), "n_nan": d["n_nan"], "median": d["p50"], "p5": d["p5"], "p95": d["p95"]}
@@ -128,8 +128,8 @@ def comparison_table(base: pd.DataFrame, others: dict[str, pd.DataFrame], outcom
             lo, hi = bootstrap_ci(diff, level, n_resamples, seed)
             rows.append({
                 "outcome": outcome, "unit": units.get(outcome, ""), "scenario": label,
-                "n_pairs": int(diff.size), "baseline_median": summarize(d["b"])["median"],
-                "scenario_median": summarize(d["a"])["median"],
+                "n_pairs": int(diff.size), "baseline_median": median_interval(d["b"])["median"],
+                "scenario_median": median_interval(d["a"])["median"],
                 "mean_diff": float(diff.mean()) if diff.size else np.nan, "ci_low": lo, "ci_high": hi,
                 "ci_level": level, "p_scenario_gt_baseline": prob_greater(d["a"], d["b"]),
             })
