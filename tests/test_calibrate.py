@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
+import math
 
 import pytest
 
-from sim.calibrate import NARCOTICS, loss, main, parameter_ranges, simulate
-from sim.config import Config
+from sim.calibrate import NARCOTICS, calibrate, loss, main, parameter_ranges, simulate
+from sim.config import Config, ConfigError
 from sim.runner import replicate_seeds
 
 
@@ -18,11 +20,21 @@ def test_narcotics_targets_are_met_at_baseline_on_fresh_seeds(network):
         assert abs(got[t.outcome] - t.value) <= 2 * t.tolerance, (t.outcome, got[t.outcome], t.value)
 
 
-def test_fitted_parameters_are_marked_calibrated_and_have_ranges_to_search():
+def test_fitted_parameters_are_marked_calibrated_and_searched_over_their_declared_ranges():
     from sim.provenance import iter_params
     params = {p.name: p for p in iter_params(Config().model, prefix="model.")}
-    for key in parameter_ranges(NARCOTICS):  # raises if a fitted parameter declares no range
-        assert params[key].source.startswith("calibrated: sim-calibrate narcotics")
+    ranges = parameter_ranges(NARCOTICS)
+    assert list(ranges) == list(NARCOTICS.parameters)
+    for key, box in ranges.items():
+        assert box == params[key].range
+        assert params[key].source.startswith("calibrated: sim-calibrate narcotics"), key
+
+
+@pytest.mark.parametrize("key", ["model.states.tjk.csto_member", "model.narcotics.no_such_parameter"])
+def test_a_fitted_parameter_without_a_declared_range_is_refused(key):
+    problem = dataclasses.replace(NARCOTICS, parameters=(*NARCOTICS.parameters, key))
+    with pytest.raises(ConfigError, match=f"calibration narcotics: {key} has no declared range to search"):
+        parameter_ranges(problem)
 
 
 def test_loss_is_zero_on_target_and_grows_with_error():
@@ -31,6 +43,24 @@ def test_loss_is_zero_on_target_and_grows_with_error():
     off = dict(on, northern_route_seizure_share=on["northern_route_seizure_share"] + 0.004)
     assert loss(NARCOTICS, off) == pytest.approx(4.0)
     assert loss(NARCOTICS, dict(on, northern_route_seizure_share=float("nan"))) > 1e5
+
+
+def test_the_fit_stays_inside_the_declared_ranges_when_the_targets_lie_beyond(monkeypatch):
+    """A loss whose minimum lies at ten times the top of every range: the fit ends on the top edges."""
+    import sim.calibrate
+
+    ranges = parameter_ranges(NARCOTICS)
+
+    def fake_simulate(problem, values, seeds, network=None):
+        gap = sum(math.log(values[k] / (10 * ranges[k][1])) ** 2 for k in values)
+        return {t.outcome: t.value + t.tolerance * gap for t in problem.targets}
+
+    monkeypatch.setattr(sim.calibrate, "simulate", fake_simulate)
+    fit = calibrate(NARCOTICS, replicates=1, max_evaluations=200)
+    for key, (lo, hi) in ranges.items():
+        assert lo * (1 - 1e-12) <= fit.values[key] <= hi * (1 + 1e-12), (key, fit.values[key], (lo, hi))  # exp(log hi)
+        assert fit.values[key] == pytest.approx(hi, rel=0.02), key
+    assert fit.loss == pytest.approx(loss(NARCOTICS, fake_simulate(NARCOTICS, fit.values, [])))
 
 
 def test_calibration_command_runs_and_writes_its_fit(tmp_path, capsys):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from pathlib import Path
 
 import pandas as pd
@@ -111,14 +112,27 @@ def test_reading_an_incomplete_results_folder_names_what_is_missing(tmp_path):
 
 
 # ----------------------------------------------------------------------------- experiments
+# 18 months: every experiment's lever dates lie inside it (validation rejects dates beyond).
+SHORT = ["replicates=2", "workers=1", "progress=false", "model.calendar.horizon_months=18"]
+
+
+@pytest.fixture(scope="module")
+def baseline_outcomes(tmp_path_factory):
+    cfg = compose(["experiment=baseline", *SHORT])
+    return store.read_results(run(cfg, tmp_path_factory.mktemp("exp") / "baseline"))["outcomes"]
+
+
 @pytest.mark.parametrize("experiment", EXPERIMENTS)
-def test_every_experiment_runs_in_smoke_mode(tmp_path, experiment):
-    # 18 months: every experiment's lever dates lie inside it (validation rejects dates beyond).
-    cfg = compose([f"experiment={experiment}", "replicates=2", "workers=1", "progress=false",
-                   "model.calendar.horizon_months=18"])
+def test_every_experiment_changes_the_baselines_outcomes_on_the_same_seeds(tmp_path, experiment,
+                                                                           baseline_outcomes):
+    cfg = compose([f"experiment={experiment}", *SHORT])
     assert cfg.description, f"experiment {experiment} has no description"
-    out = run(cfg, tmp_path / experiment, experiment=experiment)
-    assert len(store.read_results(out)["outcomes"]) == 2
+    got = store.read_results(run(cfg, tmp_path / experiment, experiment=experiment))["outcomes"]
+    assert got[["replicate", "seed"]].equals(baseline_outcomes[["replicate", "seed"]])  # paired replicates
+    if experiment == "baseline":
+        assert got.equals(baseline_outcomes)
+    else:
+        assert not got.equals(baseline_outcomes), f"{experiment} changes no outcome in {len(got)} replicates"
 
 
 # ----------------------------------------------------------------------------- the command
@@ -135,12 +149,17 @@ def test_sim_run_twice_gives_identical_outcomes(tmp_path):
 
 
 def test_default_run_folder_is_results_experiment_timestamp(tmp_path):
-    p = sim_run("replicates=2", "progress=false", "model.calendar.horizon_months=2", cwd=tmp_path)
+    p = sim_run("experiment=western_hosting", "replicates=2", "progress=false", "model.calendar.horizon_months=2",
+                cwd=tmp_path)
     assert p.returncode == 0, p.stderr
-    (folder,) = (tmp_path / "results" / "baseline").iterdir()
-    assert (folder / "manifest.json").is_file()
+    assert [d.name for d in (tmp_path / "results").iterdir()] == ["western_hosting"]
+    (folder,) = (tmp_path / "results" / "western_hosting").iterdir()
+    assert re.fullmatch(r"\d{4}-\d{2}-\d{2}_\d{2}-\d{2}-\d{2}", folder.name), folder.name
+    assert f"results: {folder}" in p.stdout
+    assert store.read_results(folder)["manifest"]["experiment"] == "western_hosting"
 
 
+@pytest.mark.slow
 def test_joblib_sweep_matches_single_runs(tmp_path):
     p = sim_run("-m", "hydra/launcher=joblib", "policy.russia_refugee_pressure.level=0.2,0.9",
                 "replicates=6", "seed=7", "progress=false", "model.calendar.horizon_months=12",

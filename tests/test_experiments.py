@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -35,7 +36,7 @@ def test_memo_scripts_name_real_experiments_and_outcomes(script):
 
 def test_a_memo_script_makes_its_memo_from_results(tmp_path):
     script = ROOT / "experiments" / "drugs.py"
-    experiments, _ = memo_call(script)
+    experiments, outcomes = memo_call(script)
     for exp in experiments:
         cfg = compose([f"experiment={exp}", "replicates=3", "workers=1", "progress=false",
                        "model.calendar.horizon_months=18"])
@@ -44,7 +45,12 @@ def test_a_memo_script_makes_its_memo_from_results(tmp_path):
     done = subprocess.run([sys.executable, str(script), "--results", str(tmp_path), "--out", str(out)],
                           capture_output=True, text=True, cwd=ROOT)
     assert done.returncode == 0, done.stderr
-    assert (out / "memo.md").is_file()
+    text = (out / "memo.md").read_text()
+    assert f"| Outcome | Unit | {' | '.join(experiments)} |" in text  # the first is the reference
+    assert f"## Differences from {experiments[0]}" in text
+    labels = registry()
+    headings = re.findall(r"^### (.+)$", text, flags=re.MULTILINE)
+    assert headings == [labels[o].label for o in outcomes] + ["Maps"]  # the script's outcomes, no others
     missing = subprocess.run([sys.executable, str(ROOT / "experiments" / "security.py"), "--results",
                               str(tmp_path)], capture_output=True, text=True, cwd=ROOT)
     assert missing.returncode != 0 and "russia_domestic_crackdown" in missing.stderr

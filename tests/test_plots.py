@@ -254,11 +254,18 @@ def test_plot_never_replaces_files_without_force(two_runs, tmp_path, capsys):
 
 
 @pytest.mark.parametrize("method", ["sobol", "morris"])
-def test_sensitivity_chart_from_a_table(tmp_path, capsys, method):
+def test_sensitivity_chart_puts_the_largest_effect_on_top(tmp_path, capsys, method):
+    """Sobol' bars sorted by ST (not S1), Morris by mu* (not sigma); the CLI writes the chart."""
     params = ["policy.russia_refugee_pressure.level", "scenario.collapse_rate", "model.refugees.displacement_rate"]
     table = pd.DataFrame({"outcome": "n_hosted_ca", "parameter": params, "method": method,
-                          "S1": [0.4, 0.1, 0.2], "S1_conf": 0.05, "ST": [0.5, 0.12, 0.3], "ST_conf": 0.05,
-                          "mu_star": [3e4, 1e3, 8e3], "mu_star_conf": 500.0, "sigma": [1e4, 5e2, 4e3]})
+                          "S1": [0.2, 0.1, 0.28], "S1_conf": 0.05, "ST": [0.5, 0.12, 0.3], "ST_conf": 0.05,
+                          "mu_star": [3e4, 1e3, 8e3], "mu_star_conf": 500.0, "sigma": [1e3, 5e2, 9e3]})
+    fig = figures.sensitivity_figure(table, "Hosted", "people", method, "Source: x")
+    bottom_to_top = [t.get_text() for t in fig.axes[0].get_yticklabels()]
+    assert bottom_to_top == [figures.parameter_label(params[i]) for i in (1, 2, 0)]
+    widths = sorted(round(b.get_width(), 6) for b in fig.axes[0].patches)
+    key = ("ST", "S1") if method == "sobol" else ("mu_star",)
+    assert widths == sorted(round(float(v), 6) for k in key for v in table[k])  # one bar per index
     table.to_csv(tmp_path / "sens.csv", index=False)
     code, _, err = cli(plot_main, ["sensitivity", tmp_path / "sens.csv", "--outcome", "n_hosted_ca"], capsys)
     assert code == 0, err
@@ -296,8 +303,11 @@ def test_collected_sweep_gives_one_group_per_point(tmp_path, capsys):
     runs = load_run(folder)
     assert [r.label for r in runs] == ["level=0", "level=0.5", "level=1"]
     assert all(len(r.outcomes) == 5 and r.outcome_names() == ["n_hosted_ca"] for r in runs)
-    code, _, err = cli(plot_main, ["dist", folder, "--outcome", "n_hosted_ca"], capsys)
+    code, printed, err = cli(plot_main, ["dist", folder, "--outcome", "n_hosted_ca"], capsys)
     assert code == 0, err
+    (svg,) = [Path(p) for p in printed.split() if p.endswith(".svg")]
+    texts = set(re.findall(r"<text[^>]*>([^<]*)", svg.read_text()))
+    assert {"level=0", "level=0.5", "level=1"} <= texts  # one group per point
     code, _, err = cli(plot_main, ["fan", folder, "--outcome", "n_hosted_ca", "--out", tmp_path / "f"], capsys)
     assert code == 2 and "no time series" in err
 

@@ -27,6 +27,7 @@ def stderr_lines(p: subprocess.CompletedProcess) -> list[str]:
 
 
 # ----------------------------------------------------------------------------- launchers
+@pytest.mark.slow
 def test_joblib_and_submitit_local_sweeps_give_identical_results(tmp_path):
     sweep = ["-m", f"{LEVEL}=0.2,0.9", "seed=11", *TINY]
     # joblib runs the points in this process (n_jobs=1; test_cli covers parallel joblib
@@ -73,6 +74,7 @@ def test_launcher_presets_compose_with_cluster_settings(preset, target):
 
 
 # ----------------------------------------------------------------------------- resuming
+@pytest.mark.slow
 def test_interrupted_sweep_resumes_without_recomputing_finished_points(tmp_path, capsys):
     sweep_dir = tmp_path / "sweep"
     cmd = ["-m", f"{LEVEL}=0,0.5,1", *TINY, f"hydra.sweep.dir={sweep_dir}"]
@@ -149,6 +151,7 @@ def test_resume_point_clears_partial_results_and_checks_the_hash(tmp_path, monke
         resume_point(compose([*TINY, "seed=5"]), tmp_path / "p", 3)
 
 
+@pytest.mark.slow
 def test_a_resumed_sweep_refuses_points_made_from_other_data(tmp_path):
     """Edit a copied links file between two runs of the same sweep: the second run says which
     file changed and refuses, leaving the finished points as they were."""
@@ -307,8 +310,9 @@ def test_sim_design_does_not_replace_a_design_without_force(tmp_path, capsys):
     out = tmp_path / "d.csv"
     design.main(["--method", "lhs", "-n", "3", "--params", LEVEL, "--out", str(out)])
     before = out.read_bytes()
-    with pytest.raises(SystemExit):
+    with pytest.raises(SystemExit) as e:
         design.main(["--method", "lhs", "-n", "5", "--params", LEVEL, "--out", str(out)])
+    assert e.value.code == 2
     assert "already exist" in capsys.readouterr().err and out.read_bytes() == before
     design.main(["--method", "lhs", "-n", "5", "--params", LEVEL, "--out", str(out), "--force"])
     assert len(pd.read_csv(out)) == 5
@@ -323,8 +327,9 @@ def test_collect_errors_on_a_folder_without_complete_points(tmp_path, capsys):
     err = capsys.readouterr().err.strip()
     assert err.count("\n") == 0 and "no complete sweep points (1 incomplete" in err
     assert not (tmp_path / "s" / "collected").exists()
-    with pytest.raises(SystemExit):
+    with pytest.raises(SystemExit) as e:
         collect.main([str(tmp_path / "nowhere")])
+    assert e.value.code == 2 and f"{tmp_path / 'nowhere'}: sweep folder not found" in capsys.readouterr().err
 
 
 def test_rewriting_a_folder_leaves_no_table_of_the_earlier_write(tmp_path):
