@@ -34,6 +34,7 @@ def test_memo_scripts_name_real_experiments_and_outcomes(script):
     assert set(outcomes) <= set(registry())
 
 
+@pytest.mark.slow
 def test_a_memo_script_makes_its_memo_from_results(tmp_path):
     script = ROOT / "experiments" / "drugs.py"
     experiments, outcomes = memo_call(script)

@@ -61,6 +61,7 @@ def test_outcomes_without_variation_or_with_nan_are_refused():
         sensitivity.analyze(spec, None, {"y": y})
 
 
+@pytest.mark.slow
 def test_small_model_design_gives_finite_sobol_indices(tmp_path, capsys):
     """The whole chain on the real model: 12 points (Sobol', N=2, D=2), 2 replicates, 2 months."""
     params = "scenario.drought_severity,policy.russia_refugee_pressure.level"
