@@ -323,3 +323,13 @@ def test_people_are_conserved_in_the_outcome_table(network):
     hosted = sum(s[f"n_hosted_{c.lower()}"] for c in HOSTED)
     accounted = hosted + s["n_moving_afg"] + s["n_in_transit"] + s["cum_returned"] + s["cum_militants_detained"]
     assert s["cum_displaced"] == accounted
+
+
+def test_the_groups_record_follows_the_arrays_when_they_grow():
+    """The daily pass reads the group arrays through ``Agents.groups``: reserve rebuilds it."""
+    from sim.refugees.tables import Agents, Groups
+
+    a = Agents(capacity=4)
+    a.add(10, np.zeros(10, dtype=np.int64), 1000, np.zeros(10, dtype=np.int64))
+    assert a.status.size >= 10
+    assert all(getattr(a.groups, name) is getattr(a, name) for name in Groups._fields)

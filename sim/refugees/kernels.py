@@ -1,12 +1,15 @@
-"""The daily pass over refugee groups, compiled with numba: one loop, each group once.
+"""The daily pass over refugee groups, compiled with numba: a loop per step over the groups it concerns.
 
 For every group, in order: a hosted group may go home or (in Central Asia) set out for
 Russia; a group at a location may leave (FLEE move chance) along a route drawn from the
 day's route table; a group on a link travels, and on entering another country is
 admitted, crosses irregularly, or is turned back. Groups are independent within a day
 (route weights are fixed at the start of the day, from the occupancy this pass counts at
-the end of the previous day), so one loop is the same as the
-phase-by-phase description in :mod:`sim.refugees`.
+the end of the previous day; a group's draws depend on its slot alone; what groups add
+up together are integer counts), so taking every group through one step before the next
+gives each group the same operations in the same order, and the same numbers, as taking
+one group through all the steps at a time: the phase-by-phase description in
+:mod:`sim.refugees`.
 
 Uniforms are :func:`sim.refugees.tables.agent_uniforms` computed per group: the same
 (key, slot, day, purpose) hash, bit for bit.
@@ -14,18 +17,24 @@ Uniforms are :func:`sim.refugees.tables.agent_uniforms` computed per group: the 
 
 from __future__ import annotations
 
+from typing import NamedTuple
+
 import numpy as np
 
 from sim.draws import poisson_inverse
 from sim.jit import njit
 from sim.refugees.tables import (
-    _DAY, _GOLD, _M1, _M2, _PURPOSE, _SLOT, AT_NODE, ON_LINK, RETURNED,
+    _DAY, _GOLD, _M1, _M2, _PURPOSE, _SLOT, AT_NODE, ON_LINK, RETURNED, Groups,
     U_ADMIT, U_CATCH, U_DISPLACE, U_GIVE_UP, U_IRREGULAR, U_MOVE, U_ONWARD, U_RETURN, U_ROUTE, U_SCREEN,
 )
 
 N_PURPOSES = U_DISPLACE + 1
-# Indexes of the counters array filled by day_pass.
-C_TURNED_BACK, C_ONWARD, C_ADMITTED_CA, C_ENTERED_CA, C_HOSTED_RUS = range(5)
+# Indexes of the counters array filled by day_pass (today's counts, people unless stated):
+# turned back at a border, entered Russia as migrant workers, entered a Central Asian state
+# (admitted or irregularly), of those from outside Central Asia, in Russia at the end of the
+# day; militants added to `infiltrated` or `left` (0: neither changed today).
+C_TURNED_BACK, C_ONWARD, C_ADMITTED_CA, C_ENTERED_CA, C_HOSTED_RUS, C_MILITANTS_MOVED = range(6)
+N_COUNTERS = 6
 
 
 def day_offsets(key: int, day: int) -> np.ndarray:
@@ -166,59 +175,180 @@ def route_weights(occupancy, capacity, capacity_buffer, base_score, attract, nod
     return changed
 
 
+class PassConstants(NamedTuple):
+    """What the daily pass reads that is fixed for a replicate (built once, at setup)."""
+
+    move_chance: np.ndarray   # (L,) FLEE move chance of a group at each location
+    is_host: np.ndarray       # (L,) True at host locations
+    next_hop_rus: np.ndarray  # (L,) neighbour slot towards Russia's labour market (-1 there)
+    node_country: np.ndarray  # (L,) country index of each node
+    nbr: np.ndarray           # (L, D) neighbour index, -1 padding
+    nbr_km: np.ndarray        # (L, D) link km
+    nbr_foot: np.ndarray      # (L, D) True for links walked on foot
+    return_day: np.ndarray    # (C,) daily chance that a group hosted there goes home
+    ca_mask: np.ndarray       # (C,) True for the Central Asian states
+    rus: int                  # Russia's country index (-1 if absent)
+    speed_road: float         # km/day on road and rail links
+    speed_foot: float         # km/day on foot links
+    transit_share: float      # chance (at least) that a migrant worker bound for Russia is let through
+    give_up: float            # chance that a group turned back at a border goes home
+    catch: float              # chance that screening an admitted group catches its militants
+
+
+class DayPolicy(NamedTuple):
+    """What the daily pass reads that changes from day to day (built each day)."""
+
+    offsets: np.ndarray    # hash offset of each purpose for the day (offsets_of_day)
+    table: np.ndarray      # (L * D,) route table: row i holds i + cumulative first-hop probabilities
+    total: np.ndarray      # (L,) first-hop weight of each row (0: nobody leaves)
+    closed: np.ndarray     # (L,) True at nodes closed today
+    admit: np.ndarray      # (C,) chance that an arriving group is admitted
+    screen: np.ndarray     # (C,) chance that an admitted group is screened
+    irregular: np.ndarray  # (C,) chance that a group refused entry crosses irregularly
+    onward_day: float      # daily chance that a group hosted in Central Asia sets out for Russia
+
+
+class Tally(NamedTuple):
+    """What the daily pass adds to or recounts (the state's own arrays, built once, at setup)."""
+
+    detained: np.ndarray         # (C,) militants caught by screening
+    infiltrated: np.ndarray      # (C,) militants who entered undetected
+    left: np.ndarray             # (C,) of those, militants whose group left again, onward or home
+    entries_by_node: np.ndarray  # (L,) people who entered a country at each node
+    counters: np.ndarray         # (N_COUNTERS,) today's counts, by the C_* indexes (zeroed first)
+    occupancy: np.ndarray        # (L,) people at each location at the end of the day
+    link_people: np.ndarray      # (L, D) people who set out along each link
+
+
+def day_pass(g, n_live, k, d, t):
+    """One day of every live group (`g`: :class:`~sim.refugees.tables.Groups`, `k`:
+    :class:`PassConstants`, `d`: :class:`DayPolicy`, `t`: :class:`Tally`); returns the
+    number of groups still live. Per country it counts militants who entered undetected
+    (``t.infiltrated``) and those who left again with their group, onward or home (``t.left``).
+
+    Each step is a loop over the groups it concerns, in the order a group takes the steps:
+    the groups at a location (steps 1 and 2), then those on a link, listed by the first
+    loop in live order (3), then those at a border (4), then all of them (end of day).
+    Each step takes the arrays out of the records once, before its loop: a compiled call
+    per group that passes arrays, inlined or not, pays numba's reference counting of each
+    array on every call (tried: a replicate took 20 times as long).
+
+    numba types a NamedTuple argument on every call by encoding its class and each field
+    name (about 3 microseconds a day for these four records, a tenth of the refugee
+    phase's day); plain tuples of the same values are typed from the values alone, so the
+    compiled pass takes the records as plain tuples and names them again."""
+    return _day_pass(tuple(g), n_live, tuple(k), tuple(d), tuple(t))
+
+
 @njit(cache=True)
-def day_pass(live, n_live, status, loc, nxt, remaining, speed, country, size, militants, onward,
-             offsets, move_chance, is_host, next_hop_rus, node_country, nbr, nbr_km, nbr_foot,
-             table, total, closed, admit, screen, irregular, return_day, ca_mask,
-             onward_day, transit_share, give_up, catch, rus, speed_road, speed_foot,
-             detained, infiltrated, left, entries_by_node, counters, occupancy, link_people):
-    """One day of every live group. Per country it counts militants who entered undetected
-    (`infiltrated`) and those who left again with their group, onward or home (`left`)."""
+def _day_pass(g, n_live, k, d, t):
+    """:func:`day_pass` with its records as plain tuples (in field order)."""
+    g, k, d, t = Groups(*g), PassConstants(*k), DayPolicy(*d), Tally(*t)
+    t.counters[:] = 0
+    moving = np.empty(n_live, dtype=np.int64)
+    n_moving = _at_node(g, n_live, k, d, t, moving)
+    n_border = _travel(g, moving, n_moving, k)
+    _cross_borders(g, moving, n_border, k, d, t)
+    return _recount(g, n_live, k, t)
+
+
+@njit(cache=True)
+def _at_node(g, n_live, k, d, t, moving):
+    """Steps 1 and 2, for the groups at a location: a hosted group may go home or set out
+    for Russia; then a group may leave along a link. (One loop for both: a loop of its own
+    for step 1 made ``sim-bench refugees`` about 15% slower.) Lists the groups now on a
+    link (set out today or earlier) in `moving`, in live order; returns how many."""
+    live, status, loc, nxt, remaining, speed = g.live, g.status, g.loc, g.nxt, g.remaining, g.speed
+    country, size, militants, onward = g.country, g.size, g.militants, g.onward
+    return_day, ca_mask, is_host, next_hop_rus, move_chance = (k.return_day, k.ca_mask, k.is_host, k.next_hop_rus,
+                                                               k.move_chance)
+    nbr, nbr_km, nbr_foot, speed_road, speed_foot = k.nbr, k.nbr_km, k.nbr_foot, k.speed_road, k.speed_foot
+    onward_day, table, total = d.onward_day, d.table, d.total
+    off_return, off_onward, off_move, off_route = (d.offsets[U_RETURN], d.offsets[U_ONWARD], d.offsets[U_MOVE],
+                                                   d.offsets[U_ROUTE])
+    left, counters, link_people = t.left, t.counters, t.link_people
     degree = nbr.shape[1]
+    n_moving = 0
     for j in range(n_live):  # live groups only: each is AT_NODE or ON_LINK
         i = live[j]
-        st = status[i]
-        if st == AT_NODE:
-            here = loc[i]
-            c = country[i]
-            # 1. hosted groups: home, or on to Russia
-            if c != 0 and not onward[i]:
-                if _u(offsets[U_RETURN], i) < return_day[c]:
-                    status[i] = RETURNED
-                    left[c] += militants[i]
-                    continue
-                if ca_mask[c] and is_host[here] and _u(offsets[U_ONWARD], i) < onward_day:
-                    onward[i] = True
-            # 2. departure
-            slot = -1
-            if onward[i]:
-                slot = next_hop_rus[here]
-                if slot < 0:
-                    onward[i] = False  # at Russia's labour market: settled
-            elif _u(offsets[U_MOVE], i) < move_chance[here]:
-                if total[here] > 0:
-                    target = here + _u(offsets[U_ROUTE], i)
-                    lo = _first_above(table, here * degree, here * degree + degree, target)  # within the row
-                    slot = min(lo - here * degree, degree - 1)
-            if slot < 0:
+        if status[i] != AT_NODE:  # on a link: travels on in step 3
+            moving[n_moving] = i
+            n_moving += 1
+            continue
+        here = loc[i]
+        c = country[i]
+        # 1. hosted groups: home, or on to Russia
+        if c != 0 and not onward[i]:
+            if _u(off_return, i) < return_day[c]:
+                status[i] = RETURNED
+                left[c] += militants[i]
+                counters[C_MILITANTS_MOVED] += militants[i]
                 continue
-            status[i] = ON_LINK
-            link_people[here, slot] += size[i]
-            nxt[i] = nbr[here, slot]
-            remaining[i] = nbr_km[here, slot]
-            speed[i] = speed_foot if nbr_foot[here, slot] else speed_road
-        # 3. travel
+            if ca_mask[c] and is_host[here] and _u(off_onward, i) < onward_day:
+                onward[i] = True
+        # 2. departure
+        slot = -1
+        if onward[i]:
+            slot = next_hop_rus[here]
+            if slot < 0:
+                onward[i] = False  # at Russia's labour market: settled
+        elif _u(off_move, i) < move_chance[here]:
+            if total[here] > 0:
+                target = here + _u(off_route, i)
+                lo = _first_above(table, here * degree, here * degree + degree, target)  # within the row
+                slot = min(lo - here * degree, degree - 1)
+        if slot < 0:
+            continue
+        status[i] = ON_LINK
+        link_people[here, slot] += size[i]
+        nxt[i] = nbr[here, slot]
+        remaining[i] = nbr_km[here, slot]
+        speed[i] = speed_foot if nbr_foot[here, slot] else speed_road
+        moving[n_moving] = i
+        n_moving += 1
+    return n_moving
+
+
+@njit(cache=True)
+def _travel(g, moving, n_moving, k):
+    """3. travel: a day along the link for the groups listed in `moving`; at its end a group
+    inside its own country arrives. Keeps in `moving` (in order) the groups that reached
+    another country's border, still ON_LINK with nothing left to travel; returns how many."""
+    status, loc, nxt, remaining, speed, country = g.status, g.loc, g.nxt, g.remaining, g.speed, g.country
+    node_country = k.node_country
+    n_border = 0
+    for j in range(n_moving):
+        i = moving[j]
         remaining[i] -= speed[i]
         if remaining[i] > 0:
             continue
         dest = nxt[i]
-        c_to = node_country[dest]
-        if c_to == country[i]:
+        if node_country[dest] == country[i]:
             loc[i] = dest
             nxt[i] = -1
             status[i] = AT_NODE
             continue
-        # 4. border
+        moving[n_border] = i
+        n_border += 1
+    return n_border
+
+
+@njit(cache=True)
+def _cross_borders(g, at_border, n_border, k, d, t):
+    """4. border, for the groups listed in `at_border`: the receiving state admits the group
+    (screening may catch its militants), or it crosses irregularly, or it is turned back
+    (and may then go home)."""
+    status, loc, nxt, country = g.status, g.loc, g.nxt, g.country
+    size, militants, onward = g.size, g.militants, g.onward
+    node_country, ca_mask, rus, transit_share, catch, give_up = (k.node_country, k.ca_mask, k.rus, k.transit_share,
+                                                                 k.catch, k.give_up)
+    admit, screen, irregular, closed, offsets = d.admit, d.screen, d.irregular, d.closed, d.offsets
+    detained, infiltrated, left, entries_by_node, counters = (t.detained, t.infiltrated, t.left, t.entries_by_node,
+                                                              t.counters)
+    for j in range(n_border):
+        i = at_border[j]
+        dest = nxt[i]
+        c_to = node_country[dest]
         p_admit = admit[c_to]
         if onward[i] and c_to != rus and transit_share > p_admit:
             p_admit = transit_share
@@ -232,6 +362,7 @@ def day_pass(live, n_live, status, loc, nxt, remaining, speed, country, size, mi
                 militants[i] = 0
         if admitted or irregular_entry:
             infiltrated[c_to] += militants[i]
+            counters[C_MILITANTS_MOVED] += militants[i]
             entries_by_node[dest] += size[i]
             if ca_mask[c_to]:
                 counters[C_ADMITTED_CA] += size[i]
@@ -241,6 +372,7 @@ def day_pass(live, n_live, status, loc, nxt, remaining, speed, country, size, mi
                 counters[C_ONWARD] += size[i]
             if country[i] != 0:  # a group leaving a country of refuge takes its militants along
                 left[country[i]] += militants[i]
+                counters[C_MILITANTS_MOVED] += militants[i]
             country[i] = c_to
             loc[i] = dest
             nxt[i] = -1
@@ -254,8 +386,15 @@ def day_pass(live, n_live, status, loc, nxt, remaining, speed, country, size, mi
                 status[i] = RETURNED
                 if country[i] != 0:
                     left[country[i]] += militants[i]
-    # End of day: people in Russia and people at each location (tomorrow's camp occupancy);
-    # groups that returned leave the live list (the others keep their order).
+                    counters[C_MILITANTS_MOVED] += militants[i]
+
+
+@njit(cache=True)
+def _recount(g, n_live, k, t):
+    """End of day: people in Russia and people at each location (tomorrow's camp occupancy);
+    groups that returned leave the live list (the others keep their order). Returns how
+    many groups are still live."""
+    live, status, loc, country, size, occupancy, rus = g.live, g.status, g.loc, g.country, g.size, t.occupancy, k.rus
     hosted_rus = 0
     occupancy[:] = 0.0
     kept = 0
@@ -268,7 +407,7 @@ def day_pass(live, n_live, status, loc, nxt, remaining, speed, country, size, mi
                 hosted_rus += size[i]
             live[kept] = i
             kept += 1
-    counters[C_HOSTED_RUS] = hosted_rus
+    t.counters[C_HOSTED_RUS] = hosted_rus
     return kept
 
 

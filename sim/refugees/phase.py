@@ -17,7 +17,6 @@ country + returned + militants detained.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -88,6 +87,9 @@ class RefugeeState:
         self.militants_left = np.zeros(n_c, dtype=np.int64)  # left a country again with their group
         self.remittance_loss = 0.0
         self.russia_restriction = 0.0
+        # Daily chance that a group hosted in Central Asia sets out for Russia, before the
+        # Russian restriction lever (step scales it by 1 - the lever's level).
+        self.onward_day = p.onward_rate / 365.25 * p.labour_demand * p.wage_gap_index ** p.wage_gap_elasticity
         self.militant_mean = p.people_per_agent * p.militant_share  # militants per new group
         self.closed = np.zeros(net.n_nodes, dtype=bool)
         self._closed_key: tuple[int, ...] = ()  # nodes closed today (see _policies_of_the_day)
@@ -105,9 +107,12 @@ class RefugeeState:
         self.route_w = np.full(net.nbr.size, np.nan)
         self.table: np.ndarray | None = None
         self.total: np.ndarray | None = None
-        self.counters = np.zeros(5, dtype=np.int64)
+        self.counters = np.zeros(fast.N_COUNTERS, dtype=np.int64)  # today's, filled by fast.day_pass
         self.occupancy = np.zeros(net.n_nodes)  # people at each location, end of the previous day
         self.link_people = np.zeros(net.nbr.shape, dtype=np.int64)  # people who set out on each link
+        # The arrays above that the daily pass adds to or recounts, as its record (same arrays).
+        self.tally = fast.Tally(self.detained, self.infiltrated, self.militants_left, self.entries_by_node,
+                                self.counters, self.occupancy, self.link_people)
 
     def count_occupancy(self) -> None:
         """Recount people at each location (the daily pass does this; call it after placing groups)."""
@@ -129,7 +134,7 @@ class RefugeeState:
 
 def setup(model: "SpilloverModel") -> None:
     model.refugees = RefugeeState(model)
-    model.refugees.pass_constants = PassConstants.of(model.refugees, model)
+    model.refugees.pass_constants = _pass_constants(model.refugees, model)
 
 
 # --------------------------------------------------------------------------- daily step
@@ -141,55 +146,39 @@ def step(model: "SpilloverModel") -> None:
     _displace(model, st, p, offsets)
     table, total = _route_table(st, model)
     a = st.agents
-    k = st.pass_constants
-    counters = st.counters
-    counters[:] = 0
-    a.n_live = fast.day_pass(
-        a.live, a.n_live, a.status, a.loc, a.nxt, a.remaining, a.speed, a.country, a.size, a.militants, a.onward,
-        offsets, st.move_chance, st.is_host, k.next_hop_rus, k.node_country, k.nbr, k.nbr_km, k.nbr_foot,
-        table, total, st.closed, st.admit, st.screen, st.irregular, k.return_day, st.ca_mask,
-        k.onward_day * (1.0 - st.russia_restriction), p.transit_share, p.give_up_after_turn_back,
-        p.screening_catch, k.rus, k.speed_road, k.speed_foot, st.detained, st.infiltrated, st.militants_left, st.entries_by_node,
-        counters, st.occupancy, st.link_people)
-    st.cum_turned_back += int(counters[fast.C_TURNED_BACK])
-    st.cum_onward += int(counters[fast.C_ONWARD])
-    st.admitted_ca += int(counters[fast.C_ADMITTED_CA])
-    st.entered_ca += int(counters[fast.C_ENTERED_CA])
-    st.remittance_loss += int(counters[fast.C_HOSTED_RUS]) * p.jobs_taken_per_worker * p.remittance_per_worker_usd / 365.25
-    _publish(model, st)
+    day = fast.DayPolicy(offsets, table, total, st.closed, st.admit, st.screen, st.irregular,
+                         st.onward_day * (1.0 - st.russia_restriction))
+    a.n_live = fast.day_pass(a.groups, a.n_live, st.pass_constants, day, st.tally)
+    n = st.counters.tolist()  # today's counts, by the fast.C_* indexes
+    st.cum_turned_back += n[fast.C_TURNED_BACK]
+    st.cum_onward += n[fast.C_ONWARD]
+    st.admitted_ca += n[fast.C_ADMITTED_CA]
+    st.entered_ca += n[fast.C_ENTERED_CA]
+    st.remittance_loss += n[fast.C_HOSTED_RUS] * p.jobs_taken_per_worker * p.remittance_per_worker_usd / 365.25
+    _publish(model, st, militants_moved=n[fast.C_MILITANTS_MOVED] > 0)
 
 
-def _publish(model: "SpilloverModel", st: RefugeeState) -> None:
-    """Write what the other phases read of the refugees (sim.coupling)."""
+def _publish(model: "SpilloverModel", st: RefugeeState, militants_moved: bool) -> None:
+    """Write what the other phases read of the refugees (sim.coupling).
+
+    The militant counts change only in the daily pass, and only on days some militants
+    entered or left a country (`militants_moved`); on other days the coupling already
+    holds them (copying them is most of this function's time, and it runs every day)."""
     c = model.coupling
     c.onward_to_rus, c.admitted_ca = st.cum_onward, st.admitted_ca
-    c.militants_entered[st.spill_to] = st.infiltrated[st.spill_from]
-    c.militants_left[st.spill_to] = st.militants_left[st.spill_from]
+    if militants_moved:
+        c.militants_entered[st.spill_to] = st.infiltrated[st.spill_from]
+        c.militants_left[st.spill_to] = st.militants_left[st.spill_from]
 
 
-@dataclass(frozen=True)
-class PassConstants:
+def _pass_constants(st: RefugeeState, model: "SpilloverModel") -> fast.PassConstants:
     """What the daily pass needs that is fixed for a replicate (computed once, not every day)."""
-
-    next_hop_rus: np.ndarray
-    node_country: np.ndarray
-    nbr: np.ndarray
-    nbr_km: np.ndarray
-    nbr_foot: np.ndarray
-    return_day: np.ndarray
-    onward_day: float  # before the Russian restriction lever
-    rus: int
-    speed_road: float
-    speed_foot: float
-
-    @classmethod
-    def of(cls, st: "RefugeeState", model: "SpilloverModel") -> "PassConstants":
-        p = model.cfg.model.refugees
-        net = st.net
-        return cls(
-            net.next_hop_rus, net.node_country, net.nbr, net.nbr_km, net.nbr_foot, st.return_rate / 365.25,
-            p.onward_rate / 365.25 * p.labour_demand * p.wage_gap_index ** p.wage_gap_elasticity,
-            st.c.get("RUS", -1), p.movement.speed_road_km, p.movement.speed_foot_km)
+    p = model.cfg.model.refugees
+    net = st.net
+    return fast.PassConstants(
+        st.move_chance, st.is_host, net.next_hop_rus, net.node_country, net.nbr, net.nbr_km, net.nbr_foot,
+        st.return_rate / 365.25, st.ca_mask, st.c.get("RUS", -1), p.movement.speed_road_km,
+        p.movement.speed_foot_km, p.transit_share, p.give_up_after_turn_back, p.screening_catch)
 
 
 def _policies_of_the_day(model: "SpilloverModel", st: RefugeeState) -> None:

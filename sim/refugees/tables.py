@@ -10,6 +10,7 @@ and only the agents that need a draw pay for it.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import NamedTuple
 
 import networkx as nx
 import numpy as np
@@ -136,8 +137,27 @@ def build_net(network: Network, awareness: int) -> RefugeeNet:
     )
 
 
+class Groups(NamedTuple):
+    """The arrays of :class:`Agents` as one record for the compiled daily pass (slot i in each)."""
+
+    live: np.ndarray       # slots of the live groups (the first Agents.n_live entries)
+    status: np.ndarray
+    loc: np.ndarray
+    nxt: np.ndarray
+    remaining: np.ndarray
+    speed: np.ndarray
+    country: np.ndarray
+    size: np.ndarray
+    militants: np.ndarray
+    onward: np.ndarray
+
+
 class Agents:
-    """Groups of people in growable numpy arrays; slot i is the i-th group displaced."""
+    """Groups of people in growable numpy arrays; slot i is the i-th group displaced.
+
+    ``groups`` holds the arrays as one :class:`Groups` record for the compiled daily pass;
+    :meth:`reserve`, the only place that replaces the arrays, rebuilds it.
+    """
 
     def __init__(self, capacity: int = 1024) -> None:
         self.n = 0
@@ -154,6 +174,7 @@ class Agents:
         # pass visits only these and drops those that returned (same order, same numbers).
         self.live = np.zeros(capacity, dtype=np.int64)
         self.n_live = 0
+        self.groups = self._group()
 
     def reserve(self, need: int) -> None:
         """Grow the arrays (doubling, new slots zero) so that they hold at least `need` groups."""
@@ -165,6 +186,12 @@ class Agents:
                 new = np.zeros(grow, dtype=old.dtype)
                 new[: old.size] = old
                 setattr(self, name, new)
+            self.groups = self._group()
+
+    def _group(self) -> Groups:
+        """The arrays as a :class:`Groups` record; rebuilt whenever :meth:`reserve` replaces them."""
+        return Groups(self.live, self.status, self.loc, self.nxt, self.remaining, self.speed, self.country,
+                      self.size, self.militants, self.onward)
 
     def add(self, count: int, loc: np.ndarray, size: int, militants: np.ndarray) -> np.ndarray:
         """Append `count` groups at nodes `loc`; return their slots."""
