@@ -21,6 +21,7 @@ from typing import NamedTuple
 
 import numpy as np
 
+from sim.calendar import DAYS_PER_YEAR
 from sim.draws import poisson_inverse
 from sim.jit import njit
 from sim.refugees.tables import (
@@ -103,15 +104,15 @@ def poisson_counts(offset, slots, lam):
 
 @njit(cache=True)
 def displace_counts(offset, regions, region_pop, rate, intensity, people_per_agent):
-    """Groups displaced today from each region, Poisson(pop * rate / 365.25 * intensity / size),
+    """Groups displaced today from each region, Poisson(pop * rate / DAYS_PER_YEAR * intensity / size),
     and their total.
 
     The mean is formed in the same left-to-right order as the vectorised
-    ``population[regions] * rate / 365.25 * intensity / people_per_agent`` (same bits).
+    ``population[regions] * rate / DAYS_PER_YEAR * intensity / people_per_agent`` (same bits).
     """
     lam = np.empty(regions.size)
     for j in range(regions.size):
-        lam[j] = region_pop[j] * rate / 365.25 * intensity / people_per_agent
+        lam[j] = region_pop[j] * rate / DAYS_PER_YEAR * intensity / people_per_agent
     counts = poisson_counts(offset, regions, lam)
     return counts, counts.sum()
 

@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from sim.calendar import DAYS_PER_YEAR
 from sim.countries import CENTRAL_ASIA, SPILLOVER
 from sim.policy import closure_days
 from sim.refugees import kernels as fast
@@ -89,7 +90,7 @@ class RefugeeState:
         self.russia_restriction = 0.0
         # Daily chance that a group hosted in Central Asia sets out for Russia, before the
         # Russian restriction lever (step scales it by 1 - the lever's level).
-        self.onward_day = p.onward_rate / 365.25 * p.labour_demand * p.wage_gap_index ** p.wage_gap_elasticity
+        self.onward_day = p.onward_rate / DAYS_PER_YEAR * p.labour_demand * p.wage_gap_index ** p.wage_gap_elasticity
         self.militant_mean = p.people_per_agent * p.militant_share  # militants per new group
         self.closed = np.zeros(net.n_nodes, dtype=bool)
         self._closed_key: tuple[int, ...] = ()  # nodes closed today (see _policies_of_the_day)
@@ -154,7 +155,7 @@ def step(model: "SpilloverModel") -> None:
     st.cum_onward += n[fast.C_ONWARD]
     st.admitted_ca += n[fast.C_ADMITTED_CA]
     st.entered_ca += n[fast.C_ENTERED_CA]
-    st.remittance_loss += n[fast.C_HOSTED_RUS] * p.jobs_taken_per_worker * p.remittance_per_worker_usd / 365.25
+    st.remittance_loss += n[fast.C_HOSTED_RUS] * p.jobs_taken_per_worker * p.remittance_per_worker_usd / DAYS_PER_YEAR
     _publish(model, st, militants_moved=n[fast.C_MILITANTS_MOVED] > 0)
 
 
@@ -177,7 +178,7 @@ def _pass_constants(st: RefugeeState, model: "SpilloverModel") -> fast.PassConst
     net = st.net
     return fast.PassConstants(
         st.move_chance, st.is_host, net.next_hop_rus, net.node_country, net.nbr, net.nbr_km, net.nbr_foot,
-        st.return_rate / 365.25, st.ca_mask, st.c.get("RUS", -1), p.movement.speed_road_km,
+        st.return_rate / DAYS_PER_YEAR, st.ca_mask, st.c.get("RUS", -1), p.movement.speed_road_km,
         p.movement.speed_foot_km, p.transit_share, p.give_up_after_turn_back, p.screening_catch)
 
 
