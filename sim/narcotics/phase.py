@@ -34,7 +34,7 @@ from sim.countries import CENTRAL_ASIA, SPILLOVER
 from sim.narcotics.data import load_markets, load_production
 from sim.narcotics.outcomes import OUTCOMES  # noqa: F401 - the phase's outcomes
 from sim.narcotics.routes import DESTINATION, NORTHERN_STATES, ROUTES, SEIZING, cached_routes
-from sim.narcotics.week import _week
+from sim.narcotics.week import WeekParams, WeekState, WeekTables, _week
 
 if TYPE_CHECKING:
     from sim.model import SpilloverModel
@@ -149,6 +149,33 @@ class NarcoticsState:
                     self.exposure3[j, k, self.country_idx[c]] = share
             for k, m in self.transit_markets[r]:
                 self.market3[j, k] = m
+        self.tables, self.params = self._fixed_records(p)  # built once, for the weekly kernel
+
+    def _fixed_records(self, p) -> tuple[WeekTables, WeekParams]:
+        """The compiled kernel's records of what stays fixed over the run: the tables above (the
+        same arrays, not copies) and the behavioural parameters."""
+        it, tr = p.interdiction, p.traffickers
+        tables = WeekTables(
+            weights=self.weights, dest_market=self.dest_market, route_cost=self.route_cost,
+            path_route=self.path_route, route_weeks=self.route_weeks, exposure=self.exposure3,
+            market=self.market3, on_route=self.on_route, target_share=self.target_share,
+            ref_price=self.ref_price, weekly_demand=self.weekly_demand, rus=self.rus_market)
+        params = WeekParams(
+            export_share=p.export_share_per_week, sensitivity=tr.profit_sensitivity,
+            sales_share=p.transit_sales_share, memory=it.memory, adapt_rate=it.adapt_rate,
+            risk_memory=tr.risk_memory, loss_tolerance=tr.loss_tolerance, explore_rate=tr.explore_rate,
+            market_memory=p.market_memory, price_exponent=1.0 / p.price_elasticity, price_memory=p.price_memory)
+        return tables, params
+
+    def week_state(self) -> WeekState:
+        """The kernel's record of the arrays carried from week to week (the same arrays, not
+        copies). Built at each call, from the attributes, so it cannot outlive an array that is
+        replaced rather than updated in place; that costs under a microsecond a week."""
+        return WeekState(
+            risk=self.risk, active=self.active, expected_price=self.expected_price, pipes=self.pipe3,
+            effort=self.effort, seized_memory=self.seized_memory, price=self.price, consumed=self.consumed,
+            shipped=self.shipped, seized_by_country=self.seized_by_country, seized_by_path=self.seized_by_path,
+            passing=self.passing_week, last_consumed=self.last_consumed, supply_avg=self.supply_avg)
 
 
 def setup(model: "SpilloverModel") -> None:
@@ -167,26 +194,16 @@ def step(model: "SpilloverModel") -> None:
     # the kernel keeps the stream as it was when they were drawn between transit and learning.
     u = st.rng.random(st.risk.shape)  # fixed-size draw every week
     multipliers = np.array([_lever_multiplier(model, r) for r in ROUTES])
-    _advance(st, p, u, multipliers, math.exp(-p.krokodil_substitution * model.day / 365.25))
+    _advance(st, u, multipliers, math.exp(-p.krokodil_substitution * model.day / 365.25))
     # What the other phases read (sim.coupling): the week's passage through each country.
     model.coupling.opiates_passing[:] = st.passing_week[st.spill_idx]
 
 
-def _advance(st: NarcoticsState, p, u: np.ndarray, multipliers: np.ndarray, rus_demand: float) -> None:
+def _advance(st: NarcoticsState, u: np.ndarray, multipliers: np.ndarray, rus_demand: float) -> None:
     """Export, transit, learning and markets of one week (after the harvest), given the
     learning uniforms, the interdiction lever multiplier of each route and the factor on
     Russian demand."""
-    it, tr = p.interdiction, p.traffickers
-    st.stock = _week(
-        st.stock, p.export_share_per_week, st.weights, st.risk, st.active, tr.profit_sensitivity,
-        st.expected_price, st.dest_market, st.route_cost, st.path_route,
-        st.pipe3, st.route_weeks, st.exposure3, st.market3, st.effort, st.seized_memory, st.on_route,
-        multipliers, p.transit_sales_share, st.price, st.ref_price, st.consumed, st.shipped,
-        st.seized_by_country, st.seized_by_path, st.passing_week, st.target_share,
-        it.memory, it.adapt_rate,
-        u, tr.risk_memory, tr.loss_tolerance, tr.explore_rate,
-        st.last_consumed, st.supply_avg, st.weekly_demand, st.rus_market, rus_demand,
-        p.market_memory, 1.0 / p.price_elasticity, p.price_memory)
+    st.stock = _week(st.stock, st.tables, st.week_state(), st.params, multipliers, rus_demand, u)
 
 
 def _harvest(model, st: NarcoticsState, p) -> None:

@@ -1,31 +1,94 @@
-"""The compiled weekly kernel of the narcotics submodel: export, transit, learning and markets."""
+"""The compiled weekly kernel of the narcotics submodel: export, transit, learning and markets.
+
+The kernel reads and updates three records: :class:`WeekTables` (fixed per replicate),
+:class:`WeekState` (the arrays that carry the submodel from week to week, updated in place)
+and :class:`WeekParams` (the behavioural parameters). numba takes NamedTuples of arrays and
+scalars as arguments; the classes live at module level so numba's on-disk cache can pickle
+their types. Each step is its own compiled function; :func:`_week` calls them in order.
+"""
 
 from __future__ import annotations
+
+from typing import NamedTuple
 
 import numpy as np
 
 from sim.jit import njit
 
 
+class WeekTables(NamedTuple):
+    """Fixed per replicate: organisations, paths, seizing countries and markets."""
+    weights: np.ndarray        # (orgs,) each organisation's share of the exported volume
+    dest_market: np.ndarray    # (paths,) int, the market at the end of each path
+    route_cost: np.ndarray     # (paths,) cost per kg of using each path
+    path_route: np.ndarray     # (paths,) int, the route each path belongs to
+    route_weeks: np.ndarray    # (paths,) int, the weeks each path takes
+    exposure: np.ndarray       # (paths, max weeks, countries) share of each stretch's km in each country
+    market: np.ndarray         # (paths, max weeks) int, the transit market at each stretch (-1: none)
+    on_route: np.ndarray       # (countries, routes) bool, whether a route crosses a country
+    target_share: np.ndarray   # (countries,) the seizure share each state aims at
+    ref_price: np.ndarray      # (markets,) reference prices
+    weekly_demand: np.ndarray  # (markets,) weekly demand at reference price
+    rus: int                   # the Russian market's index
+
+
+class WeekState(NamedTuple):
+    """The arrays carried from week to week; the kernel updates them in place."""
+    risk: np.ndarray               # (orgs, paths) perceived loss per trip
+    active: np.ndarray             # (orgs, paths) bool, the paths each organisation uses
+    expected_price: np.ndarray     # (markets,) what organisations plan on
+    pipes: np.ndarray              # (paths, orgs, max weeks) mass in transit on each stretch
+    effort: np.ndarray             # (countries,) interdiction effort
+    seized_memory: np.ndarray      # (countries, routes) remembered seizures by route
+    price: np.ndarray              # (markets,)
+    consumed: np.ndarray           # (markets,) cumulative
+    shipped: np.ndarray            # (paths,) cumulative
+    seized_by_country: np.ndarray  # (countries,) cumulative
+    seized_by_path: np.ndarray     # (paths,) cumulative
+    passing: np.ndarray            # (countries,) this week's passage
+    last_consumed: np.ndarray      # (markets,) consumed at the end of last week
+    supply_avg: np.ndarray         # (markets,) moving average of weekly supply
+
+
+class WeekParams(NamedTuple):
+    """Behavioural parameters of traffickers, states and markets."""
+    export_share: float        # share of the stock shipped per week
+    sensitivity: float         # traffickers' profit sensitivity (logit)
+    sales_share: float         # share of what passes that transit markets buy at reference price
+    memory: float              # states' seizure memory
+    adapt_rate: float          # states' effort adaptation rate
+    risk_memory: float         # traffickers' loss memory
+    loss_tolerance: float      # perceived loss past which a path is dropped
+    explore_rate: float        # weekly chance of retrying a dropped path
+    market_memory: float       # memory of the supply average
+    price_exponent: float      # 1 / price elasticity
+    price_memory: float        # memory of the expected price
+
+
 @njit(cache=True)
 def _sum(a):
     """Sum of a 1-D array in numpy's order, so results match numpy's ``sum`` for up to 128
-    values (numpy splits longer arrays in halves; here: paths x organisations, 16 x 8 = 128 by default)."""
+    values (numpy splits longer arrays in halves; here: paths x organisations, 16 x 8 = 128 by default).
+    The eight partial sums are scalars, not an array, so that a call allocates nothing."""
     n = a.shape[0]
     if n < 8:
         res = 0.0
         for i in range(n):
             res += a[i]
         return res
-    r = np.empty(8)
-    for k in range(8):
-        r[k] = a[k]
+    r0, r1, r2, r3, r4, r5, r6, r7 = a[0], a[1], a[2], a[3], a[4], a[5], a[6], a[7]
     i = 8
     while i < n - n % 8:
-        for k in range(8):
-            r[k] += a[i + k]
+        r0 += a[i]
+        r1 += a[i + 1]
+        r2 += a[i + 2]
+        r3 += a[i + 3]
+        r4 += a[i + 4]
+        r5 += a[i + 5]
+        r6 += a[i + 6]
+        r7 += a[i + 7]
         i += 8
-    res = ((r[0] + r[1]) + (r[2] + r[3])) + ((r[4] + r[5]) + (r[6] + r[7]))
+    res = ((r0 + r1) + (r2 + r3)) + ((r4 + r5) + (r6 + r7))
     while i < n:
         res += a[i]
         i += 1
@@ -33,22 +96,32 @@ def _sum(a):
 
 
 @njit(cache=True)
-def _week(stock, export_share, weights, risk, active, sensitivity, expected_price, dest_market, route_cost, path_route,
-          pipes, route_weeks, exposure, market, effort, seized_memory, on_route, multipliers, sales_share,
-          price, ref_price, consumed, shipped, seized_by_country, seized_by_path, passing, target_share,
-          memory, adapt_rate, u, risk_memory, loss_tolerance, explore_rate,
-          last_consumed, supply_avg, weekly_demand, rus, rus_demand, market_memory, price_exponent,
-          price_memory):
-    """One week of export, transit, learning and markets; updates the arrays in place and
-    returns the new stock. Sums follow numpy's order (pairwise along a row, sequential down
-    a column), as the array version of these steps did."""
-    n_orgs, n_paths = risk.shape
-    n_c = effort.shape[0]
+def _week(stock, tables, state, params, multipliers, rus_demand, u):
+    """One week of export, transit, learning and markets; updates the state's arrays in place
+    and returns the new stock. ``multipliers`` is each route's interdiction lever this week,
+    ``rus_demand`` the factor on Russian demand and ``u`` the organisations' (orgs, paths)
+    learning uniforms. Sums follow numpy's order (pairwise along a row, sequential down a
+    column), as the array version of these steps did."""
+    stock, new = _export(stock, tables, state, params)
+    alloc = _allocate_effort(state.seized_memory, multipliers.shape[0])
+    seized_or, exposed_or, seized_cr = _transit(tables, state, params, new, alloc, multipliers)
+    _learn_interdiction(tables, state, params, seized_cr, alloc, multipliers)
+    _learn_trafficking(tables, state, params, seized_or, exposed_or, u)
+    _markets(tables, state, params, rus_demand)
+    return stock
 
+
+@njit(cache=True)
+def _export(stock, tables, state, params):
+    """Step 2; returns the new stock and the (orgs, paths) shipments that start this week."""
+    risk, active, expected_price, shipped = state.risk, state.active, state.expected_price, state.shipped
+    weights, dest_market, route_cost = tables.weights, tables.dest_market, tables.route_cost
+    path_route, sensitivity = tables.path_route, params.sensitivity
     # 2. export: each organisation splits its volume over its active paths by the logit
     # of expected margin, each path's weight divided by the number of the organisation's
     # active paths of its route, so that a route weighs as its average path (nested logit).
-    volume = stock * export_share
+    n_orgs, n_paths = risk.shape
+    volume = stock * params.export_share
     new = np.zeros((n_orgs, n_paths))
     z = np.empty(n_paths)
     w = np.empty(n_paths)
@@ -85,10 +158,15 @@ def _week(stock, export_share, weights, risk, active, sensitivity, expected_pric
         for i in range(n_orgs):
             s += new[i, j]
         shipped[j] += s
+    return stock, new
 
+
+@njit(cache=True)
+def _allocate_effort(seized_memory, n_r):
+    """The (countries, routes) share of each state's effort on each route."""
     # 3. transit. A state splits its effort over the routes it lies on by its seizure
     # memory; every path of a route that crosses it meets the same effort there.
-    n_r = multipliers.shape[0]
+    n_c = seized_memory.shape[0]
     alloc = np.empty((n_c, n_r))
     for c in range(n_c):
         s = 0.0
@@ -97,6 +175,21 @@ def _week(stock, export_share, weights, risk, active, sensitivity, expected_pric
         d = max(s, 1e-12)
         for r in range(n_r):
             alloc[c, r] = seized_memory[c, r] / d
+    return alloc
+
+
+@njit(cache=True)
+def _transit(tables, state, params, new, alloc, multipliers):
+    """Step 3 along every path: arrivals, seizures and transit sales, given the (countries,
+    routes) effort allocation. Returns the (orgs, paths) mass seized and exposed and the
+    (countries, paths) mass seized. The three parts stay in one loop over paths: a compiled
+    helper per part and path costs about as much again as the part (numba counts references
+    to every array it is passed)."""
+    pipes, effort, passing, consumed, price = state.pipes, state.effort, state.passing, state.consumed, state.price
+    route_weeks, dest_market, path_route = tables.route_weeks, tables.dest_market, tables.path_route
+    exposure, market, ref_price, sales_share = tables.exposure, tables.market, tables.ref_price, params.sales_share
+    n_orgs, n_paths = new.shape
+    n_c = effort.shape[0]
     seized_or = np.zeros((n_orgs, n_paths))
     exposed_or = np.zeros((n_orgs, n_paths))
     seized_cr = np.zeros((n_c, n_paths))
@@ -157,6 +250,18 @@ def _week(stock, export_share, weights, risk, active, sensitivity, expected_pric
                 col[i] = pipe[i, k] * f
                 pipe[i, k] -= col[i]
             consumed[m] += _sum(col)
+    return seized_or, exposed_or, seized_cr
+
+
+@njit(cache=True)
+def _learn_interdiction(tables, state, params, seized_cr, alloc, multipliers):
+    """States book the week's seizures, move effort and scale it (end of step 3)."""
+    effort, passing, seized_memory = state.effort, state.passing, state.seized_memory
+    seized_by_country, seized_by_path = state.seized_by_country, state.seized_by_path
+    path_route, target_share, on_route = tables.path_route, tables.target_share, tables.on_route
+    memory, adapt_rate = params.memory, params.adapt_rate
+    n_c, n_paths = seized_cr.shape
+    n_r = multipliers.shape[0]
     # States move effort to where they seize and scale it towards their target share. A
     # lever's extra effort comes on top: states scale their routine effort by what it alone
     # would seize (seizures divided by the allocation-weighted lever multiplier).
@@ -186,6 +291,13 @@ def _week(stock, export_share, weights, risk, active, sensitivity, expected_pric
             s += seized_cr[c, j]
         seized_by_path[j] += s
 
+
+@njit(cache=True)
+def _learn_trafficking(tables, state, params, seized_or, exposed_or, u):
+    """Step 4, given the (orgs, paths) mass seized and exposed this week and the uniforms."""
+    risk, active, route_weeks = state.risk, state.active, tables.route_weeks
+    risk_memory, loss_tolerance, explore_rate = params.risk_memory, params.loss_tolerance, params.explore_rate
+    n_orgs, n_paths = risk.shape
     # 4. learning: update perceived losses, drop paths past the tolerance, retry dropped ones
     for i in range(n_orgs):
         for j in range(n_paths):
@@ -199,6 +311,14 @@ def _week(stock, export_share, weights, risk, active, sensitivity, expected_pric
                 risk[i, j] = loss_tolerance / 2
                 active[i, j] = True
 
+
+@njit(cache=True)
+def _markets(tables, state, params, rus_demand):
+    """Step 5, with ``rus_demand`` the week's factor on Russian demand."""
+    consumed, last_consumed, supply_avg = state.consumed, state.last_consumed, state.supply_avg
+    price, expected_price = state.price, state.expected_price
+    ref_price, weekly_demand, rus = tables.ref_price, tables.weekly_demand, tables.rus
+    market_memory, price_exponent, price_memory = params.market_memory, params.price_exponent, params.price_memory
     # 5. markets
     for m in range(consumed.shape[0]):
         supply = consumed[m] - last_consumed[m]
@@ -208,4 +328,3 @@ def _week(stock, export_share, weights, risk, active, sensitivity, expected_pric
         ratio = demand / max(supply_avg[m], 1e-9)
         price[m] = ref_price[m] * min(max(ratio ** price_exponent, 0.2), 5.0)
         expected_price[m] = (1 - price_memory) * expected_price[m] + price_memory * price[m]
-    return stock
