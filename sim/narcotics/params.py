@@ -46,6 +46,10 @@ class InterdictionLearning:
                                range=(0.0, 0.2))
     memory: float = share(0.1, unit="weight of this week's seizures", source=ASSUMPTION, range=(0.02, 0.3),
                           doc="how fast effort is reallocated to routes where seizures happen")
+    initial_memory_tonnes: float = nonneg(1.0, unit="tonnes seized on each route a state lies on", source=ASSUMPTION,
+                                          range=(0.1, 10.0), doc="the seizure memory a state starts with on each of "
+                                          "its routes (its effort starts split evenly); the larger, the longer its "
+                                          "first seizures take to move effort")
 
 
 @dataclass
@@ -61,6 +65,11 @@ class TraffickerLearning:
         range=(0.2, 0.8))
     explore_rate: float = share(0.05, unit="1/week", source=ASSUMPTION, range=(0.0, 0.2),
                                 doc="chance per week of trying a dropped route again")
+    initial_risk: float = share(0.1, unit="perceived trip loss", source=ASSUMPTION, range=(0.02, 0.3),
+                                doc="perceived share of a shipment lost per trip on every path before any seizure")
+    retry_risk: float = share(0.5, unit="share of loss_tolerance", source=ASSUMPTION, range=(0.2, 0.9),
+                              doc="perceived trip loss of a dropped path when it is tried again, as a share of the "
+                                  "tolerance")
 
 
 @dataclass
@@ -76,6 +85,9 @@ class NarcoticsParams:
     farmgate_price_usd_per_kg: float = nonneg(150.0, unit="USD/kg opium", source=external(
         "UNODC Afghanistan Opium Survey 2021: dry opium farm-gate price about USD 140-200/kg (approximate)", 2021),
         range=(100.0, 300.0))
+    ban_max_scarcity: float = nonneg(10.0, unit="x farm-gate price before the ban, to the elasticity", source=ASSUMPTION,
+                                     range=(5.0, 50.0), doc="scarcity = 1 / (1 - compliance), capped here: a ban of "
+                                     "compliance above 1 - 1/cap raises the farm-gate price no further")
     ban_price_elasticity: float = nonneg(2.0, unit="elasticity", source=external(
         "UNODC Afghanistan Opium Survey 2023: after the ban production fell about 95% while the farm-gate "
         "price rose about 3-5 times and farmers' opium income fell over 90%; price ~ scarcity^(1/2) fits "
@@ -98,6 +110,11 @@ class NarcoticsParams:
                                  doc="markets price against supply averaged over about 1/memory weeks")
     price_memory: float = share(0.05, unit="weight of this week's price", source=ASSUMPTION, range=(0.02, 0.2),
                                 doc="organisations plan on prices averaged over about 1/memory weeks")
+    price_floor: float = nonneg(0.2, unit="x reference price", source=ASSUMPTION, range=(0.05, 0.5),
+                                doc="lowest wholesale price a glutted market falls to (the Russian price sits on it "
+                                    "most of the baseline: see ODD, known limitations)")
+    price_cap: float = nonneg(5.0, unit="x reference price", source=ASSUMPTION, range=(2.0, 10.0),
+                              doc="highest wholesale price a starved market rises to")
     price_elasticity: float = nonneg(1.0, unit="|price elasticity of demand|", source=external(
         "within published estimates for heroin demand, about 0.3-1.2 in absolute value (e.g. Gallet's "
         "meta-analysis of illicit drug demand, Health Economics; approximate)", 2014), range=(0.3, 1.5))

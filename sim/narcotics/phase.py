@@ -30,6 +30,7 @@ from typing import TYPE_CHECKING
 import mesa
 import numpy as np
 
+from sim.calendar import DAYS_PER_MONTH, DAYS_PER_YEAR
 from sim.countries import CENTRAL_ASIA, SPILLOVER
 from sim.narcotics.data import load_markets, load_production
 from sim.narcotics.outcomes import OUTCOMES  # noqa: F401 - the phase's outcomes
@@ -80,7 +81,7 @@ class NarcoticsState:
         self.rng = model.streams["narcotics"]
         n_orgs = p.traffickers.n_organisations
         self.weights = self.rng.dirichlet(np.ones(n_orgs))
-        self.risk = np.full((n_orgs, n_paths), 0.1)
+        self.risk = np.full((n_orgs, n_paths), p.traffickers.initial_risk)
         self.active = np.ones((n_orgs, n_paths), dtype=bool)
         for i in range(n_orgs):
             TraffickingOrganisation(model, i)  # registered with the model (model.agents)
@@ -94,7 +95,7 @@ class NarcoticsState:
         self.target_share = np.where(northern, it.target_seizure_share_northern, it.target_seizure_share)
         self.on_route = np.array([[any(c in shares for x in self.routes.values() if x.route == r
                                        for shares in x.exposure) for r in ROUTES] for c in SEIZING])
-        self.seized_memory = self.on_route.astype(float)
+        self.seized_memory = self.on_route * it.initial_memory_tonnes
         self.market_ids = list(self.markets)
         self.market_of_country = {model.network.locations[m.location_id].country: i
                                   for i, m in enumerate(self.markets.values())}
@@ -104,7 +105,7 @@ class NarcoticsState:
         self.ref_price = np.array([m.price for m in self.markets.values()])
         self.price = self.ref_price.copy()
         self.expected_price = self.ref_price.copy()  # what organisations plan on
-        self.weekly_demand = np.array([m.demand for m in self.markets.values()]) / 52.0
+        self.weekly_demand = np.array([m.demand for m in self.markets.values()]) * WEEK / DAYS_PER_YEAR
         self.rus_market = self.market_ids.index("RUSSIA")  # load_markets requires it
         self.weekly_demand[self.rus_market] *= p.demand_scale_rus
         self.supply_avg = self.weekly_demand.copy()
@@ -164,7 +165,8 @@ class NarcoticsState:
             export_share=p.export_share_per_week, sensitivity=tr.profit_sensitivity,
             sales_share=p.transit_sales_share, memory=it.memory, adapt_rate=it.adapt_rate,
             risk_memory=tr.risk_memory, loss_tolerance=tr.loss_tolerance, explore_rate=tr.explore_rate,
-            market_memory=p.market_memory, price_exponent=1.0 / p.price_elasticity, price_memory=p.price_memory)
+            market_memory=p.market_memory, price_exponent=1.0 / p.price_elasticity, price_memory=p.price_memory,
+            price_floor=p.price_floor, price_cap=p.price_cap, retry_risk=tr.retry_risk)
         return tables, params
 
     def week_state(self) -> WeekState:
@@ -194,7 +196,7 @@ def step(model: "SpilloverModel") -> None:
     # the kernel keeps the stream as it was when they were drawn between transit and learning.
     u = st.rng.random(st.risk.shape)  # fixed-size draw every week
     multipliers = np.array([_lever_multiplier(model, r) for r in ROUTES])
-    _advance(st, u, multipliers, math.exp(-p.krokodil_substitution * model.day / 365.25))
+    _advance(st, u, multipliers, math.exp(-p.krokodil_substitution * model.day / DAYS_PER_YEAR))
     # What the other phases read (sim.coupling): the week's passage through each country.
     model.coupling.opiates_passing[:] = st.passing_week[st.spill_idx]
 
@@ -219,13 +221,13 @@ def _harvest(model, st: NarcoticsState, p) -> None:
             st.yield_mult[i] = math.exp(p.yield_sd * z[i] - p.yield_sd ** 2 / 2)
         st.harvesting[i] = harvesting
         if harvesting:
-            opium += r.opium_tonnes * st.yield_mult[i] * (1.0 - cut) * WEEK / (months * 30.44)
+            opium += r.opium_tonnes * st.yield_mult[i] * (1.0 - cut) * WEEK / (months * DAYS_PER_MONTH)
     heroin = opium / p.opium_per_kg_heroin
     st.stock += heroin
     st.produced += heroin
     st.month_production += heroin
     # Farm-gate prices rise as a ban cuts production; the Taliban tax the farm-gate value.
-    scarcity = 1.0 / max(1.0 - cut, 0.1)
+    scarcity = 1.0 / max(1.0 - cut, 1.0 / p.ban_max_scarcity)
     price = p.farmgate_price_usd_per_kg * scarcity ** (1.0 / p.ban_price_elasticity)
     st.revenue += p.taliban_tax * price * opium * 1000.0
 
@@ -247,7 +249,7 @@ def observe(model: "SpilloverModel") -> dict[str, float]:
     if st is None:
         return {o.name: math.nan for o in OUTCOMES}
     p = model.cfg.model.narcotics
-    years = max(model.day, 1) / 365.25
+    years = max(model.day, 1) / DAYS_PER_YEAR
     rest = p.rest_of_world_seizures_tonnes * years
     total_seized = float(st.seized_by_country.sum())
     shipped_by_route = np.bincount(st.path_route, weights=st.shipped, minlength=len(ROUTES))

@@ -63,6 +63,9 @@ class WeekParams(NamedTuple):
     market_memory: float       # memory of the supply average
     price_exponent: float      # 1 / price elasticity
     price_memory: float        # memory of the expected price
+    price_floor: float         # lowest price, x reference price
+    price_cap: float           # highest price, x reference price
+    retry_risk: float          # perceived loss of a retried path, x loss_tolerance
 
 
 @njit(cache=True)
@@ -297,6 +300,7 @@ def _learn_trafficking(tables, state, params, seized_or, exposed_or, u):
     """Step 4, given the (orgs, paths) mass seized and exposed this week and the uniforms."""
     risk, active, route_weeks = state.risk, state.active, tables.route_weeks
     risk_memory, loss_tolerance, explore_rate = params.risk_memory, params.loss_tolerance, params.explore_rate
+    retry = params.retry_risk * loss_tolerance
     n_orgs, n_paths = risk.shape
     # 4. learning: update perceived losses, drop paths past the tolerance, retry dropped ones
     for i in range(n_orgs):
@@ -308,7 +312,7 @@ def _learn_trafficking(tables, state, params, seized_or, exposed_or, u):
             if risk[i, j] > loss_tolerance:
                 active[i, j] = False
             if not active[i, j] and u[i, j] < explore_rate:
-                risk[i, j] = loss_tolerance / 2
+                risk[i, j] = retry
                 active[i, j] = True
 
 
@@ -319,6 +323,7 @@ def _markets(tables, state, params, rus_demand):
     price, expected_price = state.price, state.expected_price
     ref_price, weekly_demand, rus = tables.ref_price, tables.weekly_demand, tables.rus
     market_memory, price_exponent, price_memory = params.market_memory, params.price_exponent, params.price_memory
+    floor, cap = params.price_floor, params.price_cap
     # 5. markets
     for m in range(consumed.shape[0]):
         supply = consumed[m] - last_consumed[m]
@@ -326,5 +331,5 @@ def _markets(tables, state, params, rus_demand):
         supply_avg[m] = (1 - market_memory) * supply_avg[m] + market_memory * supply
         demand = weekly_demand[m] * rus_demand if m == rus else weekly_demand[m]
         ratio = demand / max(supply_avg[m], 1e-9)
-        price[m] = ref_price[m] * min(max(ratio ** price_exponent, 0.2), 5.0)
+        price[m] = ref_price[m] * min(max(ratio ** price_exponent, floor), cap)
         expected_price[m] = (1 - price_memory) * expected_price[m] + price_memory * price[m]
