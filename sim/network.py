@@ -22,7 +22,8 @@ LOCATION_COLUMNS = ("id", "name", "country", "kind", "lat", "lon", "population",
 LINK_COLUMNS = ("from_id", "to_id", "km", "mode", "route", "source")
 LOCATION_KINDS = ("afghan_region", "border_crossing", "host", "hub", "port", "market")
 LINK_MODES = ("road", "rail", "sea", "foot")
-ROUTES = ("northern", "balkan", "southern", "none")
+# Values of the links file's route column: a trafficking route, or none (sim.narcotics.routes.ROUTES are the routes).
+ROUTE_TAGS = ("northern", "balkan", "southern", "none")
 
 
 class NetworkDataError(ValueError):
@@ -155,9 +156,9 @@ def load_links(path: Path, locations: dict[str, Location]) -> tuple[Link, ...]:
         if mode not in LINK_MODES:
             raise NetworkDataError(f"{path}, row {line}: mode {mode!r} is not one of {list(LINK_MODES)}")
         routes = tuple(r.strip() for r in _require_text(path, line, row, "route").split(";"))
-        bad = [r for r in routes if r not in ROUTES]
+        bad = [r for r in routes if r not in ROUTE_TAGS]
         if bad:
-            raise NetworkDataError(f"{path}, row {line}: route {bad} not in {list(ROUTES)}")
+            raise NetworkDataError(f"{path}, row {line}: route {bad} not in {list(ROUTE_TAGS)}")
         out.append(Link(a, b, km, mode, tuple(r for r in routes if r != "none"),
                         _require_text(path, line, row, "source")))
     return tuple(out)

@@ -38,13 +38,13 @@ def test_agent_uniforms_are_uniform_and_fixed_by_slot_day_purpose():
 
 
 def test_compiled_uniforms_match_the_numpy_ones_bit_for_bit():
-    from sim.refugees import kernels as fast
+    from sim.refugees import kernels
 
     slots = np.array([0, 1, 7, 12345, 2**40 + 3])
     for day, purpose in ((0, 0), (17, 3), (1825, 10)):
-        offset = fast.day_offsets(987654321, day)[purpose]
-        assert fast.offsets_of_day(fast.offset_base(987654321), day)[purpose] == offset  # as the model builds it
-        compiled = np.array([fast._u(offset, int(s)) for s in slots])
+        offset = kernels.day_offsets(987654321, day)[purpose]
+        assert kernels.offsets_of_day(kernels.offset_base(987654321), day)[purpose] == offset  # as the model builds it
+        compiled = np.array([kernels._u(offset, int(s)) for s in slots])
         np.testing.assert_array_equal(compiled, agent_uniforms(987654321, slots, day, purpose))
 
 

@@ -24,7 +24,7 @@ import numpy as np
 from sim.calendar import DAYS_PER_YEAR
 from sim.countries import CENTRAL_ASIA, SPILLOVER
 from sim.policy import closure_days
-from sim.refugees import kernels as fast
+from sim.refugees import kernels
 from sim.refugees.outcomes import HOSTED, OUTCOMES  # noqa: F401 - the phase's outcomes
 from sim.refugees.tables import AT_NODE, KINDS, U_DISPLACE, U_MILITANT, Agents, build_net
 
@@ -94,25 +94,25 @@ class RefugeeState:
         self.militant_mean = p.people_per_agent * p.militant_share  # militants per new group
         self.closed = np.zeros(net.n_nodes, dtype=bool)
         self._closed_key: tuple[int, ...] = ()  # nodes closed today (see _policies_of_the_day)
-        # Fixed per replicate: hash offsets of day 0 (fast.offsets_of_day adds the day), the
+        # Fixed per replicate: hash offsets of day 0 (kernels.offsets_of_day adds the day), the
         # militant-draw offset (drawn with day 0), Afghan region populations, route constants.
-        self.offset_base = fast.offset_base(self.key)
+        self.offset_base = kernels.offset_base(self.key)
         self.militant_offset = self.offset_base[U_MILITANT]
         self.region_pop = net.population[self.regions]
         self.soft_km = m.distance_softening + net.route_km
         self.route_flat = net.route_origin * net.nbr.shape[1] + net.route_slot
         # Route table cache: the first-hop weights it was built from (flattened (L, D)).
-        # fast.route_weights recomputes the weights every day from what they depend on
+        # kernels.route_weights recomputes the weights every day from what they depend on
         # (occupancy of capacity-limited hosts, closures, scores) and reports whether any
         # changed; the table and row totals are rebuilt only then. NaN marks "never built".
         self.route_w = np.full(net.nbr.size, np.nan)
         self.table: np.ndarray | None = None
         self.total: np.ndarray | None = None
-        self.counters = np.zeros(fast.N_COUNTERS, dtype=np.int64)  # today's, filled by fast.day_pass
+        self.counters = np.zeros(kernels.N_COUNTERS, dtype=np.int64)  # today's, filled by kernels.day_pass
         self.occupancy = np.zeros(net.n_nodes)  # people at each location, end of the previous day
         self.link_people = np.zeros(net.nbr.shape, dtype=np.int64)  # people who set out on each link
         # The arrays above that the daily pass adds to or recounts, as its record (same arrays).
-        self.tally = fast.Tally(self.detained, self.infiltrated, self.militants_left, self.entries_by_node,
+        self.tally = kernels.Tally(self.detained, self.infiltrated, self.militants_left, self.entries_by_node,
                                 self.counters, self.occupancy, self.link_people)
 
     def count_occupancy(self) -> None:
@@ -142,21 +142,21 @@ def setup(model: "SpilloverModel") -> None:
 def step(model: "SpilloverModel") -> None:
     st: RefugeeState = model.refugees
     p = model.cfg.model.refugees
-    offsets = fast.offsets_of_day(st.offset_base, model.day)
+    offsets = kernels.offsets_of_day(st.offset_base, model.day)
     _policies_of_the_day(model, st)
     _displace(model, st, p, offsets)
     table, total = _route_table(st, model)
     a = st.agents
-    day = fast.DayPolicy(offsets, table, total, st.closed, st.admit, st.screen, st.irregular,
+    day = kernels.DayPolicy(offsets, table, total, st.closed, st.admit, st.screen, st.irregular,
                          st.onward_day * (1.0 - st.russia_restriction))
-    a.n_live = fast.day_pass(a.groups, a.n_live, st.pass_constants, day, st.tally)
-    n = st.counters.tolist()  # today's counts, by the fast.C_* indexes
-    st.cum_turned_back += n[fast.C_TURNED_BACK]
-    st.cum_onward += n[fast.C_ONWARD]
-    st.admitted_ca += n[fast.C_ADMITTED_CA]
-    st.entered_ca += n[fast.C_ENTERED_CA]
-    st.remittance_loss += n[fast.C_HOSTED_RUS] * p.jobs_taken_per_worker * p.remittance_per_worker_usd / DAYS_PER_YEAR
-    _publish(model, st, militants_moved=n[fast.C_MILITANTS_MOVED] > 0)
+    a.n_live = kernels.day_pass(a.groups, a.n_live, st.pass_constants, day, st.tally)
+    n = st.counters.tolist()  # today's counts, by the kernels.C_* indexes
+    st.cum_turned_back += n[kernels.C_TURNED_BACK]
+    st.cum_onward += n[kernels.C_ONWARD]
+    st.admitted_ca += n[kernels.C_ADMITTED_CA]
+    st.entered_ca += n[kernels.C_ENTERED_CA]
+    st.remittance_loss += n[kernels.C_HOSTED_RUS] * p.jobs_taken_per_worker * p.remittance_per_worker_usd / DAYS_PER_YEAR
+    _publish(model, st, militants_moved=n[kernels.C_MILITANTS_MOVED] > 0)
 
 
 def _publish(model: "SpilloverModel", st: RefugeeState, militants_moved: bool) -> None:
@@ -172,11 +172,11 @@ def _publish(model: "SpilloverModel", st: RefugeeState, militants_moved: bool) -
         c.militants_left[st.spill_to] = st.militants_left[st.spill_from]
 
 
-def _pass_constants(st: RefugeeState, model: "SpilloverModel") -> fast.PassConstants:
+def _pass_constants(st: RefugeeState, model: "SpilloverModel") -> kernels.PassConstants:
     """What the daily pass needs that is fixed for a replicate (computed once, not every day)."""
     p = model.cfg.model.refugees
     net = st.net
-    return fast.PassConstants(
+    return kernels.PassConstants(
         st.move_chance, st.is_host, net.next_hop_rus, net.node_country, net.nbr, net.nbr_km, net.nbr_foot,
         st.return_rate / DAYS_PER_YEAR, st.ca_mask, st.c.get("RUS", -1), p.movement.speed_road_km,
         p.movement.speed_foot_km, p.transit_share, p.give_up_after_turn_back, p.screening_catch)
@@ -207,7 +207,7 @@ def _displace(model: "SpilloverModel", st: RefugeeState, p, offsets: np.ndarray)
     # crisis never means fewer people displaced (for the same seed).
     if intensity == 0.0 or p.displacement_rate == 0.0:
         return  # Poisson(0) is 0 for every uniform
-    counts, total = fast.displace_counts(offsets[U_DISPLACE], st.regions, st.region_pop, p.displacement_rate,
+    counts, total = kernels.displace_counts(offsets[U_DISPLACE], st.regions, st.region_pop, p.displacement_rate,
                                          intensity, p.people_per_agent)
     total = int(total)
     if total == 0:
@@ -216,7 +216,7 @@ def _displace(model: "SpilloverModel", st: RefugeeState, p, offsets: np.ndarray)
     a.reserve(a.n + total)
     # Militants per group: Poisson by inversion of agent_uniforms(key, slot, 0, U_MILITANT).
     first = a.n
-    a.n = fast.place_groups(a.n, counts, st.regions, st.militant_offset, st.militant_mean, p.people_per_agent,
+    a.n = kernels.place_groups(a.n, counts, st.regions, st.militant_offset, st.militant_mean, p.people_per_agent,
                             a.status, a.loc, a.nxt, a.country, a.size, a.militants, a.onward)
     a.mark_live(first, a.n)
     people = total * p.people_per_agent
@@ -250,12 +250,12 @@ def _route_table(st: RefugeeState, model: "SpilloverModel") -> tuple[np.ndarray,
 
     Cached: the table is a function of the first-hop weights alone, which change only when a
     capacity-limited host's occupancy crosses its buffer (or moves while above it) or a
-    closure starts or ends. ``fast.route_weights`` recomputes the weights (same arithmetic
+    closure starts or ends. ``kernels.route_weights`` recomputes the weights (same arithmetic
     as :func:`_route_weights`) and the table is rebuilt when any weight changed.
     """
     m = model.cfg.model.refugees.movement
     net = st.net
-    changed = fast.route_weights(st.occupancy, st.capacity, m.capacity_buffer, st.base_score, st.attract,
+    changed = kernels.route_weights(st.occupancy, st.capacity, m.capacity_buffer, st.base_score, st.attract,
                                  net.node_country, st.closed, net.route_dest, net.route_hops, st.soft_km,
                                  st.route_flat, st.route_w)
     if changed or st.table is None:
@@ -276,7 +276,7 @@ def stocks(model: "SpilloverModel") -> dict[str, int]:
     """People by where they are now (the terms of the conservation identity)."""
     st: RefugeeState = model.refugees
     a = st.agents
-    by_country, transit, returned = fast.stocks_by_country(a.n, a.status, a.nxt, a.country, a.size,
+    by_country, transit, returned = kernels.stocks_by_country(a.n, a.status, a.nxt, a.country, a.size,
                                                            st.net.node_country, len(st.net.country_codes))
     out = {f"n_hosted_{code.lower()}": int(by_country[i]) for i, code in enumerate(st.net.country_codes) if i}
     out["n_moving_afg"] = int(by_country[0])
