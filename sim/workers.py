@@ -17,6 +17,7 @@ from __future__ import annotations
 import functools
 import logging
 import multiprocessing
+import multiprocessing.pool
 import os
 from typing import TYPE_CHECKING, Iterable, Iterator
 
@@ -83,8 +84,28 @@ def context() -> multiprocessing.context.BaseContext:
     return multiprocessing.get_context("forkserver")
 
 
+def pool(workers: int) -> multiprocessing.pool.Pool:
+    """A pool of `workers` processes forked from the server.
+
+    A worker takes on the start method of the process that made it. Inside a job of Hydra's
+    joblib launcher that method is joblib's own ``loky``, which a worker forked from the server
+    does not know (it would fail to start, again and again): while the workers start, this
+    process's method is set to the server's, then put back.
+    """
+    ctx = context()
+    method = multiprocessing.get_start_method(allow_none=True)
+    foreign = method is not None and method not in multiprocessing.get_all_start_methods()
+    if foreign:
+        multiprocessing.set_start_method("forkserver", force=True)
+    try:
+        return ctx.Pool(workers)
+    finally:
+        if foreign:
+            multiprocessing.set_start_method(method, force=True)
+
+
 def imap_chunks(cfg: "Config", chunks: Iterable[list[tuple[int, int]]], network: "Network",
                 workers: int) -> Iterator[list[tuple[int, int, "RunResult"]]]:
     """Run chunks of replicates in `workers` processes, yielding each chunk's results as it ends."""
-    with context().Pool(workers) as pool:
-        yield from pool.imap_unordered(functools.partial(run_chunk, cfg, network=network), chunks)
+    with pool(workers) as p:
+        yield from p.imap_unordered(functools.partial(run_chunk, cfg, network=network), chunks)

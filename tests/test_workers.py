@@ -52,3 +52,20 @@ def test_a_batch_never_forks_this_process_and_warns_nothing(network, monkeypatch
 def test_the_worker_server_holds_a_single_thread():
     with context().Pool(1) as pool:
         assert pool.apply(_parent_threads) == 1
+
+
+def _batch_in_a_loky_worker(cfg, network):
+    return run_batch(cfg, network).outcomes
+
+
+def test_a_batch_inside_a_joblib_worker_starts_its_workers(network):
+    """A job of Hydra's joblib launcher runs in a loky worker, whose start method (``loky``) a
+    worker forked from the server does not know; the batch must still run, and give the same
+    numbers as here."""
+    from joblib import Parallel, delayed
+
+    cfg = small_config(horizon_months=3, replicates=4)
+    here = run_batch(cfg, network).outcomes
+    cfg.workers = 2
+    (there,) = Parallel(n_jobs=2, timeout=120)(delayed(_batch_in_a_loky_worker)(cfg, network) for _ in range(1))
+    assert there.equals(here)
