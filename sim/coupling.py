@@ -47,7 +47,8 @@ class Coupling:
                                   doc="Afghans who moved on from Central Asia into Russia so far (what Central "
                                       "Asian governments learn of onward migration)")
     admitted_ca: float = shared(writer="refugees", readers=("states",), unit="people",
-                                doc="Afghans who entered a Central Asian state so far, admitted or irregular")
+                                doc="entries of Afghans into a Central Asian state so far, admitted or irregular "
+                                    "(a group moving from one Central Asian state to another counts again)")
     # states -> security
     islamic_state: float = shared(writer="states", readers=("security",), unit="index 0-1",
                                   doc="Islamic State (ISKP) activity in Afghanistan as of the last review")

@@ -18,10 +18,11 @@ class InitialMilitants:
 
     No public count exists. The defaults were set by hand near the stocks that the 2021
     inflows sustain at the 2021 removal rates. They are not re-fitted: in the baseline
-    (20 seeds, 60 months) the stocks end at 1.13 (RUS) to 1.70 (KGZ) times these values,
-    because IS activity grows with the collapse and trafficking reaches Kyrgyzstan,
-    Turkmenistan and Kazakhstan by more paths; with islamic_state_collapse_gain 0 and
-    max_detour 1 they end at 0.85 (TKM) to 1.41 (KAZ) times them."""
+    (sim-run replicates=20, mean final stock over these values) the stocks end at 1.14 (RUS)
+    to 1.76 (KGZ) times these values, because IS activity grows with the collapse and
+    trafficking reaches Kyrgyzstan, Turkmenistan and Kazakhstan by more paths; with
+    islamic_state_collapse_gain 0 and max_detour 1 they end at 0.86 (TKM) to 1.41 (KAZ) times
+    them."""
 
     tjk: float = nonneg(80.0, unit="militants", source=ASSUMPTION, range=(25.0, 250.0))
     uzb: float = nonneg(45.0, unit="militants", source=ASSUMPTION, range=(15.0, 150.0))

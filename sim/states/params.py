@@ -128,7 +128,8 @@ class KazakhstanParams(CentralAsianStateParams):
 @dataclass
 class RussiaParams:
     recognition_rate: float = nonneg(0.12, unit="1/year", source=_RUS_RECOGNISED, range=(0.08, 0.4),
-                                     doc="base hazard; with the others, set so that Russia first at ~month 47 is a typical draw")
+                                     doc="base hazard, set by hand, not fitted: Russia was the first to recognise, on "
+                                         "3 July 2025 (month 47)")
     drills_2021: float = share(0.4, unit="index 0-1", source=article(
         "The Kremlin has increased regional security drills, both bilaterally and through the "
         "Collective Security Treaty Organization (CSTO)"), range=(0.2, 0.6),
