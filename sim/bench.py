@@ -209,6 +209,16 @@ def peak_memory_mb(cfg: Config, network: Network, seed: int = 1) -> tuple[float,
     return peak / 1e6, rss_kb / 1e3
 
 
+def server_start_s() -> float:
+    """Seconds until the workers' forkserver runs warm and has forked a worker (0 if it already ran)."""
+    from sim.workers import pool
+
+    t0 = time.perf_counter()
+    with pool(1) as p:
+        p.apply(int)
+    return time.perf_counter() - t0
+
+
 def batch_throughput(cfg: Config, network: Network, replicates: int, workers: int) -> float:
     """Replicates per second of :func:`sim.runner.run_batch` (tables included) at `workers` workers."""
     from sim.runner import run_batch
@@ -312,6 +322,9 @@ def bench_model_cli(argv: list[str] | None = None) -> None:
     heap, rss = peak_memory_mb(cfg, network)
     print(f"peak memory: {heap:.1f} MB Python heap in one replicate (tracemalloc), {rss:.0f} MB max RSS of "
           "this process")
+    if any(w > 1 for w in args.workers):
+        print(f"worker server: started and warm in {server_start_s():.2f} s (once per process; sim-run starts it "
+              "while Hydra composes the config)")
     for w in args.workers:
         rate = batch_throughput(cfg, network, args.replicates, w)
         print(f"throughput, run_batch of {args.replicates} replicates, {w} worker(s): {rate:.2f} replicates/s "
