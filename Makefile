@@ -26,3 +26,4 @@ test: $(STAMP)
 
 clean:
 	rm -rf $(VENV) .pytest_cache
+	find sim tests -name __pycache__ -prune -exec rm -rf {} +   # bytecode and the numba caches of old kernel versions

@@ -210,7 +210,8 @@ def peak_memory_mb(cfg: Config, network: Network, seed: int = 1) -> tuple[float,
 
 
 def server_start_s() -> float:
-    """Seconds until the workers' forkserver runs warm and has forked a worker (0 if it already ran)."""
+    """Seconds until the workers' forkserver runs warm and has forked a worker that answered (only the
+    fork and the answer, once the server runs)."""
     from sim.workers import pool
 
     t0 = time.perf_counter()
@@ -235,7 +236,7 @@ def bench_mesa_people(network: Network, people: int, days: int, seed: int = 1) -
 
     Each agent does the refugee kernel's departure decision with Python objects: a uniform
     against its location's move chance, then a route drawn from the same route table
-    (``sim.refugees`` first-hop probabilities) and an instant hop to that neighbour. It does
+    (``sim.refugees.phase`` first-hop probabilities) and an instant hop to that neighbour. It does
     *less* than the kernel (no link travel, borders, screening or returns), so the ratio
     against the kernel is a lower bound on the kernel's advantage.
     """

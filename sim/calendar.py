@@ -8,6 +8,7 @@ from dataclasses import dataclass
 
 DAYS_PER_YEAR = 365.25  # mean Julian year: rates per year become rates per day by this
 DAYS_PER_MONTH = DAYS_PER_YEAR / 12  # mean month, for "months since start" outcomes and monthly rates
+DAYS_PER_WEEK = 7  # the narcotics and security phases act once a week
 
 
 def parse_date(text: str, key: str) -> dt.date:

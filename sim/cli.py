@@ -75,6 +75,9 @@ class ValidateOnStart(Callback):
             check_sweep(config)
         except input_errors() as e:
             fail("sim-run", one_line(e))
+        except Exception:  # a bug: Hydra would only warn and start the jobs
+            traceback.print_exc()
+            raise SystemExit(1) from None
 
 
 @hydra.main(version_base="1.3", config_path=str(CONF_DIR), config_name="config")
@@ -96,8 +99,10 @@ def _hydra_main(cfg: DictConfig) -> None:
 
 
 def _will_run(argv: list[str]) -> bool:
-    """Whether these arguments run replicates on more than one worker (as far as they say)."""
-    return not any(a in NO_RUN or a.startswith("--cfg=") for a in argv) and \
+    """Whether these arguments run replicates on more than one worker in this process (as far as
+    they say: not with help or config printing, one worker or replicate, or a launcher that runs
+    the jobs in other processes)."""
+    return not any(a in NO_RUN or a.startswith(("--cfg=", "hydra/launcher=")) for a in argv) and \
         not any(a in ("workers=1", "replicates=1") for a in argv)
 
 

@@ -30,7 +30,7 @@ from typing import Any, Sequence
 
 import pandas as pd
 
-from sim.errors import fail
+from sim.errors import reported
 from sim.config import EXECUTION_ONLY
 from sim.store import COLLECTED_KIND, MANIFEST, ResultsError, read_manifest, read_results, write_folder
 
@@ -251,11 +251,9 @@ def main(argv: Sequence[str] | None = None) -> None:
     ap.add_argument("sweep_dir", type=Path, metavar="SWEEP_DIR")
     ap.add_argument("--out", type=Path, default=None, help=f"output folder (default SWEEP_DIR/{OUT})")
     args = ap.parse_args(argv)
-    try:
+    with reported("sim-collect", ResultsError):
         collected = gather(args.sweep_dir)
         out = write(collected, args.out or args.sweep_dir / OUT)
-    except ResultsError as e:
-        fail("sim-collect", str(e))
     if collected.incomplete:
         names = [Path(d).name for d in collected.incomplete]
         shown = ", ".join(names[:20]) + (", ..." if len(names) > 20 else "")

@@ -36,7 +36,7 @@ from typing import Sequence
 import numpy as np
 import pandas as pd
 
-from sim.errors import fail
+from sim.errors import reported
 from sim.config import Config, ConfigError, set_value
 from sim.provenance import is_run_setting, iter_params
 from sim.store import atomic_file
@@ -200,10 +200,6 @@ def spec_path(design_file: str | Path) -> Path:
     return Path(design_file).with_suffix(".json")
 
 
-def _sha256(path: Path) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()
-
-
 def write_design(table: pd.DataFrame, spec: dict, out: Path, *, force: bool = False) -> tuple[Path, Path]:
     """Write ``out`` (CSV) and its ``.json`` atomically; refuse to replace a design unless `force`."""
     out = Path(out)
@@ -360,10 +356,12 @@ def apply_design(cfg: Config) -> tuple[Config, dict[str, int | float]]:
 
 def provenance(cfg: Config) -> dict:
     """What a manifest records about the design a run applied (empty without one)."""
+    from sim.manifest import file_sha256
+
     if not cfg.design.file:
         return {}
     path = Path(cfg.design.file).expanduser().resolve()
-    return {"file": str(path), "point": cfg.design.point, "sha256": _sha256(path), "spec": read_spec(path)}
+    return {"file": str(path), "point": cfg.design.point, "sha256": file_sha256(path), "spec": read_spec(path)}
 
 
 # --------------------------------------------------------------------------- command line
@@ -389,15 +387,13 @@ def main(argv: Sequence[str] | None = None) -> None:
     ap.add_argument("--levels", type=int, default=4, help="Morris grid levels (default 4)")
     ap.add_argument("--force", action="store_true", help="replace an existing design file")
     args = ap.parse_args(argv)
-    try:
+    with reported("sim-design", DesignError):
         params = select(_names(args.params), _names(args.group))
         if args.method == "sobol" and args.n & (args.n - 1):
             print(f"sim-design: warning: N = {args.n} is not a power of 2; Sobol' sequences "
                   "balance best at powers of 2", file=sys.stderr)
         table, spec = build(params, args.method, args.n, args.seed, num_levels=args.levels)
         csv_path, js_path = write_design(table, spec, args.out, force=args.force)
-    except DesignError as e:
-        fail("sim-design", str(e))
     rows = len(table)
     print(f"{csv_path}: {rows} points over {len(params)} parameter(s) ({args.method}, N={args.n}, "
           f"seed {args.seed}); {js_path.name} beside it")

@@ -142,8 +142,11 @@ def stale(manifest: dict, cfg: Config) -> list[str]:
                    f"now {str(code['git_commit'])[:12]}{', uncommitted changes' if code['git_dirty'] else ''})")
     old_data = manifest.get("data") or {}
     for role, path in data_files(cfg).items():
-        now = file_sha256(path)
         was = (old_data.get(role) or {}).get("sha256")
+        if not path.is_file():
+            out.append(f"a {role} file that is no longer there ({path})")
+            continue
+        now = file_sha256(path)
         if was != now:
             out.append(f"another {role} file ({path}: sha256 {str(was)[:12]}, now {now[:12]})")
     return out

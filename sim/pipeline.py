@@ -24,7 +24,7 @@ from sim.config import Config
 from sim.network import load_network
 from sim.outcomes import registry
 from sim.policy import lever_events
-from sim.store import check_writable, write_results
+from sim.store import ResultsError, check_writable, write_results
 
 log = logging.getLogger(__name__)
 
@@ -47,6 +47,13 @@ def run(cfg: DictConfig | Config, out_dir: Path, *, experiment: str = "custom",
     t0 = time.perf_counter()
     batch = run_batch(config, network)
     wall = time.perf_counter() - t0
+    # Each replicate reads the narcotics data files again: results are written only if every
+    # file the run read is still what was hashed and copied at its start.
+    changed = [role for role, path in manifest.data_files(config).items()
+               if not path.is_file() or manifest.file_sha256(path) != data[role]["sha256"]]
+    if changed:
+        raise ResultsError(f"{', '.join(changed)} file(s) changed while the run read them "
+                           f"({', '.join(data[r]['path'] for r in changed)}); nothing written: run again")
     outcomes = registry()
     summary = summary_table(batch.outcomes, outcomes)
     cal = Calendar.from_config(config.model.calendar.start, config.model.calendar.horizon_months)

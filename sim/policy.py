@@ -1,9 +1,9 @@
 """Policy: the levers a memo compares. Each lever is an object with a start date.
 
 A lever's ``start`` is an ISO date inside the run's horizon, or None for the start of the
-run. A lever at its neutral setting (level 0, nothing listed, ``never``) does nothing;
-:func:`lever_events` lists the levers that act, with the date they begin, so plots can
-mark them.
+run; before it the lever reads its status-quo setting (:data:`STATUS_QUO`, the defaults).
+:func:`lever_events` lists the levers a run sets away from the status quo, with the date they
+do so, so plots can mark them.
 """
 
 from __future__ import annotations
@@ -24,9 +24,10 @@ class Lever:
     def start_date(self, calendar: Calendar, key: str) -> dt.date:
         return calendar.start if self.start is None else parse_date(self.start, f"{key}.start")
 
-    def is_active(self) -> bool:
-        """True when the lever is set away from its neutral value."""
-        raise NotImplementedError
+    def setting(self) -> dict:
+        """What the lever sets, by field (its start date aside)."""
+        return {f.name: getattr(self, f.name) for f in fields(self) if f.name != "start"}
+
 
 
 @dataclass
@@ -35,8 +36,6 @@ class RussianRefugeePressure(Lever):
         "Putin has the means to pressure Central Asian countries to limit the number of refugees they receive"),
         range=(0.0, 1.0), doc="Moscow's pressure on Central Asia to limit Afghan admissions")
 
-    def is_active(self) -> bool:
-        return self.level > 0
 
 
 @dataclass
@@ -46,8 +45,6 @@ class RussianExercisePressure(Lever):
         "and Tehran) will pressure them against it"), range=(0.0, 1.0),
         doc="Moscow's pressure on Central Asia against military exercises with the US")
 
-    def is_active(self) -> bool:
-        return self.level > 0
 
 
 @dataclass
@@ -56,8 +53,6 @@ class WesternHosting(Lever):
         "temporarily hosting Afghan refugees in Central Asia"), range=(0.0, 500.0),
         doc="Western funds paid to each Central Asian state for hosting Afghans")
 
-    def is_active(self) -> bool:
-        return self.usd_m_per_year > 0
 
 
 @dataclass
@@ -65,8 +60,6 @@ class ReservesRelease(Lever):
     share: float = share(0.0, source=article("9.5 billion in former Afghan government reserves"),
                          range=(0.0, 1.0), doc="share of the frozen reserves released to Afghanistan")
 
-    def is_active(self) -> bool:
-        return self.share > 0
 
 
 @dataclass
@@ -75,8 +68,6 @@ class Recognition(Lever):
         "doc": "ISO3 codes of the states that recognise the Taliban on the lever's start date, whatever their "
                "hazard"})
 
-    def is_active(self) -> bool:
-        return len(self.early) > 0
 
 
 class USReturnMode(enum.Enum):
@@ -91,8 +82,6 @@ class USReturn(Lever):
         "doc": "never; conditional (the US returns at a hazard while the Afghan crisis is past a threshold); "
                "forced (on the lever's start date)"})
 
-    def is_active(self) -> bool:
-        return self.mode is USReturnMode.forced
 
 
 @dataclass
@@ -102,8 +91,6 @@ class RussianMigrantRestriction(Lever):
         "migrant workers"), range=(0.0, 1.0),
         doc="Russian restriction on Afghan migrant workers: cuts their entry and their setting out")
 
-    def is_active(self) -> bool:
-        return self.level > 0
 
 
 @dataclass
@@ -112,8 +99,6 @@ class OpiumBan(Lever):
         "Taliban decree banning poppy cultivation, April 2022; UNODC found cultivation down about 95% in 2023",
         2023), range=(0.0, 1.0), doc="a Taliban ban on opium: the share of production it stops")
 
-    def is_active(self) -> bool:
-        return self.compliance > 0
 
 
 @dataclass
@@ -122,8 +107,6 @@ class Interdiction(Lever):
         "The UN explains this shift in part by an increase in border seizures"), range=(0.5, 3.0),
         doc="interdiction effort on the route's stretches, times the states' own adaptive effort")
 
-    def is_active(self) -> bool:
-        return self.multiplier != 1.0
 
 
 @dataclass
@@ -132,8 +115,6 @@ class RussianCrackdown(Lever):
         "if Moscow starts to further clamp down on Russia's own Muslims"), range=(0.0, 1.0),
         doc="a harsher domestic crackdown on Russia's Muslims: more arrests, more grievance")
 
-    def is_active(self) -> bool:
-        return self.level > 0
 
 
 @dataclass
@@ -182,12 +163,18 @@ def closure_days(closure: Closure, calendar: Calendar, key: str) -> tuple[int, i
     return calendar.day_of(start), calendar.day_of(end)
 
 
+def changed_levers(policy: PolicyConfig) -> list[tuple[str, Lever]]:
+    """(name, lever) of every lever set away from its status-quo setting (its start aside)."""
+    return [(name, lever) for name, lever in iter_levers(policy)
+            if lever.setting() != getattr(STATUS_QUO, name).setting()]
+
+
 def lever_events(policy: PolicyConfig, calendar: Calendar) -> list[dict]:
-    """Levers that act in this run, with the date each begins (for manifests and plots)."""
+    """Levers this run sets away from the status quo, with the date each does so, and the
+    closures (for manifests and plots)."""
     events = [
         {"lever": name, "start": lever.start_date(calendar, f"policy.{name}").isoformat()}
-        for name, lever in iter_levers(policy)
-        if lever.is_active()
+        for name, lever in changed_levers(policy)
     ]
     for i, c in enumerate(policy.closures):
         first, last = closure_days(c, calendar, f"policy.closures[{i}]")

@@ -23,7 +23,7 @@ from typing import Mapping, Sequence
 import numpy as np
 import pandas as pd
 
-from sim.errors import fail
+from sim.errors import reported
 from sim.design import DesignError, spec_matrix
 from sim.store import ResultsError, atomic_file
 
@@ -163,7 +163,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     ap.add_argument("--seed", type=int, default=0, help="seed of the bootstrap confidence intervals (default 0)")
     args = ap.parse_args(argv)
     names = [n.strip() for v in args.outcome for n in v.split(",") if n.strip()]
-    try:
+    with reported("sim-sensitivity", SensitivityError, ResultsError, DesignError):
         outcomes, manifest, home = _load(args.path)
         spec = manifest.get("design")
         if not spec:
@@ -173,8 +173,6 @@ def main(argv: Sequence[str] | None = None) -> None:
         X, Y = point_means(outcomes, spec, names)
         table = analyze(spec, X, Y, method, seed=args.seed)
         out = write_table(table, args.out or home / f"sensitivity_{method}.csv")
-    except (SensitivityError, ResultsError, DesignError) as e:
-        fail("sim-sensitivity", str(e))
     reps = manifest.get("replicates")
     print(f"{method} indices over {spec['rows']} design points, each the mean of its {reps} replicate(s) "
           f"(paired seeds)\n")

@@ -45,10 +45,25 @@ def atomic_file(path: Path, newline: str | None = None) -> Iterator[IO[str]]:
     try:
         with os.fdopen(fd, "w", encoding="utf-8", newline=newline) as fh:
             yield fh
+        os.chmod(tmp, path.stat().st_mode & 0o777 if path.exists() else 0o666 & ~_umask())  # not mkstemp's 0600
         os.replace(tmp, path)
     finally:
         if os.path.exists(tmp):
             os.unlink(tmp)
+
+
+def _umask() -> int:
+    """This process's umask (read from /proc where it can be, since setting it to read it
+    races with other threads creating files)."""
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("Umask:"):
+                return int(line.split()[1], 8)
+    except OSError:
+        pass
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
 
 
 class FolderClash(ResultsError):
@@ -77,6 +92,7 @@ def staged(out_dir: Path, *, last: str, replace: bool, remove: Iterable[str] = (
         raise ResultsError(f"{out_dir} is a file, not a folder")
     out_dir.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.writing-", dir=out_dir.parent))
+    os.chmod(staging, 0o777 & ~_umask())  # published as the folder itself when new: not mkdtemp's 0700
     try:
         yield staging
         new = sorted(p.name for p in staging.iterdir())

@@ -17,7 +17,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from sim.errors import fail
+from sim.errors import reported
 from sim.store import ResultsError, read_results
 
 OBS_COLUMNS = ("date", "destination", "count")
@@ -98,10 +98,8 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("results", type=Path, help="a results folder written by sim-run")
     ap.add_argument("observations", type=Path, help="CSV with columns date, destination, count")
     args = ap.parse_args(argv)
-    try:
+    with reported("sim-validate", ResultsError, ObservationsError):
         ard = validate_run(args.results, args.observations)
-    except (ResultsError, ObservationsError) as e:
-        fail("sim-validate", str(e))
     q = ard["ard"].quantile([0.05, 0.5, 0.95])
     print(f"averaged relative difference over {len(ard)} replicates: "
           f"median {q[0.5]:.3f} (p5 {q[0.05]:.3f}, p95 {q[0.95]:.3f}); 0 is a perfect match")

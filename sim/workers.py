@@ -5,8 +5,9 @@ Batches with more than one worker run in processes forked from a *forkserver*: a
 interpreter started (by fork and exec, not by forking this process) once per session, which
 holds no thread but its own, since ``fork`` from a process with threads (OpenBLAS's,
 pyarrow's, tqdm's) may deadlock the child and Python 3.12 warns about it. The server imports
-the main script and :mod:`sim._forkserver`, which calls :func:`warm_up`, so every worker forked
-from it starts with the package imported and the kernels loaded.
+:mod:`sim._forkserver`, which calls :func:`warm_up`, so every worker forked from it starts with
+the package imported and the kernels loaded. Where there is no forkserver (Windows), workers
+are spawned, each importing the package and loading the kernels itself.
 
 This module imports the model only inside its functions, so that ``sim-run`` can start the
 server before it has imported anything heavy.
@@ -19,6 +20,7 @@ import logging
 import multiprocessing
 import multiprocessing.pool
 import os
+from contextlib import contextmanager
 from typing import TYPE_CHECKING, Iterable, Iterator
 
 if TYPE_CHECKING:
@@ -26,9 +28,9 @@ if TYPE_CHECKING:
     from sim.model import RunResult
     from sim.network import Network
 
-# "__main__" first: the server imports the main script once (under multiprocessing's guard), so
-# the workers forked from it do not import it again each.
-SERVER_PRELOAD = ["__main__", "sim._forkserver"]
+# Each worker still imports the main script once, as multiprocessing does for every start method
+# but fork (about 60 ms for sim-run; a script that starts a batch needs the __main__ guard).
+SERVER_PRELOAD = ["sim._forkserver"]
 # The server must hold no thread but its own: numpy's OpenBLAS and pyarrow's jemalloc start one
 # each at import unless told not to. The server and its workers get these settings; this
 # process keeps its own.
@@ -61,11 +63,16 @@ def warm_up() -> None:
         model.step()
 
 
+METHOD = "forkserver" if "forkserver" in multiprocessing.get_all_start_methods() else "spawn"
+
+
 def start_server() -> None:
     """Start the workers' forkserver if it is not running; it warms up while the caller goes on."""
+    if METHOD != "forkserver":
+        return
     from multiprocessing import forkserver
 
-    multiprocessing.get_context("forkserver").set_forkserver_preload(SERVER_PRELOAD)
+    multiprocessing.get_context(METHOD).set_forkserver_preload(SERVER_PRELOAD)
     saved = {k: os.environ.get(k) for k in SERVER_ENV}
     os.environ.update(SERVER_ENV)
     try:
@@ -78,27 +85,23 @@ def start_server() -> None:
                 os.environ[k] = v
 
 
-def context() -> multiprocessing.context.BaseContext:
-    """The forkserver context, its server started."""
-    start_server()
-    return multiprocessing.get_context("forkserver")
-
-
-def pool(workers: int) -> multiprocessing.pool.Pool:
-    """A pool of `workers` processes forked from the server.
+@contextmanager
+def pool(workers: int) -> Iterator[multiprocessing.pool.Pool]:
+    """A pool of `workers` processes from the server, closed when the block ends.
 
     A worker takes on the start method of the process that made it. Inside a job of Hydra's
     joblib launcher that method is joblib's own ``loky``, which a worker forked from the server
-    does not know (it would fail to start, again and again): while the workers start, this
-    process's method is set to the server's, then put back.
+    does not know (it would fail to start, again and again): while the pool lives (it may
+    start a worker again), this process's method is the pool's, and is put back after.
     """
-    ctx = context()
+    start_server()
     method = multiprocessing.get_start_method(allow_none=True)
     foreign = method is not None and method not in multiprocessing.get_all_start_methods()
     if foreign:
-        multiprocessing.set_start_method("forkserver", force=True)
+        multiprocessing.set_start_method(METHOD, force=True)
     try:
-        return ctx.Pool(workers)
+        with multiprocessing.get_context(METHOD).Pool(workers) as p:
+            yield p
     finally:
         if foreign:
             multiprocessing.set_start_method(method, force=True)

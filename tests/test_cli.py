@@ -216,3 +216,26 @@ def test_bad_sweep_point_fails_and_leaves_no_job_folder(tmp_path):
     assert "policy.russia_refugee_pressure.level = 3.0" in p.stderr.splitlines()[-1]
     assert (tmp_path / "sweep" / "0" / "manifest.json").is_file()  # the good point finished
     assert not (tmp_path / "sweep" / "1").exists()
+
+
+def test_a_data_file_changed_during_the_run_writes_nothing(tmp_path, monkeypatch):
+    """The manifest records the hash of each data file as the run starts; if a file differs
+    when the replicates are done (a replicate reads the narcotics files again), no result is
+    written, rather than results whose record says otherwise."""
+    from sim import runner
+    from sim.narcotics import data
+
+    markets = tmp_path / "drug_markets.csv"
+    markets.write_text(data.MARKETS_FILE.read_text())
+    monkeypatch.setattr(data, "MARKETS_FILE", markets)
+    real = runner.run_batch
+
+    def edit_while_running(cfg, network=None):
+        batch = real(cfg, network)
+        markets.write_text(markets.read_text().replace("15000", "15001"))
+        return batch
+
+    monkeypatch.setattr(runner, "run_batch", edit_while_running)
+    with pytest.raises(store.ResultsError, match="drug_markets file.* changed while the run read them"):
+        run(compose(SMOKE), tmp_path / "r")
+    assert not (tmp_path / "r").exists()

@@ -73,7 +73,11 @@ def _coupling_aliases(tree: ast.AST, parents: dict) -> dict[ast.AST, set[str]]:
     for n in ast.walk(tree):
         targets = []
         if isinstance(n, ast.Assign):
-            targets = [(t, _is_coupling(n.value)) for t in n.targets]
+            for t in n.targets:
+                if isinstance(t, ast.Tuple) and isinstance(n.value, ast.Tuple) and len(t.elts) == len(n.value.elts):
+                    targets += [(te, _is_coupling(ve)) for te, ve in zip(t.elts, n.value.elts)]  # a, c = x, model.coupling
+                else:
+                    targets.append((t, _is_coupling(n.value)))
         elif isinstance(n, (ast.For, ast.comprehension)):
             targets = [(n.target, False)]
         for target, is_c in targets:
@@ -89,6 +93,16 @@ def _coupling_aliases(tree: ast.AST, parents: dict) -> dict[ast.AST, set[str]]:
                                          "and to something else in the same function; use another name")
                 out.setdefault(fn, set()).add(name)
     return out
+
+
+def coupling_uses(source: str) -> set[tuple[str, str]]:
+    """(field, "write" or "read") for every use of ``model.coupling.<field>`` in `source`."""
+    tree = ast.parse(source)
+    parents = _parents(tree)
+    aliases = _coupling_aliases(tree, parents)
+    return {(n.attr, "write" if _written(n, parents) else "read") for n in ast.walk(tree)
+            if isinstance(n, ast.Attribute) and (_is_coupling(n.value) or (
+                isinstance(n.value, ast.Name) and n.value.id in aliases.get(_function(n, parents), ())))}
 
 
 def violations(phase: str, source: str, where: str = "<source>") -> list[str]:
@@ -112,6 +126,9 @@ def violations(phase: str, source: str, where: str = "<source>") -> list[str]:
                     out.append(f"{line}: imports {name}, another phase")
                 if name == "sim.model" and not _type_checking_only(n, parents):
                     out.append(f"{line}: imports sim.model outside TYPE_CHECKING")
+        if isinstance(n, ast.Subscript) and isinstance(n.value, ast.Attribute) and n.value.attr == "streams" \
+                and _is_model(n.value.value) and not (isinstance(n.slice, ast.Constant) and n.slice.value == phase):
+            out.append(f"{line}: draws from a random stream other than its own ({ast.unparse(n)})")
         if not isinstance(n, ast.Attribute):
             continue
         if _is_model(n.value) and n.attr not in MODEL_API and n.attr not in own:
@@ -147,10 +164,10 @@ def test_each_phase_shares_only_the_declared_coupling(phase):
 
 def test_every_coupling_field_is_written_by_its_writer_and_read_by_a_reader():
     """No field is declared and left unused: its writer assigns it, and some reader reads it."""
-    text = {p: "\n".join(f.read_text() for f in (SIM / p).glob("*.py")) for p in ORDER}
+    uses = {p: set().union(*(coupling_uses(f.read_text()) for f in (SIM / p).glob("*.py"))) for p in ORDER}
     for f in fields():
-        assert f".{f.name}" in text[f.writer], f"{f.writer} never writes coupling.{f.name}"
-        assert any(f".{f.name}" in text[r] for r in f.readers), f"no reader reads coupling.{f.name}"
+        assert (f.name, "write") in uses[f.writer], f"{f.writer} never writes coupling.{f.name}"
+        assert any((f.name, "read") in uses[r] for r in f.readers), f"no reader reads coupling.{f.name}"
 
 
 @pytest.mark.parametrize("source, words", [
@@ -161,8 +178,10 @@ def test_every_coupling_field_is_written_by_its_writer_and_read_by_a_reader():
     ("def f(model):\n    return model.cfg.model.refugees.transit_share\n", "parameters of phase refugees"),
     ("def f(model):\n    model.coupling.crisis = 1.0\n", "writes coupling.crisis, which states writes"),
     ("def f(model):\n    c = model.coupling\n    c.admit_share[0] = 1.0\n", "writes coupling.admit_share"),
+    ("def f(model):\n    a, c = 1, model.coupling\n    c.crisis = a\n", "writes coupling.crisis"),
     ("def f(model):\n    return model.coupling.onward_to_rus\n", "reads coupling.onward_to_rus, not declared"),
     ("def f(model):\n    return model.coupling.nothing\n", "coupling has no field nothing"),
+    ("def f(model):\n    return model.streams['refugees'].random()\n", "a random stream other than its own"),
 ])
 def test_the_source_check_catches_each_kind_of_breach(source, words):
     found = violations("security", source)
@@ -171,7 +190,7 @@ def test_the_source_check_catches_each_kind_of_breach(source, words):
 
 def test_the_source_check_allows_what_a_phase_may_do():
     source = ("from typing import TYPE_CHECKING\nif TYPE_CHECKING:\n    from sim.model import SpilloverModel\n"
-              "def setup(model):\n    model.security = 1\n"
+              "def setup(model):\n    model.security = model.streams['security']\n"
               "def step(model):\n    c = model.coupling\n    x = c.islamic_state + model.coupling.drills\n"
               "    return model.security, model.cfg.model.security, model.lever('russia_crackdown'), x\n")
     assert violations("security", source) == []

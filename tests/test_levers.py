@@ -5,7 +5,6 @@ its levers starts."""
 from __future__ import annotations
 
 import copy
-import dataclasses
 from pathlib import Path
 
 import numpy as np
@@ -15,22 +14,15 @@ from sim.calendar import Calendar, parse_date
 from sim.compose import compose
 from sim.config import config_hash
 from sim.model import PHASES, SpilloverModel
-from sim.policy import STATUS_QUO, PolicyConfig, iter_levers
+from sim.policy import STATUS_QUO, PolicyConfig, changed_levers
 
 EXPERIMENTS = sorted(p.stem for p in (Path(__file__).parent.parent / "conf" / "experiment").glob("*.yaml"))
 MONTHS = 18  # past the latest first lever date of the shipped experiments (2023-01-01)
 
 
-def changed_levers(policy: PolicyConfig) -> list[str]:
-    """Levers set away from the status quo (start dates aside)."""
-    def setting(lever) -> dict:
-        return {k: v for k, v in dataclasses.asdict(lever).items() if k != "start"}
-    return [name for name, lever in iter_levers(policy) if setting(lever) != setting(getattr(STATUS_QUO, name))]
-
-
 def first_lever_day(cfg) -> int:
     cal = Calendar.from_config(cfg.model.calendar.start, cfg.model.calendar.horizon_months)
-    starts = [cal.day_of(getattr(cfg.policy, n).start_date(cal, f"policy.{n}")) for n in changed_levers(cfg.policy)]
+    starts = [cal.day_of(lever.start_date(cal, f"policy.{n}")) for n, lever in changed_levers(cfg.policy)]
     starts += [cal.day_of(parse_date(c.start, "closure")) if c.start else 0 for c in cfg.policy.closures]
     return min(starts, default=cal.n_days + 1)
 

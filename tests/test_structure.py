@@ -23,3 +23,19 @@ def test_no_function_is_over_100_lines():
                 if n > MAX_FUNCTION:
                     long[f"{path.relative_to(SIM)}:{node.name}"] = n
     assert long == {}
+
+
+def test_the_numba_cache_key_covers_every_kernel_file_and_what_it_compiles_in():
+    """sim.jit names the cache after a hash of KERNEL_FILES: every file that defines a kernel
+    (imports njit from sim.jit), and every package module such a file imports, must be in it,
+    or a changed helper would leave stale compiled code in use."""
+    from sim.jit import KERNEL_FILES
+
+    need = set()
+    for path in SIM.rglob("*.py"):
+        tree = ast.parse(path.read_text())
+        imports = [n for n in ast.walk(tree) if isinstance(n, ast.ImportFrom) and (n.module or "").startswith("sim")]
+        if any(n.module == "sim.jit" and any(a.name == "njit" for a in n.names) for n in imports):
+            need.add(path.relative_to(SIM).as_posix())
+            need |= {n.module.removeprefix("sim.").replace(".", "/") + ".py" for n in imports}
+    assert need - set(KERNEL_FILES) == set()

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from sim.runner import run_batch
-from sim.workers import context
+from sim.workers import pool
 from .conftest import small_config
 
 PROC = Path("/proc/self/status")
@@ -50,8 +50,8 @@ def test_a_batch_never_forks_this_process_and_warns_nothing(network, monkeypatch
 
 @pytest.mark.skipif(not PROC.is_file(), reason="needs /proc")
 def test_the_worker_server_holds_a_single_thread():
-    with context().Pool(1) as pool:
-        assert pool.apply(_parent_threads) == 1
+    with pool(1) as p:
+        assert p.apply(_parent_threads) == 1
 
 
 def _batch_in_a_loky_worker(cfg, network):

@@ -35,7 +35,9 @@ def _bounded(path: Path, line: int, row: dict, col: str, lo: float = 0.0, hi: fl
     return x
 
 
-def load_production(network: Network, path: Path = PRODUCTION_FILE) -> list[Region]:
+def load_production(network: Network, path: Path | None = None) -> list[Region]:
+    """The production file (default :data:`PRODUCTION_FILE`, the one sim.manifest records)."""
+    path = path or PRODUCTION_FILE
     cols = ("location_id", "opium_tonnes_per_year", "harvest_start_month", "harvest_end_month", "source")
     out = []
     for line, row in read_rows(path, cols):
@@ -47,7 +49,9 @@ def load_production(network: Network, path: Path = PRODUCTION_FILE) -> list[Regi
     return out
 
 
-def load_markets(network: Network, path: Path = MARKETS_FILE) -> dict[str, Market]:
+def load_markets(network: Network, path: Path | None = None) -> dict[str, Market]:
+    """The drug markets file (default :data:`MARKETS_FILE`, the one sim.manifest records)."""
+    path = path or MARKETS_FILE
     cols = ("market_id", "location_id", "heroin_price_usd_per_kg", "demand_tonnes_per_year", "source")
     out = {}
     for line, row in read_rows(path, cols):

@@ -6,6 +6,7 @@ column (sim/data/opium_production.csv, drug_markets.csv); the behavioural parame
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 from sim.provenance import ASSUMPTION, article, calibrated, external, nonneg, param, share, sub
@@ -85,8 +86,8 @@ class NarcoticsParams:
     farmgate_price_usd_per_kg: float = nonneg(150.0, unit="USD/kg opium", source=external(
         "UNODC Afghanistan Opium Survey 2021: dry opium farm-gate price about USD 140-200/kg (approximate)", 2021),
         range=(100.0, 300.0))
-    ban_max_scarcity: float = nonneg(10.0, unit="x farm-gate price before the ban, to the elasticity", source=ASSUMPTION,
-                                     range=(5.0, 50.0), doc="scarcity = 1 / (1 - compliance), capped here: a ban of "
+    ban_max_scarcity: float = param(10.0, unit="x farm-gate price before the ban, to the elasticity", source=ASSUMPTION,
+                                    bounds=(1.0, math.inf), range=(5.0, 50.0), doc="scarcity = 1 / (1 - compliance), capped here: a ban of "
                                      "compliance above 1 - 1/cap raises the farm-gate price no further")
     ban_price_elasticity: float = nonneg(2.0, unit="elasticity", source=external(
         "UNODC Afghanistan Opium Survey 2023: after the ban production fell about 95% while the farm-gate "

@@ -31,6 +31,7 @@ import mesa
 import numpy as np
 
 from sim.calendar import DAYS_PER_MONTH, DAYS_PER_YEAR
+from sim.calendar import DAYS_PER_WEEK as WEEK
 from sim.countries import CENTRAL_ASIA, SPILLOVER
 from sim.narcotics.data import load_markets, load_production
 from sim.narcotics.outcomes import OUTCOMES  # noqa: F401 - the phase's outcomes
@@ -41,7 +42,6 @@ if TYPE_CHECKING:
     from sim.model import SpilloverModel
 
 NAME = "narcotics"
-WEEK = 7
 
 
 # --------------------------------------------------------------------------- agents

@@ -25,7 +25,7 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 
-from sim.errors import fail
+from sim.errors import reported
 from sim.network import NetworkDataError
 from sim.plots import PlotError, load_runs
 from sim.plots import memo as m
@@ -163,11 +163,9 @@ def plot_main(argv: Sequence[str] | None = None) -> None:
     args = plot_parser().parse_args(argv)
     first = args.table.parent if args.command == "sensitivity" else args.runs[0]
     out = args.out or Path(first) / "plots"
-    try:
+    with reported("sim-plot", *INPUT_ERRORS):
         with staged_output(out, args.force) as staging:
             written = _plot(args, staging)
-    except INPUT_ERRORS as e:
-        fail("sim-plot", str(e))
     for p in written:
         print(out / p.name)
 
@@ -176,12 +174,10 @@ def memo_main(argv: Sequence[str] | None = None) -> None:
     """``sim-memo``: all figures and memo.md for a baseline and other scenarios (see ``sim-memo --help``)."""
     args = memo_parser().parse_args(argv)
     out = args.out or args.runs[0] / "memo"
-    try:
+    with reported("sim-memo", *INPUT_ERRORS):
         if (out / m.MEMO).exists() and not args.force:
             raise PlotError(f"{out} already holds {m.MEMO}; use --force to replace it, or --out to write elsewhere")
         runs = load_runs(args.runs)
         with staged_output(out, args.force) as staging:
             m.write_memo(runs, staging, args.outcomes, args.level, args.resamples)
-    except INPUT_ERRORS as e:
-        fail("sim-memo", str(e))
     print(out / m.MEMO)

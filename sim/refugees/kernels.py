@@ -9,7 +9,7 @@ the end of the previous day; a group's draws depend on its slot alone; what grou
 up together are integer counts), so taking every group through one step before the next
 gives each group the same operations in the same order, and the same numbers, as taking
 one group through all the steps at a time: the phase-by-phase description in
-:mod:`sim.refugees`.
+:mod:`sim.refugees.phase`.
 
 Uniforms are :func:`sim.refugees.tables.agent_uniforms` computed per group: the same
 (key, slot, day, purpose) hash, bit for bit.
@@ -147,7 +147,7 @@ def route_weights(occupancy, capacity, capacity_buffer, base_score, attract, nod
     """(L, D) weight of each first hop into ``weights`` (flattened); True when it changed.
 
     The same arithmetic, in the same order, as the vectorised version it replaces
-    (``sim.refugees.phase._route_weights``): fill = occupancy / capacity where capacity > 0;
+    (``_route_weights`` in tests/test_refugees.py): fill = occupancy / capacity where capacity > 0;
     multiplier = clip((1 - fill) / (1 - buffer), 0, 1); score = base * attract * multiplier;
     weight of a route = score[dest] * passable / (softening + km), summed per first hop in
     route order (as ``np.bincount`` does).

@@ -224,24 +224,6 @@ def _displace(model: "SpilloverModel", st: RefugeeState, p, offsets: np.ndarray)
     st.month_displaced += people
 
 
-def _route_weights(st: RefugeeState, model: "SpilloverModel") -> np.ndarray:
-    """(L, D) weight of each first hop: sum over routes of score(dest) / (softening + km)."""
-    net = st.net
-    m = model.cfg.model.refugees.movement
-    cap = st.capacity
-    # People at each location at the end of yesterday (counted by the daily pass); groups
-    # displaced today start in Afghan regions, which have no capacity.
-    fill = np.divide(st.occupancy, cap, out=np.zeros_like(cap), where=cap > 0)
-    cap_mult = np.where(cap > 0, np.clip((1.0 - fill) / (1.0 - m.capacity_buffer), 0.0, 1.0), 1.0)
-    score = st.base_score * st.attract[net.node_country] * cap_mult
-    open_node = ~st.closed
-    hops = net.route_hops
-    passable = np.all((hops < 0) | open_node[np.where(hops < 0, 0, hops)], axis=1)
-    w = score[net.route_dest] * passable / (m.distance_softening + net.route_km)
-    flat = net.route_origin * net.nbr.shape[1] + net.route_slot
-    return np.bincount(flat, weights=w, minlength=net.nbr.size).reshape(net.nbr.shape)
-
-
 def _route_table(st: RefugeeState, model: "SpilloverModel") -> tuple[np.ndarray, np.ndarray]:
     """The day's route table: row i holds i + cumulative probabilities of node i's first hops.
 
@@ -251,7 +233,8 @@ def _route_table(st: RefugeeState, model: "SpilloverModel") -> tuple[np.ndarray,
     Cached: the table is a function of the first-hop weights alone, which change only when a
     capacity-limited host's occupancy crosses its buffer (or moves while above it) or a
     closure starts or ends. ``kernels.route_weights`` recomputes the weights (same arithmetic
-    as :func:`_route_weights`) and the table is rebuilt when any weight changed.
+    as the numpy formulas in tests/test_refugees.py) and the table is rebuilt when any weight
+    changed.
     """
     m = model.cfg.model.refugees.movement
     net = st.net

@@ -33,6 +33,8 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from sim.calendar import DAYS_PER_YEAR
+from sim.calendar import DAYS_PER_WEEK as WEEK
+from sim.countries import CENTRAL_ASIA
 from sim.countries import SPILLOVER as COUNTRIES
 from sim.draws import event_prob, poisson_inverse_each
 from sim.security.outcomes import OUTCOMES  # noqa: F401 - the phase's outcomes
@@ -41,9 +43,7 @@ if TYPE_CHECKING:
     from sim.model import SpilloverModel
 
 NAME = "security"
-CENTRAL_ASIA = COUNTRIES[:5]
 RUS = COUNTRIES.index("RUS")
-WEEK = 7
 
 
 class SecurityState:

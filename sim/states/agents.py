@@ -1,6 +1,6 @@
 """State agents: one Mesa agent per state, holding the article's attributes and rules.
 
-Each method is one rule, applied by :mod:`sim.states` in a fixed order every policy
+Each method is one rule, applied by :mod:`sim.states.phase` in a fixed order every policy
 review. Random numbers are passed in (drawn in fixed-size blocks by the phase) so that
 the same replicate seed gives the same draws whatever the levers: differences between
 scenarios are paired.

@@ -7,6 +7,7 @@ lower-case ISO3 codes: ``model.states.tjk.dependence``.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 from sim.provenance import ASSUMPTION, article, external, nonneg, param, share, sub
@@ -230,9 +231,10 @@ class AdmissionParams:
         "If Central Asian countries accept many Afghan refugees, they may then find their way to Russia as "
         "migrant workers"), range=(0.05, 0.5),
         doc="share of admitted Afghans expected to move on to Russia before any is observed (a prior, updated with the onward migration the refugee submodel reports)")
-    onward_prior_people: float = nonneg(10000.0, unit="people", source=ASSUMPTION, range=(1000.0, 50000.0),
-                                        doc="weight of the prior onward share against the onward migration the "
-                                            "Central Asian governments observe (pseudo-count of admitted Afghans)")
+    onward_prior_people: float = param(10000.0, unit="people", source=ASSUMPTION, bounds=(1.0, math.inf),
+                                       range=(1000.0, 50000.0),
+                                       doc="weight of the prior onward share against the onward migration the "
+                                           "Central Asian governments observe (pseudo-count of admitted Afghans)")
     hosting_funds_effect: float = nonneg(0.5, unit="pressure per USD 100m/year per state", source=ASSUMPTION,
                                          range=(0.1, 1.0))
     adjust_months: float = nonneg(2.0, unit="months", source=ASSUMPTION, range=(0.5, 6.0),
@@ -271,9 +273,10 @@ class AlignmentParams:
     guarantee_csto: float = share(0.4, unit="guarantee index", source=_CSTO, range=(0.2, 0.5))
     guarantee_troops: float = share(0.4, unit="guarantee index at troops_full_guarantee troops", source=_BASE_201,
                                     range=(0.2, 0.5))
-    troops_full_guarantee: float = nonneg(7000.0, unit="troops", source=_BASE_201, range=(5000.0, 10000.0),
-                                          doc="Russian troops at which the troop part of the guarantee is full (the "
-                                              "201st base, the largest Russian garrison in the region)")
+    troops_full_guarantee: float = param(7000.0, unit="troops", source=_BASE_201, bounds=(1.0, math.inf),
+                                         range=(5000.0, 10000.0),
+                                         doc="Russian troops at which the troop part of the guarantee is full (the "
+                                             "201st base, the largest Russian garrison in the region)")
 
 
 @dataclass
