@@ -54,6 +54,12 @@ def check_method(spec: dict, method: str | None) -> str:
     return method
 
 
+def salib_seed(seed: int) -> int:
+    """The seed handed to SALib's bootstrap for our `seed`: never 0, which SALib's Sobol
+    analysis treats as no seed at all (``if seed:``), so its intervals would change each run."""
+    return int(np.random.SeedSequence(seed).generate_state(1)[0]) or 1
+
+
 def analyze(spec: dict, X: np.ndarray | None, Y: Mapping[str, np.ndarray], method: str | None = None,
             *, seed: int = 0) -> pd.DataFrame:
     """Indices of each outcome in `Y` (one value per design row, in row order) for the design
@@ -78,7 +84,7 @@ def analyze(spec: dict, X: np.ndarray | None, Y: Mapping[str, np.ndarray], metho
                 from SALib.analyze import sobol
 
                 si = sobol.analyze(problem, y, calc_second_order=bool(spec.get("calc_second_order", True)),
-                                   seed=seed)
+                                   seed=salib_seed(seed))
                 for j, p in enumerate(problem["names"]):
                     rows.append({"outcome": name, "parameter": p, "method": method,
                                  "S1": si["S1"][j], "S1_conf": si["S1_conf"][j],
@@ -87,7 +93,7 @@ def analyze(spec: dict, X: np.ndarray | None, Y: Mapping[str, np.ndarray], metho
                 from SALib.analyze import morris
 
                 x = spec_matrix(spec) if X is None else np.asarray(X, dtype=float)
-                si = morris.analyze(problem, x, y, num_levels=int(spec.get("num_levels", 4)), seed=seed)
+                si = morris.analyze(problem, x, y, num_levels=int(spec.get("num_levels", 4)), seed=salib_seed(seed))
                 for j, p in enumerate(problem["names"]):
                     rows.append({"outcome": name, "parameter": p, "method": method,
                                  "mu_star": si["mu_star"][j], "mu_star_conf": si["mu_star_conf"][j],

@@ -39,6 +39,19 @@ def test_sobol_recovers_the_ishigami_indices():
     assert (table["S1_conf"] < 0.1).all() and (table["ST_conf"] < 0.1).all()
 
 
+def test_the_same_seed_gives_the_same_confidence_intervals_even_seed_0():
+    """SALib's Sobol analysis ignores a seed of 0; sim-sensitivity's default seed is 0."""
+    from SALib.test_functions import Ishigami
+
+    problem = {"num_vars": 3, "names": ["x1", "x2", "x3"], "bounds": [[-math.pi, math.pi]] * 3}
+    X = design.sample(problem, "sobol", 64, seed=1)
+    spec = _spec(problem, "sobol", 64, 1, calc_second_order=True)
+    y = {"y": Ishigami.evaluate(X)}
+    a, b = (sensitivity.analyze(spec, X, y, seed=0) for _ in range(2))
+    pd.testing.assert_frame_equal(a, b)
+    assert not sensitivity.analyze(spec, X, y, seed=1)["S1_conf"].equals(a["S1_conf"])
+
+
 def test_morris_ranks_the_factors_of_a_linear_function():
     problem = {"num_vars": 3, "names": ["a", "b", "c"], "bounds": [[0, 1]] * 3}
     spec = _spec(problem, "morris", 20, 3, num_levels=4)
