@@ -58,6 +58,8 @@ class Problem:
     targets: tuple[Target, ...]
     horizon_months: int
     displacement: bool  # run the refugee submodel's displacement (False: faster, no effect)
+    # Settings the targets' years had, forced in every calibration run (dotted key, value).
+    conditions: tuple[tuple[str, float], ...] = ()
 
 
 NARCOTICS = Problem(
@@ -79,6 +81,8 @@ NARCOTICS = Problem(
     ),
     horizon_months=60,
     displacement=False,
+    # The targets describe 2015-2020, before the Taliban's ban: the ban is forced off, not chosen.
+    conditions=(("policy.opium_ban.compliance", 0.0),),
 )
 PROBLEMS = {p.name: p for p in (NARCOTICS,)}
 
@@ -100,7 +104,7 @@ def configure(problem: Problem, values: dict[str, float]) -> Config:
     cfg.model.calendar.horizon_months = problem.horizon_months
     if not problem.displacement:
         cfg.model.refugees.displacement_rate = 0.0
-    for key, value in values.items():
+    for key, value in (*problem.conditions, *values.items()):
         set_value(cfg, key, float(value))
     return validate(cfg)
 

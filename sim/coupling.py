@@ -56,14 +56,29 @@ class Coupling:
                            doc="Russian-led security drills in Central Asia as of the last review")
     drills_2021: float = shared(writer="states", readers=("security",), unit="index 0-1",
                                 doc="the drills of 2021, against which Central Asian security effort is measured")
-    # refugees -> security
-    militants_entered: np.ndarray = shared(writer="refugees", readers=("security",), unit="militants",
+    crackdown: float = shared(writer="states", readers=("security",), unit="index 0-1",
+                              doc="Russia's domestic crackdown on its Muslims, as Moscow chose it or a lever forces it")
+    # states -> narcotics
+    opium_ban: float = shared(writer="states", readers=("narcotics",), unit="share",
+                              doc="share of opium cultivation banned and enforced, as the Taliban chose it or a "
+                                  "lever forces it")
+    # narcotics -> states
+    opium_revenue: float = shared(writer="narcotics", readers=("states",), unit="USD",
+                                  doc="the Taliban's opium tax so far (what they know of their opium revenue)")
+    # refugees -> states, security
+    militants_entered: np.ndarray = shared(writer="refugees", readers=("states", "security"), unit="militants",
                                            size=len(SPILLOVER),
-                                           doc="militants who entered each country undetected with refugees so far")
+                                           doc="militants who entered each country undetected with refugees so far "
+                                               "(what Moscow's intelligence estimates of militants among refugees)")
     militants_left: np.ndarray = shared(writer="refugees", readers=("security",), unit="militants",
                                         size=len(SPILLOVER),
                                         doc="of those, militants whose group left the country again (onward or "
                                             "home) so far")
+    # security -> states
+    attacks: np.ndarray = shared(writer="security", readers=("states",), unit="attacks", size=len(SPILLOVER),
+                                 doc="major attacks in each country so far")
+    militants: np.ndarray = shared(writer="security", readers=("states",), unit="militants", size=len(SPILLOVER),
+                                   doc="militants in jihadist networks in each country (what intelligence estimates)")
     # narcotics -> security
     opiates_passing: np.ndarray = shared(writer="narcotics", readers=("security",), unit="tonnes/week",
                                          size=len(SPILLOVER),

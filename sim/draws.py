@@ -7,11 +7,20 @@ comparisons stay paired (numpy's sampler consumes a variable number of draws).
 
 from __future__ import annotations
 
+import hashlib
 import math
 
 import numpy as np
 
 from sim.jit import njit
+
+
+def named_stream(seeds: np.random.SeedSequence, name: str) -> np.random.Generator:
+    """The random stream called `name` of a replicate whose seed sequence is `seeds`: its child
+    keyed by a hash of the name (not by a position), the same whatever other streams exist."""
+    key = int.from_bytes(hashlib.sha256(name.encode()).digest()[:16], "little")
+    child = np.random.SeedSequence(seeds.entropy, spawn_key=(*seeds.spawn_key, key), pool_size=seeds.pool_size)
+    return np.random.Generator(np.random.PCG64(child))
 
 
 def event_prob(rate_per_year: float, dt_years: float) -> float:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import functools
-import hashlib
 import math
 import dataclasses
 from dataclasses import dataclass
@@ -15,6 +14,7 @@ import numpy as np
 from sim.calendar import Calendar
 from sim.config import Config, check_network_refs, validate
 from sim.coupling import Coupling
+from sim.draws import named_stream
 from sim.network import Network, load_network
 from sim.outcomes import Outcome, registry
 from sim.narcotics import phase as narcotics
@@ -31,14 +31,6 @@ PHASES: tuple[Phase, ...] = (
     narcotics,  # 3. opiates are produced, shipped, seized and consumed
     security,   # 4. militants, radicalization and attack risk
 )
-
-
-def named_stream(seeds: np.random.SeedSequence, name: str) -> np.random.Generator:
-    """The random stream called `name` of a replicate whose seed sequence is `seeds`: its child
-    keyed by a hash of the name (not by a position), the same whatever other streams exist."""
-    key = int.from_bytes(hashlib.sha256(name.encode()).digest()[:16], "little")
-    child = np.random.SeedSequence(seeds.entropy, spawn_key=(*seeds.spawn_key, key), pool_size=seeds.pool_size)
-    return np.random.Generator(np.random.PCG64(child))
 
 
 @functools.lru_cache(maxsize=32)

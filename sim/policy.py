@@ -14,7 +14,7 @@ from dataclasses import dataclass, field, fields
 from typing import List, Optional
 
 from sim.calendar import Calendar, parse_date
-from sim.provenance import article, external, nonneg, share, sub
+from sim.provenance import article, decision, external, nonneg, share, sub
 
 
 @dataclass
@@ -32,9 +32,10 @@ class Lever:
 
 @dataclass
 class RussianRefugeePressure(Lever):
-    level: float = share(0.5, unit="index 0-1", source=article(
+    level: Optional[float] = decision(unit="index 0-1", source=article(
         "Putin has the means to pressure Central Asian countries to limit the number of refugees they receive"),
-        range=(0.0, 1.0), doc="Moscow's pressure on Central Asia to limit Afghan admissions")
+        range=(0.0, 1.0), doc="forces Moscow's pressure on Central Asia to limit Afghan admissions; None: Russia "
+                              "decides it")
 
 
 
@@ -95,9 +96,10 @@ class RussianMigrantRestriction(Lever):
 
 @dataclass
 class OpiumBan(Lever):
-    compliance: float = share(0.0, unit="share of production stopped", source=external(
+    compliance: Optional[float] = decision(unit="share of production stopped", source=external(
         "Taliban decree banning poppy cultivation, April 2022; UNODC found cultivation down about 95% in 2023",
-        2023), range=(0.0, 1.0), doc="a Taliban ban on opium: the share of production it stops")
+        2023), range=(0.0, 1.0), doc="forces a Taliban ban on opium: the share of production it stops; None: the "
+                                     "Taliban decide it")
 
 
 
@@ -111,10 +113,18 @@ class Interdiction(Lever):
 
 @dataclass
 class RussianCrackdown(Lever):
-    level: float = share(0.0, unit="index 0-1", source=article(
+    level: Optional[float] = decision(unit="index 0-1", source=article(
         "if Moscow starts to further clamp down on Russia's own Muslims"), range=(0.0, 1.0),
-        doc="a harsher domestic crackdown on Russia's Muslims: more arrests, more grievance")
+        doc="forces Russia's domestic crackdown on its Muslims (more arrests, more grievance); None: Russia "
+            "decides it")
 
+
+@dataclass
+class RussianDrills(Lever):
+    level: Optional[float] = decision(unit="index 0-1", source=article(
+        "The Kremlin has increased regional security drills, both bilaterally and through the Collective "
+        "Security Treaty Organization (CSTO)"), range=(0.0, 1.0),
+        doc="forces the intensity of Russian-led security drills in Central Asia; None: Russia decides it")
 
 
 @dataclass
@@ -141,6 +151,7 @@ class PolicyConfig:
     interdiction_balkan: Interdiction = sub(Interdiction)
     interdiction_southern: Interdiction = sub(Interdiction)
     russia_crackdown: RussianCrackdown = sub(RussianCrackdown)
+    russia_drills: RussianDrills = sub(RussianDrills)
 
 
 # The levers as they stood after the withdrawal: what every lever reads before its start date.

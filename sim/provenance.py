@@ -79,13 +79,13 @@ def param(
     if bounds is not None:
         if bounds[0] > bounds[1]:
             raise ValueError(f"bounds {bounds} run from high to low")
-        if not (bounds[0] <= default <= bounds[1]):
+        if default is not None and not (bounds[0] <= default <= bounds[1]):
             raise ValueError(f"default {default} lies outside its bounds {bounds}")
     if range is not None and bounds is not None:
         lo, hi = bounds
         if not (lo <= range[0] <= range[1] <= hi):
             raise ValueError(f"range {range} lies outside bounds {bounds}")
-    if range is not None and not (range[0] <= default <= range[1]):
+    if range is not None and default is not None and not (range[0] <= default <= range[1]):
         raise ValueError(f"default {default} lies outside its range {range}")
     meta = {"unit": unit, "source": source, "bounds": bounds, "range": range, "doc": doc}
     return field(default=default, metadata=meta)
@@ -110,6 +110,13 @@ def run_setting(default: Any, *, unit: str, bounds: tuple[float, float], doc: st
 
 def is_run_setting(p: "ParamInfo") -> bool:
     return p.source == RUN_SETTING
+
+
+def decision(*, unit: str, source: str, bounds: tuple[float, float] = UNIT_INTERVAL,
+             range: tuple[float, float] | None = None, doc: str = "") -> Any:  # noqa: A002
+    """A lever that can force a state's decision: None (the default, the status quo) leaves the
+    decision to the state's agent; a value forces it from the lever's start date."""
+    return param(None, unit=unit, source=source, bounds=bounds, range=range, doc=doc)
 
 
 def sub(factory: Any) -> Any:

@@ -192,7 +192,7 @@ def test_param_rows_has_one_row_per_parameter(rows):
     by_name = {r["name"]: r for r in rows}
     assert by_name["model.states.tjk.russian_troops"]["value"] == "7000"
     assert by_name["model.states.tjk.russian_troops"]["range"] == "[6000, 7500]"
-    assert by_name["policy.russia_refugee_pressure.level"]["value"] == "0.5"
+    assert by_name["policy.russia_refugee_pressure.level"]["value"] == "None"
     assert by_name["model.calendar.horizon_months"]["range"] == ""
 
 

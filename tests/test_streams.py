@@ -8,7 +8,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from sim.model import PHASES, SpilloverModel, named_stream
+from sim.draws import named_stream
+from sim.model import PHASES, SpilloverModel
 from sim.outcomes import Outcome
 
 from .conftest import small_config

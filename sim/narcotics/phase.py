@@ -210,7 +210,7 @@ def _advance(st: NarcoticsState, u: np.ndarray, multipliers: np.ndarray, rus_dem
 
 def _harvest(model, st: NarcoticsState, p) -> None:
     month = model.date.month
-    cut = model.lever("opium_ban").compliance
+    cut = model.coupling.opium_ban
     z = st.rng.standard_normal(len(st.regions))  # fixed-size draw every week
     opium = 0.0
     for i, r in enumerate(st.regions):
@@ -230,6 +230,7 @@ def _harvest(model, st: NarcoticsState, p) -> None:
     scarcity = 1.0 / max(1.0 - cut, 1.0 / p.ban_max_scarcity)
     price = p.farmgate_price_usd_per_kg * scarcity ** (1.0 / p.ban_price_elasticity)
     st.revenue += p.taliban_tax * price * opium * 1000.0
+    model.coupling.opium_revenue = st.revenue
 
 
 def _lever_multiplier(model, route: str) -> float:

@@ -76,7 +76,15 @@ def setup(model: "SpilloverModel") -> None:
     model.security = SecurityState(model) if model.cfg.model.security.active else None
     if model.security is not None:
         p = model.cfg.model.security
-        _hazards(model.security, p, _effort(model, p, model.lever("russia_crackdown").level))
+        _hazards(model.security, p, _effort(model, p, model.coupling.crackdown))
+        _publish(model, model.security)
+
+
+def _publish(model: "SpilloverModel", st: "SecurityState") -> None:
+    """Write what the other phases read of security (sim.coupling)."""
+    c = model.coupling
+    c.attacks[:] = st.attacks
+    c.militants[:] = st.militants
 
 
 def _effort(model, p, crackdown: float) -> np.ndarray:
@@ -103,7 +111,7 @@ def step(model: "SpilloverModel") -> None:
         return
     p = model.cfg.model.security
     dt = WEEK / DAYS_PER_YEAR
-    crackdown = model.lever("russia_crackdown").level
+    crackdown = model.coupling.crackdown
     # 1. inflows: refugee militants (refugee phase), opiates in transit (narcotics phase), ISKP
     c = model.coupling
     infiltrated = c.militants_entered.copy()
@@ -143,6 +151,7 @@ def step(model: "SpilloverModel") -> None:
     _hazards(st, p, effort)
     st.cum_hazard_rus += st.hazard[RUS] * dt
     st.attacks += poisson_inverse_each(st.rng.random(len(COUNTRIES)), st.hazard * dt)
+    _publish(model, st)
 
 
 def observe(model: "SpilloverModel") -> dict[str, float]:

@@ -12,8 +12,12 @@ import math
 from typing import TYPE_CHECKING
 
 import mesa
+import numpy as np
 
+from sim.calendar import DAYS_PER_YEAR
 from sim.draws import event_prob
+from sim.states.choice import choose
+from sim.states.perception import Perceived
 
 from sim.states.params import (
     CentralAsianStateParams,
@@ -60,7 +64,15 @@ class State(mesa.Agent):
 
 
 class Taliban(mesa.Agent):
-    """The Taliban government and the Afghan crisis it presides over."""
+    """The Taliban government and the Afghan crisis it presides over.
+
+    It chooses its opium ban (the share of cultivation banned and enforced) by its objective
+    (sim.states.choice): the share of its budget the ban would cost, the farmers' livelihoods and
+    the enforcement it takes, against what a ban promises towards recognition. It knows its own
+    economy and who recognises it; its opium tax it perceives as a running average.
+    """
+
+    BAN_LEVELS = np.array([0.0, 0.25, 0.5, 0.75, 1.0])
 
     def __init__(self, model: "SpilloverModel") -> None:
         super().__init__(model)
@@ -69,6 +81,32 @@ class Taliban(mesa.Agent):
         self.conflict = sc.conflict_intensity
         self.islamic_state = sc.islamic_state_activity
         self.crisis = self.crisis_index()
+        sp = model.cfg.model.states
+        self.params = sp.tal
+        self.opium_ban = 0.0
+        self.opium_revenue = Perceived(0, min(1.0, sp.review_days / DAYS_PER_YEAR / sp.tal.revenue_memory_years),
+                                       0.0, prior=sp.tal.opium_revenue_expected_usd_bn)
+        self._revenue_seen = 0.0
+
+    def perceive(self, revenue_usd: float, dt_years: float) -> None:
+        """A review's opium tax (from the total so far), as a rate in USD bn/year."""
+        self.opium_revenue.report((revenue_usd - self._revenue_seen) / 1e9 / dt_years, 0.0)
+        self._revenue_seen = revenue_usd
+
+    def ban_utilities(self, share_recognising: float) -> np.ndarray:
+        """The Taliban's objective for each ban level."""
+        p, g = self.params, self.params.goals
+        b = self.BAN_LEVELS
+        tax = self.opium_revenue.value
+        budget = p.budget_usd_bn * (1.0 - self.collapse) + tax
+        revenue = -tax * b / budget
+        control = -p.farm_income_share * self.collapse * b - p.enforcement_cost * b * b
+        recognition = (1.0 - share_recognising) * p.ban_legitimacy * b
+        return g.revenue * revenue + g.control * control + g.recognition * recognition
+
+    def decide_ban(self, rule, share_recognising: float, u: float) -> None:
+        self.opium_ban = choose(self.BAN_LEVELS, self.ban_utilities(share_recognising), self.opium_ban,
+                                rule.temperature, rule.switching_cost, u)
 
     def crisis_index(self) -> float:
         p = self.model.cfg.model.states.afghanistan
@@ -136,17 +174,101 @@ class West(State):
 
 
 class Russia(State):
-    """Russia: security guarantor of Central Asia, pressing on refugees and on exercises with the US."""
+    """Russia: security guarantor of Central Asia, pressing on refugees and on exercises with the US.
+
+    It perceives (sim.states.perception) the attacks at home, its intelligence estimates of the
+    militant networks in Russia and Central Asia and of Islamic State activity, and chooses its
+    domestic crackdown and its drills in Central Asia by its objective (sim.states.choice).
+    """
+
+    CRACKDOWN_LEVELS = np.array([0.0, 0.25, 0.5, 0.75, 1.0])
+    DRILLS_LEVELS = np.array([0.2, 0.4, 0.6, 0.8, 1.0])
+    PRESSURE_LEVELS = np.array([0.0, 0.25, 0.5, 0.75, 1.0])
+    # One noise draw each, each review. Rates (per year) are counted from cumulative totals.
+    PERCEIVED = ("attacks", "militants_rus", "militants_ca", "islamic_state", "refugees_ca", "militant_refugees_ca")
 
     def __init__(self, model: "SpilloverModel", params: RussiaParams) -> None:
         super().__init__(model, "RUS", "Russia", params.recognition_rate)
         self.params = params
         self.drills = params.drills_2021
+        self.crackdown = 0.0
+        self.refugee_pressure = params.refugee_pressure_2021
+        sp = model.cfg.model.states
+        pp, dt_years = sp.perception, sp.review_days / DAYS_PER_YEAR
+        intel = (pp.intel_lag_reviews, pp.intel_memory, pp.intel_noise_sd)
+        self.seen = {
+            "attacks": Perceived(0, min(1.0, dt_years / pp.attack_memory_years), 0.0,
+                                 prior=params.attacks_expected_per_year),
+            "militants_rus": Perceived(*intel),
+            "militants_ca": Perceived(*intel),
+            "islamic_state": Perceived(*intel),
+            "refugees_ca": Perceived(*intel, prior=params.refugees_expected_per_year),
+            "militant_refugees_ca": Perceived(*intel, prior=params.militant_refugees_expected_per_year),
+        }
+        self._totals_seen = np.zeros(3)  # attacks in Russia, Afghans into Central Asia, militants among them
 
-    def update(self, mean_fear_ca: float) -> None:
-        """Drills rise with the security fear of the Central Asian states."""
-        p = self.params
-        self.drills = clip01(p.drills_2021 + p.drills_fear_response * mean_fear_ca)
+    # -- perceptions --------------------------------------------------------------
+    def perceive(self, attacks_rus: float, militants_rus: float, militants_ca: float, islamic_state: float,
+                 refugees_ca: float, militant_refugees_ca: float, dt_years: float, z) -> None:
+        """A review's reports: the rates of attacks in Russia, of Afghans entering Central Asia and of
+        militants among them (from totals so far), and the militant stocks and IS activity."""
+        totals = np.array([attacks_rus, refugees_ca, militant_refugees_ca])
+        attacks, refugees, militant_refugees = (totals - self._totals_seen) / dt_years
+        self._totals_seen = totals
+        reports = (attacks, militants_rus, militants_ca, islamic_state, refugees, militant_refugees)
+        for p, x, zi in zip(self.seen.values(), reports, z):
+            p.report(x, zi)
+
+    def threat_home(self) -> float:
+        """The threat Moscow sees at home, 1 at what it took as normal: attacks and militant networks."""
+        a = self.params.attack_share_of_threat
+        return a * self.seen["attacks"].relative() + (1.0 - a) * self.seen["militants_rus"].relative()
+
+    def threat_central_asia(self) -> float:
+        """The threat Moscow sees in Central Asia, 1 at what it took as normal: militants and IS."""
+        return 0.5 * (self.seen["militants_ca"].relative() + self.seen["islamic_state"].relative())
+
+    def threat_refugees(self) -> float:
+        """The threat Moscow sees in the Afghans entering Central Asia, 1 at what it took as normal:
+        their number, and the militants "under the guise of refugees" among them."""
+        a = self.params.refugee_share_of_threat
+        return a * self.seen["refugees_ca"].relative() + (1.0 - a) * self.seen["militant_refugees_ca"].relative()
+
+    # -- choices ------------------------------------------------------------------
+    def crackdown_utilities(self) -> np.ndarray:
+        """Moscow's objective for each crackdown level: the threat it expects at home after it,
+        and its cost (sim.states.choice)."""
+        p, g = self.params, self.params.goals
+        c = self.CRACKDOWN_LEVELS
+        return -g.security * self.threat_home() * np.exp(-p.crackdown_belief * c) - g.economy * p.crackdown_cost * c
+
+    def drills_utilities(self) -> np.ndarray:
+        """Moscow's objective for each drills level: the threat it expects in Central Asia after
+        them, their cost, and what they do for its standing as guarantor."""
+        p, g = self.params, self.params.goals
+        d = self.DRILLS_LEVELS
+        return (-g.security * self.threat_central_asia() * np.exp(-p.drills_belief * d)
+                - g.economy * p.drills_cost * d + g.influence * p.drills_influence * d)
+
+    def pressure_utilities(self) -> np.ndarray:
+        """Moscow's objective for each level of pressure on Central Asian admissions: the threat it
+        expects from the Afghans who still get in, and the goodwill in Central Asia pressing costs."""
+        p, g = self.params, self.params.goals
+        r = self.PRESSURE_LEVELS
+        return (-g.security * self.threat_refugees() * np.exp(-p.pressure_belief * r)
+                - g.influence * p.pressure_goodwill_cost * r)
+
+    DECISIONS = {  # decision -> (attribute, options, utilities)
+        "russia_crackdown": ("crackdown", CRACKDOWN_LEVELS, "crackdown_utilities"),
+        "russia_drills": ("drills", DRILLS_LEVELS, "drills_utilities"),
+        "russia_refugee_pressure": ("refugee_pressure", PRESSURE_LEVELS, "pressure_utilities"),
+    }
+
+    def decide(self, name: str, rule, u: float) -> None:
+        """Review decision `name` by the logit choice with inertia, with the uniform `u`."""
+        attr, levels, utilities = self.DECISIONS[name]
+        setattr(self, attr, choose(levels, getattr(self, utilities)(), getattr(self, attr), rule.temperature,
+                                   rule.switching_cost, u))
 
 
 class RegionalPower(State):

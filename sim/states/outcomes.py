@@ -29,8 +29,14 @@ OUTCOMES = (
             reduce="mean"),
     Outcome("west_leverage", "index 0-1", "Western leverage (end of horizon)"),
     Outcome("alignment_ca", "index 0-1", "Central Asian alignment with Moscow, mean of five (end of horizon)"),
-    Outcome("csto_drills_index", "index 0-1", "Russian-led drills in Central Asia (mean over horizon)",
-            reduce="mean"),
+    Outcome("decision_russia_drills", "index 0-1", "Russian-led drills in Central Asia, Moscow's choice (mean "
+            "over horizon)", reduce="mean"),
+    Outcome("decision_russia_crackdown", "index 0-1", "Russia's domestic crackdown on its Muslims, Moscow's choice "
+            "(mean over horizon)", reduce="mean"),
+    Outcome("decision_russia_refugee_pressure", "index 0-1", "Russia's pressure on Central Asia to limit Afghan "
+            "admissions, Moscow's choice (mean over horizon)", reduce="mean"),
+    Outcome("decision_taliban_opium_ban", "share", "Share of opium cultivation the Taliban ban and enforce, their "
+            "choice (mean over horizon)", reduce="mean"),
     Outcome("cum_us_exercises_ca", "exercises", "Central Asian military exercises with the US (total)"),
     Outcome("admit_share_ca", "share", "Share of arriving Afghans admitted, mean of five CA states "
             "(mean over horizon)", reduce="mean"),

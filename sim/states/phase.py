@@ -7,9 +7,19 @@ Order of rules within a review (each one line below):
 1. the Taliban's Afghanistan: collapse (eased by released reserves and recognition) and conflict;
 2. the West: a possible US return, then engagement and leverage (lost as recognition spreads);
 3. Central Asian security fear (Afghan conflict at their border, Islamic State);
-4. Russia's drills, rising with that fear;
+4. Russia perceives attacks, militant networks, Islamic State and the Afghans entering Central Asia,
+   and every ``choice.every_reviews`` reviews chooses its domestic crackdown, its drills in Central
+   Asia and its pressure on Central Asian admissions (sim.states.choice);
 5. each Central Asian state: exercises with the US (against Russian pressure), alignment, admission policy;
 6. recognition of the Taliban, decided simultaneously from the state at the start of this rule.
+
+A lever set to force a decision (``policy.russia_crackdown.level``, ``policy.russia_drills.level``,
+``policy.russia_refugee_pressure.level``) overrides the agent's choice every day from its start
+date, and not before.
+
+Each perception and each decision draws from a stream of its own, derived from the phase's by
+name (sim.draws.named_stream), a fixed number of draws at every review: adding a decision leaves
+the others' draws as they were, and every experiment draws the same numbers.
 """
 
 from __future__ import annotations
@@ -19,9 +29,9 @@ from typing import TYPE_CHECKING
 
 
 from sim.calendar import DAYS_PER_MONTH, DAYS_PER_YEAR
-from sim.countries import CENTRAL_ASIA, NAMES
+from sim.countries import CENTRAL_ASIA, NAMES, SPILLOVER
 from sim.policy import USReturnMode
-from sim.draws import event_prob
+from sim.draws import event_prob, named_stream
 from sim.states.agents import CentralAsianState, RegionalPower, Russia, State, Taliban, West
 from sim.states.outcomes import OUTCOMES, RECOGNITION_TIMED  # noqa: F401 - the phase's outcomes
 from sim.states.params import RECOGNISER_CODES
@@ -30,6 +40,9 @@ if TYPE_CHECKING:
     from sim.model import SpilloverModel
 
 NAME = "states"
+RUS = SPILLOVER.index("RUS")
+# Streams of the phase's perceptions and decisions, each derived from the phase's by name.
+DRAWS = ("perception:russia", *(f"decision:{name}" for name in Russia.DECISIONS), "decision:taliban_opium_ban")
 N_NORMALS = 2  # collapse, conflict
 N_UNIFORMS = 1 + len(CENTRAL_ASIA) + len(RECOGNISER_CODES)  # US return, exercises, recognitions
 
@@ -49,6 +62,9 @@ def setup(model: "SpilloverModel") -> None:
     model.recognisers = [by_code[code] for code in RECOGNISER_CODES]
     model.state_by_code = by_code
     model.coupling.drills_2021 = p.rus.drills_2021
+    seeds = model.streams["states"].bit_generator.seed_seq
+    model.state_draws = {name: named_stream(seeds, name) for name in DRAWS}
+    _forced_decisions(model)
     _update_ca(model, dt_months=None, dt_years=0.0, u=None)
     _publish(model)
 
@@ -57,6 +73,7 @@ def step(model: "SpilloverModel") -> None:
     """Review every state's policy on review days; nothing happens between reviews."""
     p = model.cfg.model.states
     _dated_events(model)
+    _forced_decisions(model)
     if model.day % p.review_days != 0:
         return
     dt_days = p.review_days
@@ -74,17 +91,58 @@ def step(model: "SpilloverModel") -> None:
         model.west.consider_return(model.taliban.crisis, u[0], dt_years)
     model.west.update(_share_recognising_others(model))
     # 3-5. Central Asia and Russia
+    _russia(model, dt_years)
+    _taliban(model, dt_years)
     _update_ca(model, dt_months, dt_years, u[1:1 + len(CENTRAL_ASIA)])
     # 6. Recognition
     _recognition(model, u[1 + len(CENTRAL_ASIA):], dt_years)
     _publish(model)
 
 
+def _forced_decisions(model: "SpilloverModel") -> None:
+    """Decisions a lever forces today take its value (the agent decides the others)."""
+    russia = model.russia
+    for name, (attr, _, _) in russia.DECISIONS.items():
+        level = model.lever(name).level
+        if level is not None:
+            setattr(russia, attr, level)
+    ban = model.lever("opium_ban").compliance
+    if ban is not None:
+        model.taliban.opium_ban = ban
+    c = model.coupling
+    c.crackdown, c.drills, c.opium_ban = russia.crackdown, russia.drills, model.taliban.opium_ban
+
+
+def _russia(model: "SpilloverModel", dt_years: float) -> None:
+    """Rule 4: Russia's perceptions every review, its decisions every ``choice.every_reviews``."""
+    p, c, russia = model.cfg.model.states, model.coupling, model.russia
+    z = model.state_draws["perception:russia"].standard_normal(len(russia.PERCEIVED))
+    u = {name: model.state_draws[f"decision:{name}"].random() for name in russia.DECISIONS}
+    russia.perceive(c.attacks[RUS], c.militants[RUS], float(c.militants[:RUS].sum()), model.taliban.islamic_state,
+                    c.admitted_ca, float(c.militants_entered[:RUS].sum()), dt_years, z)
+    if (model.day // p.review_days) % p.choice.every_reviews == 0:
+        for name in russia.DECISIONS:
+            if model.lever(name).level is None:  # a forced decision stays as its lever sets it
+                russia.decide(name, p.choice, u[name])
+
+
+def _taliban(model: "SpilloverModel", dt_years: float) -> None:
+    """The Taliban perceive their opium tax every review and choose their ban every
+    ``choice.every_reviews`` reviews."""
+    p, t = model.cfg.model.states, model.taliban
+    u = model.state_draws["decision:taliban_opium_ban"].random()
+    t.perceive(model.coupling.opium_revenue, dt_years)
+    if (model.day // p.review_days) % p.choice.every_reviews == 0 and model.lever("opium_ban").compliance is None:
+        t.decide_ban(p.choice, _share_recognising(model), u)
+
+
 def _publish(model: "SpilloverModel") -> None:
     """Write what the other phases read of the states (sim.coupling)."""
     c = model.coupling
     t = model.taliban
-    c.crisis, c.islamic_state, c.drills = t.crisis, t.islamic_state, model.russia.drills
+    c.crisis, c.islamic_state = t.crisis, t.islamic_state
+    c.crackdown, c.drills = model.russia.crackdown, model.russia.drills
+    c.opium_ban = t.opium_ban
     for i, s in enumerate(model.central_asia):
         c.admit_share[i], c.screening[i] = s.admit_share, s.screening
 
@@ -119,10 +177,9 @@ def _update_ca(model: "SpilloverModel", dt_months: float | None, dt_years: float
     t = model.taliban
     for s in model.central_asia:
         s.update_fear(t.conflict, t.islamic_state)
-    model.russia.update(_mean([s.fear for s in model.central_asia]))
     p = model.cfg.model.states
     ex_pressure = min(1.0, model.lever("russia_exercise_pressure").level + p.exercises.china_iran_pressure)
-    refugee_pressure = model.lever("russia_refugee_pressure").level
+    refugee_pressure = model.russia.refugee_pressure
     funds = model.lever("western_hosting").usd_m_per_year
     humanitarian = model.west.leverage * t.crisis + p.admission.hosting_funds_effect * funds / 100.0
     years = model.day / DAYS_PER_YEAR
@@ -152,7 +209,7 @@ def _recognition(model: "SpilloverModel", u, dt_years: float) -> None:
     for s, ui in zip(model.recognisers, u):
         if s.recognises:
             continue
-        hazard = s.recognition_hazard(share_rec, p)
+        hazard = s.recognition_hazard(share_rec, p) * (1.0 + p.recognition.ban_effect * model.taliban.opium_ban)
         if russia_in and isinstance(s, CentralAsianState):
             hazard *= 1.0 + p.recognition.russia_lead * s.alignment
         if ui < event_prob(hazard, dt_years):
@@ -174,7 +231,10 @@ def observe(model: "SpilloverModel") -> dict[str, float]:
         "islamic_state_index": t.islamic_state,
         "west_leverage": model.west.leverage,
         "alignment_ca": _mean([s.alignment for s in ca]),
-        "csto_drills_index": model.russia.drills,
+        "decision_russia_drills": model.russia.drills,
+        "decision_russia_crackdown": model.russia.crackdown,
+        "decision_russia_refugee_pressure": model.russia.refugee_pressure,
+        "decision_taliban_opium_ban": t.opium_ban,
         "cum_us_exercises_ca": float(sum(s.exercises for s in ca)),
         "admit_share_ca": _mean([s.admit_share for s in ca]),
         "screening_share_ca": _mean([s.screening for s in ca]),
