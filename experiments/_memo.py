@@ -25,7 +25,7 @@ def latest_run(experiment: str, results: Path = RESULTS) -> Path | None:
     return runs[-1] if runs else None
 
 
-def main(name: str, experiments: list[str], outcomes: list[str], argv: list[str] | None = None) -> None:
+def parser(name: str, experiments: list[str]) -> argparse.ArgumentParser:
     ap = argparse.ArgumentParser(prog=f"experiments/{name}.py",
                                  description=f"Memo '{name}': {', '.join(experiments)} (first = reference).")
     ap.add_argument("--run", action="store_true", help="run experiments that have no results yet")
@@ -33,9 +33,13 @@ def main(name: str, experiments: list[str], outcomes: list[str], argv: list[str]
                     help="replicates per experiment with --run (default: sim-run's)")
     ap.add_argument("--results", type=Path, default=RESULTS, help="results root (default results/)")
     ap.add_argument("--out", type=Path, default=None, help=f"memo folder (default results/memos/{name})")
-    args = ap.parse_args(argv)
+    return ap
+
+
+def folders(name: str, experiments: list[str], args: argparse.Namespace) -> list[Path]:
+    """The newest results folder of each experiment, running it first if it has none and --run."""
     sim_run = Path(sys.executable).parent / "sim-run"
-    folders = []
+    found = []
     for exp in experiments:
         run = latest_run(exp, args.results)
         if run is None and args.run:
@@ -48,8 +52,19 @@ def main(name: str, experiments: list[str], outcomes: list[str], argv: list[str]
         if run is None:
             sys.exit(f"{name}: no results for experiment {exp} under {args.results}; "
                      f"run `sim-run experiment={exp}` or pass --run")
-        folders.append(run)
+        found.append(run)
+    return found
+
+
+def write(name: str, runs: list[Path], outcomes: list[str], args: argparse.Namespace) -> Path:
+    """sim-memo on the runs (the first is the reference); returns the memo folder."""
     from sim.plots.cli import memo_main
 
     out = args.out or args.results / "memos" / name
-    memo_main([*map(str, folders), "--out", str(out), "--outcomes", ",".join(outcomes), "--force"])
+    memo_main([*map(str, runs), "--out", str(out), "--outcomes", ",".join(outcomes), "--force"])
+    return out
+
+
+def main(name: str, experiments: list[str], outcomes: list[str], argv: list[str] | None = None) -> None:
+    args = parser(name, experiments).parse_args(argv)
+    write(name, folders(name, experiments, args), outcomes, args)

@@ -35,3 +35,35 @@ def format_summary(summary: pd.DataFrame) -> str:
     """The summary as a fixed-width text table for the terminal."""
     cols = ["outcome", "unit", "mean", "sd", "p5", "p50", "p95", "n_nan"]
     return summary[cols].to_string(index=False, float_format=lambda v: f"{v:.3g}")
+
+
+def paired_series(a: pd.DataFrame, b: pd.DataFrame, outcome: str) -> pd.DataFrame:
+    """a - b of a monthly series of two paired runs, as a table of dates (rows) x replicates.
+
+    `a` and `b` are long timeseries tables (``replicate``, ``date``, ``outcome``, ``value``) of
+    runs made with the same seeds; ValueError unless both hold the outcome for the same
+    replicates and dates.
+    """
+    wide = []
+    for ts in (a, b):
+        sub = ts[ts["outcome"] == outcome]
+        if sub.empty:
+            raise ValueError(f"no time series '{outcome}' in one of the runs")
+        wide.append(sub.pivot(index="date", columns="replicate", values="value").sort_index())
+    wa, wb = wide
+    if set(wa.columns) != set(wb.columns) or not wa.index.equals(wb.index):
+        raise ValueError(f"the runs' '{outcome}' series cover different replicates or months; "
+                         "paired differences need runs of the same seeds and horizon")
+    return wa - wb[wa.columns]
+
+
+def window_totals(diff: pd.DataFrame, windows: dict[str, tuple[int, int]]) -> pd.DataFrame:
+    """Per replicate (rows), the total of `diff` (dates x replicates) over each window of
+    recorded months, ``name: (first, last)`` counted from 1, last inclusive (columns)."""
+    n = len(diff)
+    out = {}
+    for name, (first, last) in windows.items():
+        if not 1 <= first <= last <= n:
+            raise ValueError(f"window {name} = months {first}-{last} is outside the {n} recorded months")
+        out[name] = diff.iloc[first - 1:last].sum(axis=0)
+    return pd.DataFrame(out)

@@ -23,6 +23,7 @@ from sim.calendar import Calendar, parse_date
 from sim.policy import PolicyConfig, Recognition, closure_days, iter_levers
 from sim.provenance import fmt_interval, iter_params, run_setting, sub
 from sim.scenario import ScenarioConfig
+from sim.scorecard import ScorecardParams
 from sim.narcotics.params import NarcoticsParams
 from sim.refugees.params import RefugeeParams
 from sim.security.params import SecurityParams
@@ -57,6 +58,7 @@ class ModelConfig:
     refugees: RefugeeParams = sub(RefugeeParams)
     narcotics: NarcoticsParams = sub(NarcoticsParams)
     security: SecurityParams = sub(SecurityParams)
+    scorecard: ScorecardParams = sub(ScorecardParams)
 
 
 @dataclass
@@ -95,9 +97,18 @@ def get_value(cfg: Any, key: str) -> Any:
 
 
 def set_value(cfg: Any, key: str, value: Any) -> None:
-    """Set the value at a dotted key of a config object (no validation: call validate)."""
+    """Set the value at a dotted key of a config object (no validation: call validate). A string
+    given for an enum field is converted to the enum (ConfigError naming the valid values)."""
     parent, _, leaf = key.rpartition(".")
-    setattr(get_value(cfg, parent) if parent else cfg, leaf, value)
+    node = get_value(cfg, parent) if parent else cfg
+    current = getattr(node, leaf)
+    if isinstance(current, enum.Enum) and isinstance(value, str):
+        kind = type(current)
+        try:
+            value = kind(value)
+        except ValueError:
+            raise ConfigError(f"{key} = {value!r} is not one of {[m.value for m in kind]}") from None
+    setattr(node, leaf, value)
 
 
 def register_configs() -> None:

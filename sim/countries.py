@@ -10,3 +10,7 @@ NAMES = {
     "TJK": "Tajikistan", "UZB": "Uzbekistan", "TKM": "Turkmenistan", "KGZ": "Kyrgyzstan",
     "KAZ": "Kazakhstan", "CHN": "China", "IRN": "Iran", "PAK": "Pakistan", "RUS": "Russia",
 }
+
+# Neighbours that host millions of Afghans and choose deportation campaigns, in the order of
+# the coupling's ``hosted`` and ``deportation`` arrays.
+DEPORTERS = ("PAK", "IRN")

@@ -42,7 +42,16 @@ class Coupling:
                                      doc="share of arriving Afghans each Central Asian state admits")
     screening: np.ndarray = shared(writer="states", readers=("refugees",), unit="share", size=len(CENTRAL_ASIA),
                                    doc="share of admitted Afghans each Central Asian state screens")
+    worker_restriction: float = shared(writer="states", readers=("refugees",), unit="index 0-1",
+                                       doc="Russia's restriction on Afghan migrant workers, as Moscow chose it or a "
+                                           "lever forces it")
+    deportation: np.ndarray = shared(writer="states", readers=("refugees",), unit="index 0-1", size=2,
+                                     doc="Pakistan's and Iran's deportation campaigns (in that order), as each chose "
+                                         "it or a lever forces it")
     # refugees -> states
+    hosted: np.ndarray = shared(writer="refugees", readers=("states",), unit="people", size=2,
+                                doc="Afghans displaced since the start hosted in Pakistan and Iran (in that order), at "
+                                    "the end of the previous day")
     onward_to_rus: float = shared(writer="refugees", readers=("states",), unit="people",
                                   doc="Afghans who moved on from Central Asia into Russia so far (what Central "
                                       "Asian governments learn of onward migration)")

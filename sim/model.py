@@ -18,9 +18,10 @@ from sim.draws import named_stream
 from sim.network import Network, load_network
 from sim.outcomes import Outcome, registry
 from sim.narcotics import phase as narcotics
-from sim.phase import Phase
+from sim.phase import ORDER, Phase
 from sim.policy import STATUS_QUO, iter_levers
 from sim.refugees import phase as refugees
+from sim.scorecard import Scorecard
 from sim.security import phase as security
 from sim.states import phase as states
 
@@ -81,7 +82,9 @@ class SpilloverModel(mesa.Model):
             name: self.calendar.day_of(lever.start_date(self.calendar, f"policy.{name}"))
             for name, lever in iter_levers(cfg.policy)
         }
-        self.outcomes: dict[str, Outcome] = registry(self.phases)
+        # Moscow's scorecard is scored on every phase's outcomes: only with the full model.
+        self.scorecard = Scorecard(cfg) if set(ORDER) <= {p.NAME for p in self.phases} else None
+        self.outcomes: dict[str, Outcome] = registry(self.phases, scorecard=self.scorecard is not None)
         self.series_names = tuple(name for name, o in self.outcomes.items() if o.series)
         self._record_days = record_days(self.calendar)
         self._record_set = frozenset(self._record_days)
@@ -118,6 +121,8 @@ class SpilloverModel(mesa.Model):
         values: dict[str, float] = {}
         for phase in self.phases:
             values.update(phase.observe(self))
+        if self.scorecard is not None:
+            values.update(self.scorecard.observe(values))
         self._series[self._row] = [values[name] for name in self.series_names]
         self._row += 1
 
@@ -138,6 +143,8 @@ class SpilloverModel(mesa.Model):
                 scalars[name] = float(col[-1])
             elif how == "mean":
                 scalars[name] = float(col.mean())
+            elif how == "sum":
+                scalars[name] = float(col.sum())
             else:
                 scalars[name] = float(col.max())
         for phase in self.phases:

@@ -5,7 +5,7 @@ and dates say what they are (``russia_influence_ca``, ``month_russia_recognizes`
 
 An outcome is recorded monthly as a time series (``series=True``) and reduced to one
 scalar per replicate by ``reduce``: ``final`` (value at the end of the horizon), ``mean``
-(over the monthly values) or ``max``. Outcomes with ``series=False`` are scalars set by
+(over the monthly values), ``max`` or ``sum`` (the total of a monthly flow). Outcomes with ``series=False`` are scalars set by
 the submodel at the end of a run (event dates; NaN when the event never happens).
 
 Each submodel declares its ``OUTCOMES`` in ``sim.<name>.outcomes``; :func:`registry` gathers
@@ -19,7 +19,7 @@ import re
 from dataclasses import dataclass
 
 _NAME = re.compile(r"^[a-z][a-z0-9]*(_[a-z0-9]+)*$")
-REDUCTIONS = ("final", "mean", "max")
+REDUCTIONS = ("final", "mean", "max", "sum")
 
 
 @dataclass(frozen=True)
@@ -37,15 +37,20 @@ class Outcome:
             raise ValueError(f"outcome {self.name}: reduce must be one of {REDUCTIONS}")
 
 
-def registry(phases=None) -> dict[str, Outcome]:
+def registry(phases=None, scorecard: bool = True) -> dict[str, Outcome]:
     """All outcomes of the phases (modules with ``OUTCOMES``; default: the model's, from
-    ``sim.<name>.outcomes`` in :data:`sim.phase.ORDER`), by name, in phase order."""
+    ``sim.<name>.outcomes`` in :data:`sim.phase.ORDER`), by name, in phase order, then
+    Moscow's scorecard (:mod:`sim.scorecard`, scored on the phases' outcomes) unless not
+    `scorecard`."""
     if phases is None:
         from sim.phase import ORDER
 
         phases = [importlib.import_module(f"sim.{name}.outcomes") for name in ORDER]
+    sources = list(phases)
+    if scorecard:
+        sources.append(importlib.import_module("sim.scorecard"))
     out: dict[str, Outcome] = {}
-    for phase in phases:
+    for phase in sources:
         for o in phase.OUTCOMES:
             if o.name in out:
                 raise ValueError(f"outcome {o.name} is registered twice")

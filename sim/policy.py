@@ -9,6 +9,7 @@ do so, so plots can mark them.
 from __future__ import annotations
 
 import datetime as dt
+import math
 import enum
 from dataclasses import dataclass, field, fields
 from typing import List, Optional
@@ -50,16 +51,17 @@ class RussianExercisePressure(Lever):
 
 @dataclass
 class WesternHosting(Lever):
-    usd_m_per_year: float = nonneg(0.0, unit="USD m/year per Central Asian state", source=article(
-        "temporarily hosting Afghan refugees in Central Asia"), range=(0.0, 500.0),
-        doc="Western funds paid to each Central Asian state for hosting Afghans")
+    usd_m_per_year: Optional[float] = decision(unit="USD m/year per Central Asian state", source=article(
+        "temporarily hosting Afghan refugees in Central Asia"), bounds=(0.0, math.inf), range=(0.0, 500.0),
+        doc="forces the Western funds paid to each Central Asian state for hosting Afghans; None: the West decides")
 
 
 
 @dataclass
 class ReservesRelease(Lever):
-    share: float = share(0.0, source=article("9.5 billion in former Afghan government reserves"),
-                         range=(0.0, 1.0), doc="share of the frozen reserves released to Afghanistan")
+    share: Optional[float] = decision(unit="share", source=article("9.5 billion in former Afghan government reserves"),
+                                      range=(0.0, 1.0), doc="forces the share of the frozen reserves released to "
+                                                            "Afghanistan; None: the West decides")
 
 
 
@@ -87,10 +89,11 @@ class USReturn(Lever):
 
 @dataclass
 class RussianMigrantRestriction(Lever):
-    level: float = share(0.0, unit="index 0-1", source=article(
+    level: Optional[float] = decision(unit="index 0-1", source=article(
         "If Central Asian countries accept many Afghan refugees, they may then find their way to Russia as "
         "migrant workers"), range=(0.0, 1.0),
-        doc="Russian restriction on Afghan migrant workers: cuts their entry and their setting out")
+        doc="forces Russia's restriction on Afghan migrant workers (cuts their entry and their setting out); None: "
+            "Russia decides it")
 
 
 
@@ -128,6 +131,37 @@ class RussianDrills(Lever):
 
 
 @dataclass
+class RussianReservesPush(Lever):
+    level: Optional[float] = decision(unit="index 0-1", source=article(
+        "in former Afghan government reserves and for them to go to the Taliban"), range=(0.0, 1.0),
+        doc="forces Moscow's campaign for the reserves' release and for the West to carry the cost; None: Russia "
+            "decides it")
+
+
+@dataclass
+class RussianEngagement(Lever):
+    level: Optional[float] = decision(unit="index 0-1", source=article(
+        "Moscow's support for the Taliban went beyond diplomacy to arms provision and other assistance"),
+        range=(0.0, 1.0), doc="forces Moscow's engagement with the Taliban (aid, arms, diplomacy); None: Russia "
+                              "decides it")
+
+
+@dataclass
+class IslamicStateSuppression(Lever):
+    level: Optional[float] = decision(unit="index 0-1", source=article(
+        "the Taliban's purported perception of ISIS as its chief enemy is rather tenuous"), range=(0.0, 1.0),
+        doc="forces the Taliban's effort against Islamic State; None: the Taliban decide it")
+
+
+@dataclass
+class Deportation(Lever):
+    level: Optional[float] = decision(unit="index 0-1", source=external(
+        "Iran and Pakistan deport and push back Afghans in campaigns (IOM return monitoring)", 2021),
+        range=(0.0, 1.0), doc="forces the host's campaign deporting Afghans: raises their return and cuts admission; "
+                              "None: the host decides it")
+
+
+@dataclass
 class Closure:
     """A location (border crossing, host, hub) closed to refugees from ``start`` to ``end``."""
 
@@ -152,6 +186,11 @@ class PolicyConfig:
     interdiction_southern: Interdiction = sub(Interdiction)
     russia_crackdown: RussianCrackdown = sub(RussianCrackdown)
     russia_drills: RussianDrills = sub(RussianDrills)
+    russia_reserves_push: RussianReservesPush = sub(RussianReservesPush)
+    russia_engagement: RussianEngagement = sub(RussianEngagement)
+    taliban_iskp_suppression: IslamicStateSuppression = sub(IslamicStateSuppression)
+    pak_deportation: Deportation = sub(Deportation)
+    irn_deportation: Deportation = sub(Deportation)
 
 
 # The levers as they stood after the withdrawal: what every lever reads before its start date.

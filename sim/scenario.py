@@ -4,12 +4,18 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sim.provenance import ASSUMPTION, article, external, share
+from sim.provenance import ASSUMPTION, article, external, param, share
 
 
 @dataclass
 class ScenarioConfig:
-    """Exogenous conditions in Afghanistan. Each is an index in [0, 1]."""
+    """Exogenous conditions in Afghanistan: whether the US withdrew, and indexes in [0, 1]."""
+
+    withdrawal: bool = param(True, unit="yes/no", source=article(
+        "the U.S. withdrawal from Afghanistan"),
+        doc="false: the counterfactual without it (experiment no_withdrawal): US and NATO forces stay, the "
+            "Republic's government holds (no Taliban government to recognise, no Taliban ban), the reserves are "
+            "not frozen")
 
     collapse_initial: float = share(0.3, unit="index 0-1", source=ASSUMPTION, range=(0.2, 0.4),
                                     doc="economic collapse index at the fall of Kabul")

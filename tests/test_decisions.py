@@ -153,7 +153,10 @@ def test_russian_pressure_turns_more_afghans_back_at_the_central_asian_border(ne
     ("russia_crackdown", "level", "russia", "crackdown", 1.0),
     ("russia_drills", "level", "russia", "drills", 0.0),
     ("russia_refugee_pressure", "level", "russia", "refugee_pressure", 0.0),
+    ("russia_migrant_restriction", "level", "russia", "worker_restriction", 1.0),
     ("opium_ban", "compliance", "taliban", "opium_ban", 0.0),
+    ("pak_deportation", "level", "PAK", "deportation", 0.0),
+    ("irn_deportation", "level", "IRN", "deportation", 1.0),
 ])
 def test_a_forced_decision_overrides_the_agent_from_its_date_and_not_before(network, lever, field, agent, attr,
                                                                              level):
@@ -167,7 +170,7 @@ def test_a_forced_decision_overrides_the_agent_from_its_date_and_not_before(netw
     while a.running:
         a.step()
         b.step()
-        x, y = getattr(getattr(a, agent), attr), getattr(getattr(b, agent), attr)
+        x, y = (getattr(m.state_by_code[agent] if agent.isupper() else getattr(m, agent), attr) for m in (a, b))
         if a.day < start:
             assert x == y, a.day
         else:
@@ -200,3 +203,79 @@ def test_the_taliban_ban_cuts_production_and_revenue_and_draws_recognition(netwo
     assert full["taliban_drug_revenue_usd"] < none["taliban_drug_revenue_usd"]
     assert full["n_states_recognizing_taliban"] > none["n_states_recognizing_taliban"]
 
+
+
+# ----------------------------------------------------------------------------- workers, hosts
+def test_more_afghans_moving_on_to_russia_bring_a_tighter_worker_restriction(network):
+    low = mean_over_seeds(network, SEEDS, months=36, model__refugees__onward_rate=0.02)
+    high = mean_over_seeds(network, SEEDS, months=36, model__refugees__onward_rate=0.2)
+    assert high["cum_onward_to_rus"] > low["cum_onward_to_rus"]
+    assert high["decision_russia_worker_restriction"] > low["decision_russia_worker_restriction"] + 0.05
+
+
+def test_more_afghans_hosted_bring_harder_deportation_campaigns(network):
+    low = mean_over_seeds(network, SEEDS, months=24, model__refugees__displacement_rate=0.02)
+    high = mean_over_seeds(network, SEEDS, months=24, model__refugees__displacement_rate=0.14)
+    for code in ("pak", "irn"):
+        assert high[f"n_hosted_{code}"] > low[f"n_hosted_{code}"]
+        assert high[f"decision_{code}_deportation"] > low[f"decision_{code}_deportation"], code
+
+
+def test_a_deportation_campaign_sends_more_afghans_home(network):
+    none = mean_over_seeds(network, range(4), months=18, policy__pak_deportation__level=0.0,
+                           policy__irn_deportation__level=0.0)
+    full = mean_over_seeds(network, range(4), months=18, policy__pak_deportation__level=1.0,
+                           policy__irn_deportation__level=1.0)
+    assert full["cum_returned"] > none["cum_returned"]
+    assert full["n_hosted_pak"] < none["n_hosted_pak"] and full["n_hosted_irn"] < none["n_hosted_irn"]
+
+
+# ----------------------------------------------------------------------------- Islamic State, engagement
+def test_a_stronger_islamic_state_brings_more_russian_engagement_and_taliban_effort(network):
+    low = mean_over_seeds(network, SEEDS, months=24, refugees=False, scenario__islamic_state_activity=0.1)
+    high = mean_over_seeds(network, SEEDS, months=24, refugees=False, scenario__islamic_state_activity=0.6)
+    assert high["decision_russia_engagement"] > low["decision_russia_engagement"]
+    assert high["decision_taliban_iskp_suppression"] > low["decision_taliban_iskp_suppression"]
+
+
+def test_russian_support_raises_the_taliban_effort_against_islamic_state_which_cuts_it(network):
+    """engagement -> cheaper suppression -> more suppression -> less IS (-> less engagement)."""
+    kw = dict(months=24, refugees=False, model__states__tal__suppression_cost=0.8)
+    none = mean_over_seeds(network, SEEDS, **kw, policy__russia_engagement__level=0.0)
+    full = mean_over_seeds(network, SEEDS, **kw, policy__russia_engagement__level=1.0)
+    assert full["decision_taliban_iskp_suppression"] > none["decision_taliban_iskp_suppression"]
+    lax = mean_over_seeds(network, range(4), months=24, refugees=False, policy__taliban_iskp_suppression__level=0.0)
+    hard = mean_over_seeds(network, range(4), months=24, refugees=False, policy__taliban_iskp_suppression__level=1.0)
+    assert hard["islamic_state_index"] < lax["islamic_state_index"]
+
+
+def test_moscows_push_makes_the_west_release_more_of_the_reserves(network):
+    none = mean_over_seeds(network, SEEDS, months=24, refugees=False, policy__russia_reserves_push__level=0.0)
+    full = mean_over_seeds(network, SEEDS, months=24, refugees=False, policy__russia_reserves_push__level=1.0)
+    assert full["decision_us_reserves_release"] > none["decision_us_reserves_release"]
+    assert full["afghan_collapse_index"] < none["afghan_collapse_index"]
+
+
+def test_a_bigger_refugee_flow_brings_more_western_hosting_funds(network):
+    low = mean_over_seeds(network, SEEDS, months=24, model__refugees__displacement_rate=0.02)
+    high = mean_over_seeds(network, SEEDS, months=24, model__refugees__displacement_rate=0.14)
+    assert high["decision_us_hosting_funds"] > low["decision_us_hosting_funds"]
+
+
+def test_russian_pressure_and_western_aid_pull_alignment_in_opposite_directions(network):
+    kw = dict(months=36, refugees=False, policy__western_hosting__usd_m_per_year=0.0)
+    calm = mean_over_seeds(network, range(4), **kw, policy__russia_refugee_pressure__level=0.0)
+    pressed = mean_over_seeds(network, range(4), **kw, policy__russia_refugee_pressure__level=1.0)
+    assert pressed["alignment_ca"] > calm["alignment_ca"]
+    kw = dict(months=36, refugees=False, policy__russia_refugee_pressure__level=0.5)
+    unpaid = mean_over_seeds(network, range(4), **kw, policy__western_hosting__usd_m_per_year=0.0)
+    paid = mean_over_seeds(network, range(4), **kw, policy__western_hosting__usd_m_per_year=400.0)
+    assert paid["alignment_ca"] < unpaid["alignment_ca"]
+    assert paid["admit_share_ca"] > unpaid["admit_share_ca"]  # more Western aid, more admission
+
+
+def test_moscow_recognises_when_the_wests_leverage_is_weak_and_not_when_it_is_strong(network):
+    weak = [run_small(network, s, 36, False, model__states__usa__leverage_2021=0.1) for s in range(6)]
+    strong = [run_small(network, s, 36, False, model__states__usa__leverage_2021=0.8) for s in range(6)]
+    assert all(math.isfinite(r.scalars["month_russia_recognizes"]) for r in weak)
+    assert not any(math.isfinite(r.scalars["month_russia_recognizes"]) for r in strong)

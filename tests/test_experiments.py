@@ -8,11 +8,14 @@ import subprocess
 import sys
 from pathlib import Path
 
+import numpy as np
+import pandas as pd
 import pytest
 
 from sim.compose import compose
 from sim.pipeline import run
 from sim.outcomes import registry
+from sim.scorecard import COMPONENTS
 
 ROOT = Path(__file__).resolve().parent.parent
 SCRIPTS = sorted(p for p in (ROOT / "experiments").glob("*.py") if not p.name.startswith("_"))
@@ -20,9 +23,15 @@ EXPERIMENTS = {p.stem for p in (ROOT / "conf" / "experiment").glob("*.yaml")}
 
 
 def memo_call(script: Path) -> tuple[list[str], list[str]]:
-    """The experiments and outcomes a memo script passes to main()."""
-    for node in ast.walk(ast.parse(script.read_text())):
-        if isinstance(node, ast.Call) and getattr(node.func, "id", None) == "main":
+    """The experiments and outcomes a memo script passes to main(), or names at module level
+    as EXPERIMENTS and OUTCOMES."""
+    tree = ast.parse(script.read_text())
+    named = {t.id: node.value for node in tree.body if isinstance(node, ast.Assign) for t in node.targets
+             if isinstance(t, ast.Name)}
+    if "EXPERIMENTS" in named and "OUTCOMES" in named:
+        return ast.literal_eval(named["EXPERIMENTS"]), ast.literal_eval(named["OUTCOMES"])
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Call) and getattr(node.func, "id", None) == "main" and len(node.args) >= 3:
             return ast.literal_eval(node.args[1]), ast.literal_eval(node.args[2])
     raise AssertionError(f"{script.name} does not call main()")
 
@@ -55,3 +64,27 @@ def test_a_memo_script_makes_its_memo_from_results(tmp_path):
     missing = subprocess.run([sys.executable, str(ROOT / "experiments" / "security.py"), "--results",
                               str(tmp_path)], capture_output=True, text=True, cwd=ROOT)
     assert missing.returncode != 0 and "russia_domestic_crackdown" in missing.stderr
+
+
+def test_the_moscow_memo_answers_with_the_scorecard(tmp_path):
+    script = ROOT / "experiments" / "moscow.py"
+    experiments, _ = memo_call(script)
+    assert experiments == ["no_withdrawal", "baseline"]  # the reference is the world without the withdrawal
+    for exp in experiments:
+        cfg = compose([f"experiment={exp}", "replicates=3", "workers=1", "progress=false",
+                       "model.calendar.horizon_months=18"])
+        run(cfg, tmp_path / exp / "2026-01-01_00-00-00", experiment=exp)
+    out = tmp_path / "memo"
+    done = subprocess.run([sys.executable, str(script), "--results", str(tmp_path), "--out", str(out)],
+                          capture_output=True, text=True, cwd=ROOT)
+    assert done.returncode == 0, done.stderr
+    text = (out / "memo.md").read_text()
+    assert "## Moscow's scorecard: baseline against no_withdrawal" in text
+    assert "**Joy now, cost later?** In months 1-12, baseline is" in text and "in months 13-19, it is" in text
+    for stem in ("scorecard_cumulative", "scorecard_components"):
+        assert (out / f"{stem}.png").stat().st_size > 0 and f"({stem}.png)" in text
+    table = pd.read_csv(out / "scorecard.csv")
+    assert set(table["series"]) == {"moscow_net_payoff", *(f"moscow_payoff_{c}" for c in COMPONENTS)}
+    # The windows add up: first year + the rest = the whole horizon, for every series.
+    wide = table.pivot(index="series", columns="window", values="mean_diff")
+    assert np.allclose(wide["months 1-12"] + wide["months 13-19"], wide["all months"])

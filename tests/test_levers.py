@@ -44,7 +44,7 @@ def test_a_lever_reads_its_status_quo_setting_before_its_start(network):
     model = SpilloverModel(cfg, rng=1, network=network)
     start = model.calendar.day_of(parse_date("2021-09-01", "start"))
     assert model.lever("russia_refugee_pressure").level is STATUS_QUO.russia_refugee_pressure.level is None
-    assert model.lever("russia_migrant_restriction").level == 0.0  # off in the status quo: stays off
+    assert model.lever("russia_migrant_restriction").level is None  # Moscow decides in the status quo
     while model.day < start:
         model.step()
     assert model.lever("russia_refugee_pressure").level == 1.0

@@ -147,6 +147,7 @@ def test_pressure_bites_harder_on_more_dependent_states(pressure_pair):
 
 def test_western_hosting_funds_raise_admissions(network):
     base, funded = small_config(), small_config()
+    base.policy.western_hosting.usd_m_per_year = 0.0  # against no funds, not the West's own choice
     funded.policy.western_hosting.usd_m_per_year = 200.0
     a, b = run(base, 4, network), run(funded, 4, network)
     assert np.all(series(b, "admit_share_ca") >= series(a, "admit_share_ca"))
@@ -155,6 +156,7 @@ def test_western_hosting_funds_raise_admissions(network):
 
 def test_lever_acts_only_from_its_start_date(network):
     base, later = small_config(), small_config()
+    base.policy.reserves_release.share = 0.0  # frozen, not the West's own choice
     later.policy.reserves_release.share = 1.0
     later.policy.reserves_release.start = "2022-08-15"
     a, b = run(base, 5, network), run(later, 5, network)
@@ -167,6 +169,7 @@ def test_lever_acts_only_from_its_start_date(network):
 @pytest.mark.parametrize("seed", [1, 2, 3])
 def test_releasing_reserves_eases_collapse_every_month(network, seed):
     base, released = small_config(), small_config()
+    base.policy.reserves_release.share = 0.0
     released.policy.reserves_release.share = 1.0
     a, b = run(base, seed, network), run(released, seed, network)
     assert np.all(series(b, "afghan_collapse_index") <= series(a, "afghan_collapse_index") + 1e-12)
@@ -180,6 +183,8 @@ def test_islamic_state_grows_with_the_collapse_and_a_us_return_cuts_it(network, 
     def cfg(**setters):
         c = small_config(36, refugees=False)
         c.policy.us_return.mode = USReturnMode.never
+        c.policy.reserves_release.share = 0.0  # frozen unless set below
+        c.policy.taliban_iskp_suppression.level = 0.5  # the Taliban's 2021 effort, held (it would cut IS back)
         for path, value in setters.items():
             set_value(c, path, value)
         return c
@@ -270,3 +275,14 @@ def test_conditional_us_return_needs_a_worse_crisis(network):
         returns["deep"] += not math.isnan(run(deep, seed, network).scalars["month_us_returns"])
     assert returns["mild"] == 0
     assert returns["deep"] >= 5
+
+
+def test_set_value_turns_a_string_into_its_enum_and_refuses_an_unknown_one():
+    from sim.config import ConfigError, set_value
+    from sim.policy import USReturnMode
+
+    cfg = small_config()
+    set_value(cfg, "policy.us_return.mode", "forced")
+    assert cfg.policy.us_return.mode is USReturnMode.forced
+    with pytest.raises(ConfigError, match=r"policy.us_return.mode = 'sometimes' is not one of \['never', "):
+        set_value(cfg, "policy.us_return.mode", "sometimes")

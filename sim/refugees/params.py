@@ -51,9 +51,10 @@ class PakistanBorder(BorderPolicy):
     irregular: float = share(0.6, source=_ILLEGAL, range=(0.3, 0.8))
     attractiveness: float = nonneg(1.5, unit="score multiplier", source=external(
         "UNHCR: Iran and Pakistan host most Afghan refugees", 2022), range=(1.0, 2.5))
-    return_rate: float = nonneg(0.15, unit="1/year", source=external(
-        "Pakistan's Illegal Foreigners Repatriation Plan, deportations from November 2023", 2023),
-        range=(0.05, 0.4))
+    return_rate: float = nonneg(0.05, unit="1/year", source=external(
+        "UNHCR voluntary repatriation from Pakistan before 2021: tens of thousands a year of about 1.4 million "
+        "registered (approximate); deportation campaigns come on top (model.states.pak, sim.states.agents.Host)",
+        2021), range=(0.02, 0.15))
 
 
 @dataclass
@@ -123,6 +124,16 @@ class MovementParams:
 
 
 @dataclass
+class DeportationParams:
+    """What a host's deportation campaign (0-1, chosen in sim.states) does to the Afghans there."""
+
+    return_gain: float = nonneg(3.0, unit="x return rate per unit campaign", source=ASSUMPTION, range=(1.0, 6.0),
+                                doc="a full campaign multiplies the host's return rate by 1 + this")
+    admit_cut: float = share(0.5, unit="share of admission removed at a full campaign", source=ASSUMPTION,
+                             range=(0.2, 0.8))
+
+
+@dataclass
 class RefugeeParams:
     people_per_agent: int = run_setting(1000, unit="people per agent", bounds=(1, 1_000_000),
                                         doc="size of each travelling group (the resolution); 1 for individuals")
@@ -158,6 +169,7 @@ class RefugeeParams:
     central_asia: CentralAsiaHosting = sub(CentralAsiaHosting)
     irn: IranBorder = sub(IranBorder)
     pak: PakistanBorder = sub(PakistanBorder)
+    deportation: DeportationParams = sub(DeportationParams)
     rus: RussiaBorder = sub(RussiaBorder)
     tur: TurkeyBorder = sub(TurkeyBorder)
     weu: EuropeBorder = sub(EuropeBorder)

@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from sim.calendar import DAYS_PER_YEAR
-from sim.countries import CENTRAL_ASIA, SPILLOVER
+from sim.countries import CENTRAL_ASIA, DEPORTERS, SPILLOVER
 from sim.policy import closure_days
 from sim.refugees import kernels
 from sim.refugees.outcomes import HOSTED, OUTCOMES  # noqa: F401 - the phase's outcomes
@@ -134,7 +134,12 @@ class RefugeeState:
 
 
 def setup(model: "SpilloverModel") -> None:
-    model.refugees = RefugeeState(model)
+    model.refugees = st = RefugeeState(model)
+    # Daily return chances, updated in place by the hosts' deportation campaigns (the daily
+    # pass holds this array, not a copy); the base policies of the deporting hosts.
+    st.return_day = st.return_rate / DAYS_PER_YEAR
+    st.deporters = [(k, st.c[code], st.admit[st.c[code]], st.return_day[st.c[code]], st.net.node_country == st.c[code])
+                    for k, code in enumerate(DEPORTERS) if code in st.c]
     model.refugees.pass_constants = _pass_constants(model.refugees, model)
 
 
@@ -167,6 +172,8 @@ def _publish(model: "SpilloverModel", st: RefugeeState, militants_moved: bool) -
     holds them (copying them is most of this function's time, and it runs every day)."""
     c = model.coupling
     c.onward_to_rus, c.admitted_ca = st.cum_onward, st.admitted_ca
+    for k, _, _, _, nodes in st.deporters:
+        c.hosted[k] = st.occupancy[nodes].sum()
     if militants_moved:
         c.militants_entered[st.spill_to] = st.infiltrated[st.spill_from]
         c.militants_left[st.spill_to] = st.militants_left[st.spill_from]
@@ -178,7 +185,7 @@ def _pass_constants(st: RefugeeState, model: "SpilloverModel") -> kernels.PassCo
     net = st.net
     return kernels.PassConstants(
         st.move_chance, st.is_host, net.next_hop_rus, net.node_country, net.nbr, net.nbr_km, net.nbr_foot,
-        st.return_rate / DAYS_PER_YEAR, st.ca_mask, st.c.get("RUS", -1), p.movement.speed_road_km,
+        st.return_day, st.ca_mask, st.c.get("RUS", -1), p.movement.speed_road_km,
         p.movement.speed_foot_km, p.transit_share, p.give_up_after_turn_back, p.screening_catch)
 
 
@@ -186,8 +193,12 @@ def _policies_of_the_day(model: "SpilloverModel", st: RefugeeState) -> None:
     c = model.coupling
     st.admit[st.ca_to] = c.admit_share[st.ca_from]
     st.screen[st.ca_to] = c.screening[st.ca_from]
+    d = model.cfg.model.refugees.deportation
+    for k, i, admit, ret, _ in st.deporters:
+        st.admit[i] = admit * (1.0 - d.admit_cut * c.deportation[k])
+        st.return_day[i] = ret * (1.0 + d.return_gain * c.deportation[k])
     if "RUS" in st.c:
-        level = model.lever("russia_migrant_restriction").level
+        level = c.worker_restriction
         st.admit[st.c["RUS"]] = model.cfg.model.refugees.rus.admit_share * (1.0 - level)
         st.russia_restriction = level
     # Closures change only on their first and last days: rebuild the array when the set of

@@ -15,16 +15,12 @@ import mesa
 import numpy as np
 
 from sim.calendar import DAYS_PER_YEAR
+from sim.countries import NAMES
 from sim.draws import event_prob
 from sim.states.choice import choose
 from sim.states.perception import Perceived
 
-from sim.states.params import (
-    CentralAsianStateParams,
-    RussiaParams,
-    StatesParams,
-    WestParams,
-)
+from sim.states.params import CentralAsianStateParams, StatesParams, WestParams
 
 if TYPE_CHECKING:
     from sim.model import SpilloverModel
@@ -84,6 +80,7 @@ class Taliban(mesa.Agent):
         sp = model.cfg.model.states
         self.params = sp.tal
         self.opium_ban = 0.0
+        self.iskp_suppression = sp.tal.suppression_2021
         self.opium_revenue = Perceived(0, min(1.0, sp.review_days / DAYS_PER_YEAR / sp.tal.revenue_memory_years),
                                        0.0, prior=sp.tal.opium_revenue_expected_usd_bn)
         self._revenue_seen = 0.0
@@ -104,6 +101,22 @@ class Taliban(mesa.Agent):
         recognition = (1.0 - share_recognising) * p.ban_legitimacy * b
         return g.revenue * revenue + g.control * control + g.recognition * recognition
 
+    SUPPRESSION_LEVELS = np.array([0.0, 0.25, 0.5, 0.75, 1.0])
+
+    def suppression_utilities(self, russian_engagement: float) -> np.ndarray:
+        """The Taliban's objective for each level of effort against Islamic State: the threat they
+        expect after it (1 = the scenario's 2021 activity), against its cost, which Russian
+        support lowers."""
+        p, g = self.params, self.params.goals
+        s = self.SUPPRESSION_LEVELS
+        threat = self.islamic_state / max(self.model.cfg.scenario.islamic_state_activity, 1e-9)
+        cost = p.suppression_cost * (1.0 - p.russian_support * russian_engagement)
+        return -g.islamic_state * threat * np.exp(-p.suppression_belief * s) - g.revenue * cost * s
+
+    def decide_suppression(self, rule, russian_engagement: float, u: float) -> None:
+        self.iskp_suppression = choose(self.SUPPRESSION_LEVELS, self.suppression_utilities(russian_engagement),
+                                       self.iskp_suppression, rule.temperature, rule.switching_cost, u)
+
     def decide_ban(self, rule, share_recognising: float, u: float) -> None:
         self.opium_ban = choose(self.BAN_LEVELS, self.ban_utilities(share_recognising), self.opium_ban,
                                 rule.temperature, rule.switching_cost, u)
@@ -118,14 +131,15 @@ class Taliban(mesa.Agent):
                 + p.weight_drought * drought) / w
 
     def update(self, dt_months: float, released_bn: float, share_recognising: float,
-               us_returned: bool, z_collapse: float, z_conflict: float) -> None:
-        """Economy moves to a collapse target that released reserves and recognition lower."""
+               us_returned: bool, russian_engagement: float, z_collapse: float, z_conflict: float) -> None:
+        """Economy moves to a collapse target that released reserves, recognition and Moscow's aid
+        lower; Islamic State to a target the Taliban's effort against it lowers."""
         model = self.model
         p = model.cfg.model.states
         sc = model.cfg.scenario
         a = p.afghanistan
         target = clip01(sc.collapse_depth - a.reserves_relief_per_bn * released_bn
-                        - a.recognition_relief * share_recognising)
+                        - a.recognition_relief * share_recognising - a.engagement_aid * russian_engagement)
         noise = a.noise_sd * math.sqrt(dt_months)
         self.collapse = clip01(relax(self.collapse, target, dt_months, a.collapse_adjust_months)
                                + noise * z_collapse)
@@ -133,7 +147,8 @@ class Taliban(mesa.Agent):
         # return cuts it back; it moves to that level over months.
         cut = p.us_return.islamic_state_cut if us_returned else 0.0
         growth = max(0.0, 1.0 + a.islamic_state_collapse_gain * (self.collapse - sc.collapse_initial))
-        is_target = clip01(sc.islamic_state_activity * growth * (1.0 - cut))
+        effort = max(0.0, 1.0 - a.suppression_effect * (self.iskp_suppression - p.tal.suppression_2021))
+        is_target = clip01(sc.islamic_state_activity * growth * (1.0 - cut) * effort)
         self.islamic_state = relax(self.islamic_state, is_target, dt_months, a.islamic_state_adjust_months)
         conflict_target = clip01(sc.conflict_intensity + a.islamic_state_conflict * self.islamic_state)
         self.conflict = clip01(relax(self.conflict, conflict_target, dt_months, a.conflict_adjust_months)
@@ -142,137 +157,116 @@ class Taliban(mesa.Agent):
 
 
 class West(State):
-    """The United States and its allies: leverage, humanitarian pressure, a possible return."""
+    """The United States and its allies: leverage, humanitarian pressure, a possible return.
+
+    It chooses its funds for Central Asian hosting and the share of the frozen reserves to
+    release by its objective (sim.states.choice), against the Afghan crisis, the Afghans it sees
+    entering Central Asia and Moscow's campaign for the reserves. Its return to the region follows
+    an aspiration rule: once the crisis is worse than it will tolerate, it returns at a hazard.
+    """
+
+    HOSTING_LEVELS = np.array([0.0, 50.0, 100.0, 200.0, 400.0])  # USD m/year per Central Asian state
+    RESERVES_LEVELS = np.array([0.0, 0.5, 1.0])
 
     def __init__(self, model: "SpilloverModel", params: WestParams) -> None:
         super().__init__(model, "USA", "United States / West", params.recognition_rate)
         self.params = params
         self.returned_day: int | None = None
+        self.stays = not model.cfg.scenario.withdrawal  # the counterfactual: US forces never left
         self.engagement = params.us_engagement_2021
         self.leverage = params.leverage_2021
+        self.hosting_funds = 0.0
+        self.reserves_release = 0.0
+        pp = model.cfg.model.states.perception
+        self.refugees_ca = Perceived(pp.intel_lag_reviews, pp.intel_memory, pp.intel_noise_sd,
+                                     prior=params.refugees_expected_per_year)
+        self._entered_seen = 0.0
+
+    def perceive(self, entered_ca: float, dt_years: float, z: float) -> None:
+        self.refugees_ca.report((entered_ca - self._entered_seen) / dt_years, z)
+        self._entered_seen = entered_ca
+
+    def hosting_utilities(self, crisis: float) -> np.ndarray:
+        p, g = self.params, self.params.goals
+        f = self.HOSTING_LEVELS / 100.0
+        need = crisis * self.refugees_ca.relative()
+        return g.allies * p.hosting_value * need * np.log1p(f) - g.cost * p.hosting_cost * f
+
+    def reserves_utilities(self, collapse: float, share_recognising: float, push: float) -> np.ndarray:
+        p, g = self.params, self.params.goals
+        r = self.RESERVES_LEVELS
+        return (g.allies * (p.reserves_value * collapse + p.reserves_push_effect * push) * r
+                - g.cost * p.reserves_cost * (1.0 - share_recognising) * r)
+
+    def decide_hosting(self, rule, crisis: float, u: float) -> None:
+        """Choose the hosting funds (the choice runs on USD 100m units, so that the switching
+        cost is per USD 100m changed)."""
+        self.hosting_funds = 100.0 * choose(self.HOSTING_LEVELS / 100.0, self.hosting_utilities(crisis),
+                                            self.hosting_funds / 100.0, rule.temperature, rule.switching_cost, u)
+
+    def decide_reserves(self, rule, collapse: float, share_recognising: float, push: float, u: float) -> None:
+        self.reserves_release = choose(self.RESERVES_LEVELS, self.reserves_utilities(collapse, share_recognising, push),
+                                       self.reserves_release, rule.temperature, rule.switching_cost, u)
 
     @property
     def returned(self) -> bool:
         return self.returned_day is not None
 
+    @property
+    def present(self) -> bool:
+        """US forces are in the region: they stayed (no withdrawal) or returned."""
+        return self.stays or self.returned
+
     def return_now(self) -> None:
         """The US returns today (a forced return, or a conditional one that fired)."""
-        if not self.returned:
+        if not self.present:
             self.returned_day = self.model.day
 
     def consider_return(self, crisis: float, u: float, dt_years: float) -> None:
-        """Return at a hazard once the Afghan crisis is worse than the threshold."""
+        """The aspiration rule (Simon 1955; Cyert and March 1963): while the Afghan crisis is
+        worse than the US will tolerate (``us_return.crisis_threshold``), it looks for a way back
+        and returns at the hazard ``us_return.rate``."""
         r = self.model.cfg.model.states.us_return
-        if crisis > r.crisis_threshold and u < event_prob(r.rate, dt_years):
+        if not self.present and crisis > r.crisis_threshold and u < event_prob(r.rate, dt_years):
             self.return_now()
 
     def update(self, share_others_recognising: float) -> None:
         p = self.params
-        self.engagement = p.us_engagement_return if self.returned else p.us_engagement_2021
-        gain = p.leverage_return_gain if self.returned else 0.0
+        self.engagement = p.us_engagement_return if self.present else p.us_engagement_2021
+        gain = p.leverage_return_gain if self.present else 0.0
         self.leverage = clip01(p.leverage_2021 * (1.0 - p.leverage_loss * share_others_recognising) + gain)
-
-
-class Russia(State):
-    """Russia: security guarantor of Central Asia, pressing on refugees and on exercises with the US.
-
-    It perceives (sim.states.perception) the attacks at home, its intelligence estimates of the
-    militant networks in Russia and Central Asia and of Islamic State activity, and chooses its
-    domestic crackdown and its drills in Central Asia by its objective (sim.states.choice).
-    """
-
-    CRACKDOWN_LEVELS = np.array([0.0, 0.25, 0.5, 0.75, 1.0])
-    DRILLS_LEVELS = np.array([0.2, 0.4, 0.6, 0.8, 1.0])
-    PRESSURE_LEVELS = np.array([0.0, 0.25, 0.5, 0.75, 1.0])
-    # One noise draw each, each review. Rates (per year) are counted from cumulative totals.
-    PERCEIVED = ("attacks", "militants_rus", "militants_ca", "islamic_state", "refugees_ca", "militant_refugees_ca")
-
-    def __init__(self, model: "SpilloverModel", params: RussiaParams) -> None:
-        super().__init__(model, "RUS", "Russia", params.recognition_rate)
-        self.params = params
-        self.drills = params.drills_2021
-        self.crackdown = 0.0
-        self.refugee_pressure = params.refugee_pressure_2021
-        sp = model.cfg.model.states
-        pp, dt_years = sp.perception, sp.review_days / DAYS_PER_YEAR
-        intel = (pp.intel_lag_reviews, pp.intel_memory, pp.intel_noise_sd)
-        self.seen = {
-            "attacks": Perceived(0, min(1.0, dt_years / pp.attack_memory_years), 0.0,
-                                 prior=params.attacks_expected_per_year),
-            "militants_rus": Perceived(*intel),
-            "militants_ca": Perceived(*intel),
-            "islamic_state": Perceived(*intel),
-            "refugees_ca": Perceived(*intel, prior=params.refugees_expected_per_year),
-            "militant_refugees_ca": Perceived(*intel, prior=params.militant_refugees_expected_per_year),
-        }
-        self._totals_seen = np.zeros(3)  # attacks in Russia, Afghans into Central Asia, militants among them
-
-    # -- perceptions --------------------------------------------------------------
-    def perceive(self, attacks_rus: float, militants_rus: float, militants_ca: float, islamic_state: float,
-                 refugees_ca: float, militant_refugees_ca: float, dt_years: float, z) -> None:
-        """A review's reports: the rates of attacks in Russia, of Afghans entering Central Asia and of
-        militants among them (from totals so far), and the militant stocks and IS activity."""
-        totals = np.array([attacks_rus, refugees_ca, militant_refugees_ca])
-        attacks, refugees, militant_refugees = (totals - self._totals_seen) / dt_years
-        self._totals_seen = totals
-        reports = (attacks, militants_rus, militants_ca, islamic_state, refugees, militant_refugees)
-        for p, x, zi in zip(self.seen.values(), reports, z):
-            p.report(x, zi)
-
-    def threat_home(self) -> float:
-        """The threat Moscow sees at home, 1 at what it took as normal: attacks and militant networks."""
-        a = self.params.attack_share_of_threat
-        return a * self.seen["attacks"].relative() + (1.0 - a) * self.seen["militants_rus"].relative()
-
-    def threat_central_asia(self) -> float:
-        """The threat Moscow sees in Central Asia, 1 at what it took as normal: militants and IS."""
-        return 0.5 * (self.seen["militants_ca"].relative() + self.seen["islamic_state"].relative())
-
-    def threat_refugees(self) -> float:
-        """The threat Moscow sees in the Afghans entering Central Asia, 1 at what it took as normal:
-        their number, and the militants "under the guise of refugees" among them."""
-        a = self.params.refugee_share_of_threat
-        return a * self.seen["refugees_ca"].relative() + (1.0 - a) * self.seen["militant_refugees_ca"].relative()
-
-    # -- choices ------------------------------------------------------------------
-    def crackdown_utilities(self) -> np.ndarray:
-        """Moscow's objective for each crackdown level: the threat it expects at home after it,
-        and its cost (sim.states.choice)."""
-        p, g = self.params, self.params.goals
-        c = self.CRACKDOWN_LEVELS
-        return -g.security * self.threat_home() * np.exp(-p.crackdown_belief * c) - g.economy * p.crackdown_cost * c
-
-    def drills_utilities(self) -> np.ndarray:
-        """Moscow's objective for each drills level: the threat it expects in Central Asia after
-        them, their cost, and what they do for its standing as guarantor."""
-        p, g = self.params, self.params.goals
-        d = self.DRILLS_LEVELS
-        return (-g.security * self.threat_central_asia() * np.exp(-p.drills_belief * d)
-                - g.economy * p.drills_cost * d + g.influence * p.drills_influence * d)
-
-    def pressure_utilities(self) -> np.ndarray:
-        """Moscow's objective for each level of pressure on Central Asian admissions: the threat it
-        expects from the Afghans who still get in, and the goodwill in Central Asia pressing costs."""
-        p, g = self.params, self.params.goals
-        r = self.PRESSURE_LEVELS
-        return (-g.security * self.threat_refugees() * np.exp(-p.pressure_belief * r)
-                - g.influence * p.pressure_goodwill_cost * r)
-
-    DECISIONS = {  # decision -> (attribute, options, utilities)
-        "russia_crackdown": ("crackdown", CRACKDOWN_LEVELS, "crackdown_utilities"),
-        "russia_drills": ("drills", DRILLS_LEVELS, "drills_utilities"),
-        "russia_refugee_pressure": ("refugee_pressure", PRESSURE_LEVELS, "pressure_utilities"),
-    }
-
-    def decide(self, name: str, rule, u: float) -> None:
-        """Review decision `name` by the logit choice with inertia, with the uniform `u`."""
-        attr, levels, utilities = self.DECISIONS[name]
-        setattr(self, attr, choose(levels, getattr(self, utilities)(), getattr(self, attr), rule.temperature,
-                                   rule.switching_cost, u))
 
 
 class RegionalPower(State):
     """China, Iran, Pakistan: here, their recognition of the Taliban."""
+
+
+class Host(RegionalPower):
+    """Iran or Pakistan: hosts millions of Afghans and chooses a deportation campaign (0-1)
+    against the strain of hosting them (sim.states.choice). It perceives the Afghans it hosts
+    (its 2021 stock plus the new arrivals the refugee submodel reports) and Islamic State."""
+
+    LEVELS = np.array([0.0, 0.25, 0.5, 0.75, 1.0])
+
+    def __init__(self, model: "SpilloverModel", code: str, params) -> None:
+        super().__init__(model, code, NAMES[code], params.recognition_rate)
+        self.params = params
+        pp = model.cfg.model.states.perception
+        self.hosted = Perceived(pp.intel_lag_reviews, pp.intel_memory, pp.intel_noise_sd, prior=params.afghans_2021)
+        self.deportation = 0.0
+
+    def burden(self, islamic_state: float) -> float:
+        p = self.params
+        return (p.strain + p.security_strain * islamic_state) * self.hosted.value / p.afghans_2021
+
+    def utilities(self, islamic_state: float) -> np.ndarray:
+        p = self.params
+        d = self.LEVELS
+        return -self.burden(islamic_state) * np.exp(-p.deportation_belief * d) - p.deportation_cost * d
+
+    def decide(self, rule, islamic_state: float, u: float) -> None:
+        self.deportation = choose(self.LEVELS, self.utilities(islamic_state), self.deportation, rule.temperature,
+                                  rule.switching_cost, u)
 
 
 class CentralAsianState(State):
@@ -312,13 +306,18 @@ class CentralAsianState(State):
             self.exercises += 1
             self.alignment = clip01(self.alignment - self.model.cfg.model.states.alignment.exercise_loss)
 
-    def update_alignment(self, years: float, us_engagement: float, dt_years: float) -> None:
-        """Alignment drifts to an anchor set by its 2015-2021 history, security need, China and the US."""
+    def update_alignment(self, years: float, us_engagement: float, dt_years: float, russian_pressure: float,
+                         western_funds: float) -> None:
+        """Alignment drifts to an anchor set by its 2015-2021 history, security need, China and the
+        US; Moscow's pressure pulls it towards Moscow (as far as the state depends on Russia), and
+        Western hosting funds (USD m/year) pull it away."""
         sp = self.model.cfg.model.states
         al = sp.alignment
         target = clip01(self.alignment_anchor + al.security_gain * self.fear * self.guarantee
                         - al.china_drag_per_year * years
-                        - al.us_engagement_drag * max(0.0, us_engagement - sp.usa.us_engagement_2021))
+                        - al.us_engagement_drag * max(0.0, us_engagement - sp.usa.us_engagement_2021)
+                        + al.pressure_pull * russian_pressure * self.params.dependence
+                        - al.aid_pull * western_funds / 100.0)
         self.alignment = relax(self.alignment, target, dt_years, al.adjust_years)
 
     def admission_target(self, humanitarian: float, russian_pressure: float, onward_share: float) -> float:

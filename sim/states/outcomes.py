@@ -35,7 +35,25 @@ OUTCOMES = (
             "(mean over horizon)", reduce="mean"),
     Outcome("decision_russia_refugee_pressure", "index 0-1", "Russia's pressure on Central Asia to limit Afghan "
             "admissions, Moscow's choice (mean over horizon)", reduce="mean"),
+    Outcome("decision_russia_worker_restriction", "index 0-1", "Russia's restriction on Afghan migrant workers, "
+            "Moscow's choice (mean over horizon)", reduce="mean"),
     Outcome("decision_taliban_opium_ban", "share", "Share of opium cultivation the Taliban ban and enforce, their "
+            "choice (mean over horizon)", reduce="mean"),
+    Outcome("decision_pak_deportation", "index 0-1", "Pakistan's campaign deporting Afghans, its choice (mean over "
+            "horizon)", reduce="mean"),
+    Outcome("decision_irn_deportation", "index 0-1", "Iran's campaign deporting Afghans, its choice (mean over "
+            "horizon)", reduce="mean"),
+    Outcome("decision_russia_reserves_push", "index 0-1", "Moscow's campaign for the reserves' release and for the "
+            "West to carry the cost, its choice (mean over horizon)", reduce="mean"),
+    Outcome("decision_us_hosting_funds", "USD m/year per state", "Western funds for hosting Afghans in each Central "
+            "Asian state, the West's choice (mean over horizon)", reduce="mean"),
+    Outcome("decision_us_reserves_release", "share", "Share of the frozen Afghan reserves released, the West's "
+            "choice (mean over horizon)", reduce="mean"),
+    Outcome("decision_us_return", "share of months", "Months with US forces back in the region after a return "
+            "(share of the horizon)", reduce="mean"),
+    Outcome("decision_russia_engagement", "index 0-1", "Moscow's engagement with the Taliban (aid, arms, diplomacy), "
+            "its choice (mean over horizon)", reduce="mean"),
+    Outcome("decision_taliban_iskp_suppression", "index 0-1", "The Taliban's effort against Islamic State, their "
             "choice (mean over horizon)", reduce="mean"),
     Outcome("cum_us_exercises_ca", "exercises", "Central Asian military exercises with the US (total)"),
     Outcome("admit_share_ca", "share", "Share of arriving Afghans admitted, mean of five CA states "

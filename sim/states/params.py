@@ -11,6 +11,7 @@ import math
 from dataclasses import dataclass
 
 from sim.provenance import ASSUMPTION, article, external, nonneg, param, share, sub
+from sim.states.goals import ChoiceParams, PerceptionParams, RussiaParams, TalibanParams
 
 # States that may recognise the Taliban government, in the fixed order of their random draws.
 RECOGNISER_CODES = ("RUS", "CHN", "UZB", "PAK", "TJK", "TKM", "KGZ", "KAZ", "IRN", "USA")
@@ -28,7 +29,6 @@ _CSTO = external("CSTO member states: Russia, Armenia, Belarus, Kazakhstan, Kyrg
 _BORDERS = external("Afghanistan borders Tajikistan, Uzbekistan and Turkmenistan; CIA World Factbook", 2021)
 _REMIT = "World Bank WDI, personal remittances received (% of GDP)"
 _READY = article("recognition of the Taliban may be forthcoming in the near future, and not only from Moscow")
-_RUS_RECOGNISED = external("Russia formally recognised the Taliban government on 3 July 2025, the first state to do so", 2025)
 
 
 # --------------------------------------------------------------------------- states
@@ -127,116 +127,6 @@ class KazakhstanParams(CentralAsianStateParams):
 
 
 @dataclass
-class RussiaGoals:
-    """Weights of Moscow's objective: what each of its choices is scored by (the scorecard's parts)."""
-
-    security: float = nonneg(1.0, unit="weight", source=article(
-        "the reality that the U.S. withdrawal from Afghanistan poses risks to Russia is clearly"), range=(0.5, 2.0))
-    influence: float = nonneg(0.5, unit="weight", source=article(
-        "The Kremlin has been working for years to increase its geopolitical footprint in the region"),
-        range=(0.2, 1.0))
-    economy: float = nonneg(0.3, unit="weight", source=ASSUMPTION, range=(0.1, 1.0))
-    standing: float = nonneg(0.3, unit="weight", source=article(
-        "intent on prioritizing anti-Americanism and working with the Taliban"), range=(0.0, 1.0))
-
-
-@dataclass
-class RussiaParams:
-    recognition_rate: float = nonneg(0.12, unit="1/year", source=_RUS_RECOGNISED, range=(0.08, 0.4),
-                                     doc="base hazard, set by hand, not fitted: Russia was the first to recognise, on "
-                                         "3 July 2025 (month 47)")
-    drills_2021: float = share(0.4, unit="index 0-1", source=article(
-        "The Kremlin has increased regional security drills, both bilaterally and through the "
-        "Collective Security Treaty Organization (CSTO)"), range=(0.2, 0.6),
-        doc="intensity of Russian-led security drills in Central Asia in 2021")
-    goals: RussiaGoals = sub(RussiaGoals)
-    attacks_expected_per_year: float = nonneg(0.3, unit="attacks/year", source=external(
-        "major attacks in Russia 2010-2021 with ten or more killed: Moscow metro 2010, Domodedovo 2011, "
-        "Volgograd 2013 (two), St Petersburg metro 2017, about 0.4/year (approximate)", 2021), range=(0.1, 0.6),
-        doc="the rate of major attacks Moscow takes as normal before it has seen any")
-    crackdown_belief: float = nonneg(0.5, unit="log cut of the home threat Moscow expects at full crackdown",
-                                     source=ASSUMPTION, range=(0.1, 1.0),
-                                     doc="what Moscow believes arrests and repression do to the threat at home (it "
-                                         "does not count the resentment they breed: the article's warning)")
-    crackdown_cost: float = nonneg(2.0, unit="economy units per unit crackdown", source=ASSUMPTION, range=(0.5, 4.0),
-                                   doc="the cost Moscow sees in a crackdown (policing, unrest, the economy)")
-    attack_share_of_threat: float = share(0.5, unit="weight of attacks against militant estimates", source=ASSUMPTION,
-                                          range=(0.2, 0.8), doc="Moscow's threat at home: this share from the "
-                                          "attacks it has seen, the rest from its estimate of militant networks")
-    drills_belief: float = nonneg(1.0, unit="log cut of the Central Asian threat Moscow expects at full drills",
-                                  source=_GUARANTOR, range=(0.3, 2.0))
-    drills_cost: float = nonneg(3.0, unit="economy units per unit drills", source=ASSUMPTION, range=(1.0, 5.0),
-                                doc="set so that at the 2021 threat Moscow's best drills are near drills_2021")
-    refugee_pressure_2021: float = share(0.5, unit="index 0-1", source=article(
-        "Putin has the means to pressure Central Asian countries to limit the number of refugees they receive"),
-        range=(0.25, 0.75), doc="Moscow's pressure on Central Asian admissions when the run starts, before its first "
-                                "review of it")
-    refugees_expected_per_year: float = param(50000.0, unit="Afghans entering Central Asia per year",
-                                              source=ASSUMPTION, bounds=(1.0, math.inf), range=(20000.0, 150000.0),
-                                              doc="the flow Moscow takes as normal before it has seen any")
-    militant_refugees_expected_per_year: float = param(
-        5.0, unit="militants per year", source=ASSUMPTION, bounds=(0.01, math.inf), range=(1.0, 20.0),
-        doc="militants entering Central Asia undetected among refugees that Moscow takes as normal")
-    refugee_share_of_threat: float = share(0.5, unit="weight of the flow against the militants in it",
-                                           source=article("does not want “militants appearing [in Russia] again "
-                                                          "under the guise of refugees.”"), range=(0.2, 0.8))
-    pressure_belief: float = nonneg(1.0, unit="log cut of the refugee threat Moscow expects at full pressure",
-                                    source=article("Putin has the means to pressure Central Asian countries to limit "
-                                                   "the number of refugees they receive"), range=(0.3, 2.0))
-    pressure_goodwill_cost: float = nonneg(1.2, unit="influence units per unit pressure", source=ASSUMPTION,
-                                           range=(0.5, 2.5),
-                                           doc="goodwill in Central Asia that pressing its governments costs; set so "
-                                               "that at the threat Moscow takes as normal its best pressure is near "
-                                               "refugee_pressure_2021")
-    drills_influence: float = nonneg(0.5, unit="influence units per unit drills", source=article(
-        "Russia remains the key guarantor of security in Central Asia"), range=(0.0, 1.0),
-        doc="what holding drills does for Moscow's standing as the region's guarantor")
-
-
-@dataclass
-class TalibanGoals:
-    """Weights of the Taliban's objective in deciding the opium ban."""
-
-    revenue: float = nonneg(1.0, unit="weight", source=ASSUMPTION, range=(0.5, 2.0),
-                            doc="the share of its budget the Taliban would lose (the unit of the objective)")
-    control: float = nonneg(0.5, unit="weight", source=ASSUMPTION, range=(0.2, 1.0),
-                            doc="holding the provinces: the farmers' livelihoods a ban takes and its enforcement")
-    recognition: float = nonneg(1.0, unit="weight", source=article(
-        "recognition of the Taliban may be forthcoming in the near future, and not only from Moscow"),
-        range=(0.3, 2.0), doc="recognition and the aid that comes with it")
-
-
-@dataclass
-class TalibanParams:
-    """The Taliban's opium ban, chosen against revenue, control and recognition (sim.states.choice)."""
-
-    goals: TalibanGoals = sub(TalibanGoals)
-    budget_usd_bn: float = nonneg(2.5, unit="USD bn/year of revenue other than opium before the collapse",
-                                  source=external("World Bank, Afghanistan Development Update: domestic revenue "
-                                                  "about USD 2.5bn a year before August 2021 (approximate)", 2021),
-                                  range=(1.0, 3.5), doc="what the Taliban collect besides the opium tax, cut by the "
-                                                        "economic collapse: budget x (1 - collapse)")
-    opium_revenue_expected_usd_bn: float = param(
-        0.1, unit="USD bn/year", source=external(
-            "Ushr of about 10% on a farm-gate opium value of about USD 1bn (UNODC Afghanistan Opium Survey 2021, "
-            "approximate)", 2021), bounds=(0.001, math.inf), range=(0.05, 0.3),
-        doc="the opium tax the Taliban expect before the first harvest under their rule")
-    farm_income_share: float = share(0.11, unit="share of GDP", source=external(
-        "UNODC Afghanistan Opium Survey 2021: the opium economy was worth 9-14% of GDP", 2021), range=(0.09, 0.14),
-        doc="the livelihoods a full ban takes from the farmers, felt as the collapse leaves them nothing else")
-    enforcement_cost: float = nonneg(0.2, unit="control units at a full ban (rises as the ban squared)",
-                                     source=ASSUMPTION, range=(0.05, 0.5),
-                                     doc="destroying fields and policing the ban in the provinces")
-    ban_legitimacy: float = nonneg(0.3, unit="recognition units per unit ban while no state recognises",
-                                   source=ASSUMPTION, range=(0.0, 0.6),
-                                   doc="what a ban promises towards recognition and aid, scaled by the share of "
-                                       "states still withholding recognition")
-    revenue_memory_years: float = param(1.0, unit="years", source=ASSUMPTION, bounds=(0.02, 100.0),
-                                        range=(0.5, 2.0), doc="the Taliban average their opium tax over about this "
-                                                              "long (harvests are seasonal)")
-
-
-@dataclass
 class RegionalPowerParams:
     recognition_rate: float = nonneg(0.02, unit="1/year", source=ASSUMPTION, range=(0.005, 0.08))
 
@@ -248,19 +138,77 @@ class ChinaParams(RegionalPowerParams):
 
 
 @dataclass
-class IranParams(RegionalPowerParams):
-    recognition_rate: float = nonneg(0.02, unit="1/year", source=ASSUMPTION, range=(0.005, 0.08))
+class HostParams(RegionalPowerParams):
+    """A neighbour hosting millions of Afghans (Iran, Pakistan): it chooses a deportation
+    campaign (0-1) against the strain of hosting, by the logit choice with inertia."""
+
+    afghans_2021: float = param(3.0e6, unit="people", source=ASSUMPTION, bounds=(1.0, math.inf),
+                                range=(1.0e6, 5.0e6), doc="Afghans the country hosted before August 2021")
+    strain: float = nonneg(1.0, unit="burden units at the 2021 stock", source=ASSUMPTION, range=(0.5, 2.0),
+                           doc="the economic and social strain of hosting, at the 2021 stock")
+    security_strain: float = nonneg(0.5, unit="burden units per unit Islamic State activity", source=ASSUMPTION,
+                                    range=(0.0, 1.5), doc="the security strain that militancy in Afghanistan adds")
+    deportation_belief: float = nonneg(1.0, unit="log cut of the burden at a full campaign", source=ASSUMPTION,
+                                       range=(0.3, 2.0))
+    deportation_cost: float = nonneg(0.8, unit="burden units per unit campaign", source=ASSUMPTION, range=(0.3, 2.0),
+                                     doc="what a campaign costs in standing, relations with Kabul and policing; at "
+                                         "the defaults the campaign chosen at the 2021 strain is about 0.25-0.5")
 
 
 @dataclass
-class PakistanParams(RegionalPowerParams):
+class IranParams(HostParams):
+    recognition_rate: float = nonneg(0.02, unit="1/year", source=ASSUMPTION, range=(0.005, 0.08))
+    afghans_2021: float = param(3.4e6, unit="people", source=external(
+        "UNHCR: Iran hosts about 780,000 registered Afghan refugees, 2.1 million undocumented Afghans and 586,000 "
+        "passport holders", 2021), bounds=(1.0, math.inf), range=(3.0e6, 4.5e6))
+
+
+@dataclass
+class PakistanParams(HostParams):
     recognition_rate: float = nonneg(0.03, unit="1/year", source=article(
         "The Pakistan government meanwhile suggested the Taliban-run Afghan government should attend a "
         "regional forum"), range=(0.01, 0.15))
+    afghans_2021: float = param(3.0e6, unit="people", source=external(
+        "UNHCR/Government of Pakistan: about 1.4 million registered Afghan refugees, 840,000 Afghan Citizen Card "
+        "holders and an estimated 0.7-1 million undocumented Afghans", 2021), bounds=(1.0, math.inf),
+        range=(2.5e6, 4.0e6))
+    security_strain: float = nonneg(1.0, unit="burden units per unit Islamic State activity", source=ASSUMPTION,
+                                    range=(0.0, 2.0), doc="the security strain that militancy in Afghanistan adds "
+                                                          "(Pakistan's own insurgency shelters there)")
+
+
+@dataclass
+class WestGoals:
+    """Weights of the West's objective in deciding hosting funds and the reserves."""
+
+    allies: float = nonneg(1.0, unit="weight", source=article(
+        "Western states as taking a “humiliating approach” to temporarily hosting Afghan refugees in Central Asia"),
+        range=(0.5, 2.0), doc="the humanitarian crisis and the Central Asian partners who carry it")
+    cost: float = nonneg(1.0, unit="weight", source=ASSUMPTION, range=(0.5, 2.0),
+                         doc="money spent, and money that reaches the Taliban")
 
 
 @dataclass
 class WestParams:
+    goals: WestGoals = sub(WestGoals)
+    refugees_expected_per_year: float = param(50000.0, unit="Afghans entering Central Asia per year",
+                                              source=ASSUMPTION, bounds=(1.0, math.inf), range=(20000.0, 150000.0),
+                                              doc="the flow the West takes as normal before it has seen any")
+    hosting_value: float = nonneg(1.0, unit="allies units per log(1 + funds / USD 100m)", source=ASSUMPTION,
+                                  range=(0.3, 2.0), doc="what hosting funds do for the crisis and the partners, "
+                                                        "with diminishing returns")
+    hosting_cost: float = nonneg(1.0, unit="cost units per USD 100m a year per state", source=ASSUMPTION,
+                                 range=(0.5, 2.0), doc="at the defaults the West pays once the crisis times the "
+                                                       "perceived flow (1 = normal) passes 1")
+    reserves_value: float = nonneg(0.5, unit="allies units per unit collapse at full release", source=article(
+        "the humanitarian catastrophe that will soon unfold in Afghanistan"), range=(0.2, 1.0))
+    reserves_cost: float = nonneg(0.5, unit="cost units at full release", source=ASSUMPTION, range=(0.2, 1.0),
+                                  doc="money that reaches an unrecognised Taliban government")
+    reserves_push_effect: float = nonneg(0.3, unit="allies units at full release per unit of Moscow's push",
+                                         source=article("in former Afghan government reserves and for them to go "
+                                                        "to the Taliban"), range=(0.0, 0.6),
+                                         doc="the pressure Moscow's campaign puts on the West to release and carry "
+                                             "the cost")
     recognition_rate: float = nonneg(0.002, unit="1/year", source=ASSUMPTION, range=(0.0, 0.02))
     leverage_2021: float = share(0.6, unit="index 0-1", source=ASSUMPTION, range=(0.4, 0.8),
                                  doc="Western leverage over the Taliban and the region in August 2021")
@@ -289,6 +237,13 @@ class AfghanistanParams:
         range=(0.0, 2.0), doc="Islamic State grows as the state fails, as the article's 2014 precedent has "
         "it: \"ISIS rose across Syria and Iraq following an earlier U.S. withdrawal\"; 0 keeps IS "
         "activity at the scenario's level")
+    suppression_effect: float = share(0.6, unit="share of IS activity's target per unit Taliban effort",
+                                      source=ASSUMPTION, range=(0.2, 1.0),
+                                      doc="what the Taliban's effort against Islamic State does to it, against their "
+                                          "2021 effort")
+    engagement_aid: float = share(0.05, unit="collapse index at full Russian engagement", source=article(
+        "Moscow acted simultaneously as a peacemaker, military partner, and supporter of terrorism"),
+        range=(0.0, 0.1), doc="fall of the collapse target that Moscow's aid and trade buy")
     islamic_state_adjust_months: float = nonneg(6.0, unit="months", source=ASSUMPTION, range=(3.0, 12.0),
                                                 doc="time constant of IS activity moving to its target")
     noise_sd: float = nonneg(0.05, unit="index/sqrt(month)", source=ASSUMPTION, range=(0.0, 0.1),
@@ -363,6 +318,11 @@ class AlignmentParams:
         "years—an engagement that is only likely to grow"), range=(0.0, 0.03))
     us_engagement_drag: float = share(0.3, unit="alignment per unit US engagement above 2021", source=ASSUMPTION,
                                       range=(0.1, 0.5))
+    pressure_pull: float = share(0.1, unit="alignment per unit Russian pressure x dependence", source=article(
+        "At least in the short term, it seems Moscow will be able to"), range=(0.0, 0.2),
+        doc="Moscow's pressure on admissions, obeyed, binds the dependent states closer")
+    aid_pull: float = share(0.05, unit="alignment per USD 100m/year of Western hosting funds", source=ASSUMPTION,
+                            range=(0.0, 0.15), doc="Western money for hosting pulls the states towards the West")
     exercise_loss: float = share(0.03, unit="alignment per exercise", source=ASSUMPTION, range=(0.0, 0.08))
     guarantee_arms: float = share(0.2, unit="guarantee index", source=article(
         "Moscow remains the largest supplier of weaponry to the region"), range=(0.1, 0.3))
@@ -419,33 +379,6 @@ class USReturnParams:
         range=(0.05, 1.0))
     islamic_state_cut: float = share(0.5, unit="share of IS activity removed after a return", source=ASSUMPTION,
                                      range=(0.2, 0.8))
-
-
-@dataclass
-class ChoiceParams:
-    """The choice rule every state decides by (sim.states.choice): a logit choice with inertia."""
-
-    temperature: float = nonneg(0.01, unit="utility", source=external(
-        "McKelvey & Palfrey, Quantal Response Equilibria for Normal Form Games (the logit choice rule; the "
-        "value is an assumption)", 1995), range=(0.002, 0.05),
-        doc="how far a state errs from its best option: 0 is strict maximisation")
-    switching_cost: float = nonneg(0.2, unit="utility per unit of a level changed", source=ASSUMPTION,
-                                   range=(0.0, 0.5), doc="policies have inertia: changing course costs credibility")
-    every_reviews: int = param(4, unit="reviews", source=ASSUMPTION, bounds=(1, 52), range=(1, 13),
-                               doc="a state reconsiders each of its decisions every this many reviews")
-
-
-@dataclass
-class PerceptionParams:
-    """How states perceive (sim.states.perception): reports come late and noisy."""
-
-    intel_lag_reviews: int = param(4, unit="reviews", source=ASSUMPTION, bounds=(0, 52), range=(0, 12),
-                                   doc="how late an intelligence estimate (militant networks, Islamic State) arrives")
-    intel_memory: float = share(0.25, unit="weight of the newest report", source=ASSUMPTION, range=(0.05, 1.0))
-    intel_noise_sd: float = nonneg(0.2, unit="log sd of a report", source=ASSUMPTION, range=(0.0, 0.5))
-    attack_memory_years: float = param(2.0, unit="years", source=ASSUMPTION, bounds=(0.02, 100.0), range=(0.5, 5.0),
-                                       doc="attacks are rare and public: the perceived rate is their average over "
-                                           "about this many years, without noise or lag")
 
 
 @dataclass

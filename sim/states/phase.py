@@ -14,7 +14,8 @@ Order of rules within a review (each one line below):
 6. recognition of the Taliban, decided simultaneously from the state at the start of this rule.
 
 A lever set to force a decision (``policy.russia_crackdown.level``, ``policy.russia_drills.level``,
-``policy.russia_refugee_pressure.level``) overrides the agent's choice every day from its start
+``policy.russia_refugee_pressure.level``, ``policy.russia_migrant_restriction.level``,
+``policy.opium_ban.compliance``) overrides the agent's choice every day from its start
 date, and not before.
 
 Each perception and each decision draws from a stream of its own, derived from the phase's by
@@ -29,10 +30,11 @@ from typing import TYPE_CHECKING
 
 
 from sim.calendar import DAYS_PER_MONTH, DAYS_PER_YEAR
-from sim.countries import CENTRAL_ASIA, NAMES, SPILLOVER
+from sim.countries import CENTRAL_ASIA, DEPORTERS, NAMES, SPILLOVER
 from sim.policy import USReturnMode
 from sim.draws import event_prob, named_stream
-from sim.states.agents import CentralAsianState, RegionalPower, Russia, State, Taliban, West
+from sim.states.agents import CentralAsianState, Host, RegionalPower, State, Taliban, West
+from sim.states.russia import Russia
 from sim.states.outcomes import OUTCOMES, RECOGNITION_TIMED  # noqa: F401 - the phase's outcomes
 from sim.states.params import RECOGNISER_CODES
 
@@ -41,8 +43,13 @@ if TYPE_CHECKING:
 
 NAME = "states"
 RUS = SPILLOVER.index("RUS")
+HOSTS = DEPORTERS  # neighbours that choose deportation campaigns
 # Streams of the phase's perceptions and decisions, each derived from the phase's by name.
-DRAWS = ("perception:russia", *(f"decision:{name}" for name in Russia.DECISIONS), "decision:taliban_opium_ban")
+DRAWS = (*(f"perception:russia:{name}" for name in Russia.PERCEIVED), *(f"decision:{name}" for name in Russia.DECISIONS),
+         "decision:taliban_opium_ban", *(f"perception:{c.lower()}:hosted" for c in HOSTS),
+         *(f"decision:{c.lower()}_deportation" for c in HOSTS), "perception:west:refugees_ca",
+         "decision:western_hosting", "decision:reserves_release", "decision:taliban_iskp_suppression",
+         "decision:russia_recognition")
 N_NORMALS = 2  # collapse, conflict
 N_UNIFORMS = 1 + len(CENTRAL_ASIA) + len(RECOGNISER_CODES)  # US return, exercises, recognitions
 
@@ -54,7 +61,8 @@ def setup(model: "SpilloverModel") -> None:
     model.russia = Russia(model, p.rus)
     model.west = West(model, p.usa)
     ca = [CentralAsianState(model, code, NAMES[code], getattr(p, code.lower())) for code in CENTRAL_ASIA]
-    powers = [RegionalPower(model, code, NAMES[code], getattr(p, code.lower()).recognition_rate)
+    powers = [Host(model, code, getattr(p, code.lower())) if code in HOSTS else
+              RegionalPower(model, code, NAMES[code], getattr(p, code.lower()).recognition_rate)
               for code in ("CHN", "IRN", "PAK")]
     model.central_asia = ca
     by_code = {s.code: s for s in (model.russia, model.west, *ca, *powers)}
@@ -83,16 +91,20 @@ def step(model: "SpilloverModel") -> None:
     u = rng.random(N_UNIFORMS)
 
     share_rec = _share_recognising(model)
-    released = p.afghanistan.reserves_total_usd_bn * model.lever("reserves_release").share
+    # Without the withdrawal the reserves were never frozen.
+    release = model.west.reserves_release if model.cfg.scenario.withdrawal else 1.0
+    released = p.afghanistan.reserves_total_usd_bn * release
     # 1. Afghanistan
-    model.taliban.update(dt_months, released, share_rec, model.west.returned, z[0], z[1])
+    model.taliban.update(dt_months, released, share_rec, model.west.present, model.russia.engagement, z[0], z[1])
     # 2. The West
     if model.lever("us_return").mode is USReturnMode.conditional:
         model.west.consider_return(model.taliban.crisis, u[0], dt_years)
     model.west.update(_share_recognising_others(model))
+    _west(model, dt_years)
     # 3-5. Central Asia and Russia
     _russia(model, dt_years)
     _taliban(model, dt_years)
+    _hosts(model)
     _update_ca(model, dt_months, dt_years, u[1:1 + len(CENTRAL_ASIA)])
     # 6. Recognition
     _recognition(model, u[1 + len(CENTRAL_ASIA):], dt_years)
@@ -106,20 +118,35 @@ def _forced_decisions(model: "SpilloverModel") -> None:
         level = model.lever(name).level
         if level is not None:
             setattr(russia, attr, level)
-    ban = model.lever("opium_ban").compliance
+    ban, effort = model.lever("opium_ban").compliance, model.lever("taliban_iskp_suppression").level
     if ban is not None:
         model.taliban.opium_ban = ban
+    if effort is not None:
+        model.taliban.iskp_suppression = effort
+    west = model.west
+    funds, release = model.lever("western_hosting").usd_m_per_year, model.lever("reserves_release").share
+    if funds is not None:
+        west.hosting_funds = funds
+    if release is not None:
+        west.reserves_release = release
     c = model.coupling
+    for k, code in enumerate(HOSTS):
+        host, level = model.state_by_code[code], model.lever(f"{code.lower()}_deportation").level
+        if level is not None:
+            host.deportation = level
+        c.deportation[k] = host.deportation
     c.crackdown, c.drills, c.opium_ban = russia.crackdown, russia.drills, model.taliban.opium_ban
+    c.worker_restriction = russia.worker_restriction
 
 
 def _russia(model: "SpilloverModel", dt_years: float) -> None:
     """Rule 4: Russia's perceptions every review, its decisions every ``choice.every_reviews``."""
     p, c, russia = model.cfg.model.states, model.coupling, model.russia
-    z = model.state_draws["perception:russia"].standard_normal(len(russia.PERCEIVED))
+    z = [model.state_draws[f"perception:russia:{name}"].standard_normal() for name in russia.PERCEIVED]
     u = {name: model.state_draws[f"decision:{name}"].random() for name in russia.DECISIONS}
     russia.perceive(c.attacks[RUS], c.militants[RUS], float(c.militants[:RUS].sum()), model.taliban.islamic_state,
-                    c.admitted_ca, float(c.militants_entered[:RUS].sum()), dt_years, z)
+                    c.admitted_ca, float(c.militants_entered[:RUS].sum()), c.onward_to_rus, model.taliban.collapse,
+                    dt_years, z)
     if (model.day // p.review_days) % p.choice.every_reviews == 0:
         for name in russia.DECISIONS:
             if model.lever(name).level is None:  # a forced decision stays as its lever sets it
@@ -131,9 +158,48 @@ def _taliban(model: "SpilloverModel", dt_years: float) -> None:
     ``choice.every_reviews`` reviews."""
     p, t = model.cfg.model.states, model.taliban
     u = model.state_draws["decision:taliban_opium_ban"].random()
+    u_suppression = model.state_draws["decision:taliban_iskp_suppression"].random()
     t.perceive(model.coupling.opium_revenue, dt_years)
-    if (model.day // p.review_days) % p.choice.every_reviews == 0 and model.lever("opium_ban").compliance is None:
+    if not model.cfg.scenario.withdrawal:  # the Republic governs: no Taliban ban or campaign to decide
+        return
+    if (model.day // p.review_days) % p.choice.every_reviews:
+        return
+    if model.lever("opium_ban").compliance is None:
         t.decide_ban(p.choice, _share_recognising(model), u)
+    if model.lever("taliban_iskp_suppression").level is None:
+        t.decide_suppression(p.choice, model.russia.engagement, u_suppression)
+
+
+def _west(model: "SpilloverModel", dt_years: float) -> None:
+    """The West perceives the Afghans entering Central Asia every review and chooses its hosting
+    funds and the reserves' release every ``choice.every_reviews`` reviews (from the state of
+    the review's start: Moscow's push as it stood before Russia's review)."""
+    p, west = model.cfg.model.states, model.west
+    z = model.state_draws["perception:west:refugees_ca"].standard_normal()
+    u_hosting = model.state_draws["decision:western_hosting"].random()
+    u_reserves = model.state_draws["decision:reserves_release"].random()
+    west.perceive(model.coupling.admitted_ca, dt_years, z)
+    if (model.day // p.review_days) % p.choice.every_reviews:
+        return
+    t = model.taliban
+    if model.lever("western_hosting").usd_m_per_year is None:
+        west.decide_hosting(p.choice, t.crisis, u_hosting)
+    if model.lever("reserves_release").share is None and model.cfg.scenario.withdrawal:
+        west.decide_reserves(p.choice, t.collapse, _share_recognising(model), model.russia.reserves_push, u_reserves)
+
+
+def _hosts(model: "SpilloverModel") -> None:
+    """Pakistan and Iran perceive the Afghans they host every review and choose their
+    deportation campaigns every ``choice.every_reviews`` reviews."""
+    p, c = model.cfg.model.states, model.coupling
+    deciding = (model.day // p.review_days) % p.choice.every_reviews == 0
+    for k, code in enumerate(HOSTS):
+        host, name = model.state_by_code[code], code.lower()
+        z = model.state_draws[f"perception:{name}:hosted"].standard_normal()
+        u = model.state_draws[f"decision:{name}_deportation"].random()
+        host.hosted.report(host.params.afghans_2021 + c.hosted[k], z)
+        if deciding and model.lever(f"{name}_deportation").level is None:
+            host.decide(p.choice, model.taliban.islamic_state, u)
 
 
 def _publish(model: "SpilloverModel") -> None:
@@ -142,7 +208,9 @@ def _publish(model: "SpilloverModel") -> None:
     t = model.taliban
     c.crisis, c.islamic_state = t.crisis, t.islamic_state
     c.crackdown, c.drills = model.russia.crackdown, model.russia.drills
-    c.opium_ban = t.opium_ban
+    c.opium_ban, c.worker_restriction = t.opium_ban, model.russia.worker_restriction
+    for k, code in enumerate(HOSTS):
+        c.deportation[k] = model.state_by_code[code].deportation
     for i, s in enumerate(model.central_asia):
         c.admit_share[i], c.screening[i] = s.admit_share, s.screening
 
@@ -158,7 +226,7 @@ def onward_belief(model: "SpilloverModel") -> float:
 def _dated_events(model: "SpilloverModel") -> None:
     """Levers that are events (forced recognition, forced US return) act on their start date."""
     policy = model.cfg.policy
-    if policy.recognition.early and model.lever_starts_today("recognition"):
+    if policy.recognition.early and model.lever_starts_today("recognition") and model.cfg.scenario.withdrawal:
         for code in policy.recognition.early:
             state = model.state_by_code[code]
             if not state.recognises:
@@ -180,14 +248,14 @@ def _update_ca(model: "SpilloverModel", dt_months: float | None, dt_years: float
     p = model.cfg.model.states
     ex_pressure = min(1.0, model.lever("russia_exercise_pressure").level + p.exercises.china_iran_pressure)
     refugee_pressure = model.russia.refugee_pressure
-    funds = model.lever("western_hosting").usd_m_per_year
+    funds = model.west.hosting_funds
     humanitarian = model.west.leverage * t.crisis + p.admission.hosting_funds_effect * funds / 100.0
     years = model.day / DAYS_PER_YEAR
     onward = onward_belief(model)
     for i, s in enumerate(model.central_asia):
         if u is not None:
             s.hold_exercise(ex_pressure, model.west.engagement, u[i], dt_years)
-            s.update_alignment(years, model.west.engagement, dt_years)
+            s.update_alignment(years, model.west.engagement, dt_years, refugee_pressure, funds)
         s.update_admission(humanitarian, refugee_pressure, onward, dt_months)
 
 
@@ -203,11 +271,19 @@ def _share_recognising(model: "SpilloverModel") -> float:
 
 def _recognition(model: "SpilloverModel", u, dt_years: float) -> None:
     p = model.cfg.model.states
+    if not model.cfg.scenario.withdrawal:  # no Taliban government to recognise
+        return
     share_rec = _share_recognising(model)
     russia_in = model.russia.recognises
     deciding: list[State] = []
+    u_russia = model.state_draws["decision:russia_recognition"].random()
+    reviewing = (model.day // p.review_days) % p.choice.every_reviews == 0
     for s, ui in zip(model.recognisers, u):
         if s.recognises:
+            continue
+        if s is model.russia:  # Moscow's recognition is its choice, reviewed with its others
+            if reviewing and s.decide_recognition(p.choice, model.west.leverage, u_russia):
+                deciding.append(s)
             continue
         hazard = s.recognition_hazard(share_rec, p) * (1.0 + p.recognition.ban_effect * model.taliban.opium_ban)
         if russia_in and isinstance(s, CentralAsianState):
@@ -234,7 +310,15 @@ def observe(model: "SpilloverModel") -> dict[str, float]:
         "decision_russia_drills": model.russia.drills,
         "decision_russia_crackdown": model.russia.crackdown,
         "decision_russia_refugee_pressure": model.russia.refugee_pressure,
+        "decision_russia_worker_restriction": model.russia.worker_restriction,
         "decision_taliban_opium_ban": t.opium_ban,
+        **{f"decision_{c.lower()}_deportation": model.state_by_code[c].deportation for c in HOSTS},
+        "decision_russia_reserves_push": model.russia.reserves_push,
+        "decision_us_hosting_funds": model.west.hosting_funds,
+        "decision_us_reserves_release": model.west.reserves_release,
+        "decision_us_return": float(model.west.returned),
+        "decision_russia_engagement": model.russia.engagement,
+        "decision_taliban_iskp_suppression": t.iskp_suppression,
         "cum_us_exercises_ca": float(sum(s.exercises for s in ca)),
         "admit_share_ca": _mean([s.admit_share for s in ca]),
         "screening_share_ca": _mean([s.screening for s in ca]),
