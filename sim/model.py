@@ -104,6 +104,10 @@ class SpilloverModel(mesa.Model):
         ``conf/policy/status_quo.yaml`` leaves unchanged)."""
         return getattr(self.cfg.policy if self.day >= self._lever_start[name] else STATUS_QUO, name)
 
+    def lever_start_day(self, name: str) -> int:
+        """The day the lever's setting replaces its status quo (0 or less: from the start)."""
+        return self._lever_start[name]
+
     def lever_starts_today(self, name: str) -> bool:
         """Whether today is the lever's start date (a lever starting on day 0 acts on day 1)."""
         return self.day == max(1, self._lever_start[name])

@@ -21,6 +21,7 @@ from sim.phase import ORDER
 
 SIM = Path(__file__).resolve().parent.parent / "sim"
 MODEL_API = {"cfg", "day", "date", "calendar", "network", "streams", "coupling", "lever", "lever_starts_today",
+             "lever_start_day",
              "running"}
 FIELDS = {f.name: f for f in fields()}
 

@@ -138,8 +138,14 @@ def setup(model: "SpilloverModel") -> None:
     # Daily return chances, updated in place by the hosts' deportation campaigns (the daily
     # pass holds this array, not a copy); the base policies of the deporting hosts.
     st.return_day = st.return_rate / DAYS_PER_YEAR
-    st.deporters = [(k, st.c[code], st.admit[st.c[code]], st.return_day[st.c[code]], st.net.node_country == st.c[code])
+    st.deporters = [(k, st.c[code], st.admit[st.c[code]], st.return_day[st.c[code]])
                     for k, code in enumerate(DEPORTERS) if code in st.c]
+    st.deportation_seen = None  # the campaigns the policies were last set for
+    # People at each location -> Afghans hosted in each deporting country (one product a day).
+    st.hosted_by = np.zeros((st.net.n_nodes, len(DEPORTERS)))
+    for k, code in enumerate(DEPORTERS):
+        if code in st.c:
+            st.hosted_by[:, k] = st.net.node_country == st.c[code]
     model.refugees.pass_constants = _pass_constants(model.refugees, model)
 
 
@@ -172,8 +178,7 @@ def _publish(model: "SpilloverModel", st: RefugeeState, militants_moved: bool) -
     holds them (copying them is most of this function's time, and it runs every day)."""
     c = model.coupling
     c.onward_to_rus, c.admitted_ca = st.cum_onward, st.admitted_ca
-    for k, _, _, _, nodes in st.deporters:
-        c.hosted[k] = st.occupancy[nodes].sum()
+    c.hosted[:] = st.occupancy @ st.hosted_by
     if militants_moved:
         c.militants_entered[st.spill_to] = st.infiltrated[st.spill_from]
         c.militants_left[st.spill_to] = st.militants_left[st.spill_from]
@@ -193,10 +198,13 @@ def _policies_of_the_day(model: "SpilloverModel", st: RefugeeState) -> None:
     c = model.coupling
     st.admit[st.ca_to] = c.admit_share[st.ca_from]
     st.screen[st.ca_to] = c.screening[st.ca_from]
-    d = model.cfg.model.refugees.deportation
-    for k, i, admit, ret, _ in st.deporters:
-        st.admit[i] = admit * (1.0 - d.admit_cut * c.deportation[k])
-        st.return_day[i] = ret * (1.0 + d.return_gain * c.deportation[k])
+    campaigns = tuple(c.deportation.tolist())
+    if campaigns != st.deportation_seen:  # campaigns change only when a host reviews them
+        st.deportation_seen = campaigns
+        d = model.cfg.model.refugees.deportation
+        for k, i, admit, ret in st.deporters:
+            st.admit[i] = admit * (1.0 - d.admit_cut * campaigns[k])
+            st.return_day[i] = ret * (1.0 + d.return_gain * campaigns[k])
     if "RUS" in st.c:
         level = c.worker_restriction
         st.admit[st.c["RUS"]] = model.cfg.model.refugees.rus.admit_share * (1.0 - level)

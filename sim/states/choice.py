@@ -17,23 +17,39 @@ whenever the probabilities agree, and a higher option when utility shifts toward
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
+
+
+def _probabilities(levels, utilities, current: float, temperature: float, switching_cost: float) -> list[float]:
+    """P(option) as a list, in plain Python: a decision has five options or so, where numpy's
+    per-call overhead is most of the cost."""
+    v = [u - switching_cost * abs(x - current) for x, u in zip(levels, utilities)]
+    top = max(v)
+    if temperature <= 0:  # strict maximisation: the best options share the probability
+        best = [1.0 if x == top else 0.0 for x in v]
+    else:
+        best = [math.exp((x - top) / temperature) for x in v]
+    total = sum(best)
+    return [b / total for b in best]
 
 
 def choice_probabilities(levels: np.ndarray, utilities: np.ndarray, current: float, temperature: float,
                          switching_cost: float) -> np.ndarray:
     """P(option) of the logit choice with inertia (see the module docstring)."""
-    v = np.asarray(utilities, dtype=float) - switching_cost * np.abs(np.asarray(levels, dtype=float) - current)
-    if temperature <= 0:  # strict maximisation: the best options share the probability
-        best = v == v.max()
-        return best / best.sum()
-    z = np.exp((v - v.max()) / temperature)
-    return z / z.sum()
+    return np.array(_probabilities(np.asarray(levels, dtype=float).tolist(),
+                                   np.asarray(utilities, dtype=float).tolist(), current, temperature, switching_cost))
 
 
 def choose(levels: np.ndarray, utilities: np.ndarray, current: float, temperature: float, switching_cost: float,
            u: float) -> float:
-    """The option the uniform `u` picks under :func:`choice_probabilities`."""
-    p = choice_probabilities(levels, utilities, current, temperature, switching_cost)
-    k = int(np.searchsorted(np.cumsum(p), u, side="right"))
-    return float(levels[min(k, len(levels) - 1)])
+    """The option the uniform `u` picks under :func:`choice_probabilities`: the first whose
+    cumulative probability exceeds `u`."""
+    xs = levels.tolist()
+    cumulative = 0.0
+    for x, p in zip(xs, _probabilities(xs, utilities.tolist(), current, temperature, switching_cost)):
+        cumulative += p
+        if u < cumulative:
+            return float(x)
+    return float(xs[-1])

@@ -44,6 +44,15 @@ if TYPE_CHECKING:
 NAME = "states"
 RUS = SPILLOVER.index("RUS")
 HOSTS = DEPORTERS  # neighbours that choose deportation campaigns
+# Decisions a lever can force: (lever, its field, the deciding agent's code, the agent's attribute).
+FORCIBLE = (
+    *((name, "level", "RUS", attr) for name, (attr, _, _) in Russia.DECISIONS.items()),
+    ("opium_ban", "compliance", "TAL", "opium_ban"),
+    ("taliban_iskp_suppression", "level", "TAL", "iskp_suppression"),
+    ("western_hosting", "usd_m_per_year", "USA", "hosting_funds"),
+    ("reserves_release", "share", "USA", "reserves_release"),
+    *((f"{c.lower()}_deportation", "level", c, "deportation") for c in HOSTS),
+)
 # Streams of the phase's perceptions and decisions, each derived from the phase's by name.
 DRAWS = (*(f"perception:russia:{name}" for name in Russia.PERCEIVED), *(f"decision:{name}" for name in Russia.DECISIONS),
          "decision:taliban_opium_ban", *(f"perception:{c.lower()}:hosted" for c in HOSTS),
@@ -71,7 +80,13 @@ def setup(model: "SpilloverModel") -> None:
     model.state_by_code = by_code
     model.coupling.drills_2021 = p.rus.drills_2021
     seeds = model.streams["states"].bit_generator.seed_seq
-    model.state_draws = {name: named_stream(seeds, name) for name in DRAWS}
+    # Each stream's draws for every review, drawn at once: a normal for a perception, a uniform
+    # for a decision (the same numbers as drawing one per review, at a fraction of the cost).
+    n = model.calendar.n_days // p.review_days + 1
+    model.state_draws = {name: (named_stream(seeds, name).standard_normal(n) if name.startswith("perception:")
+                                else named_stream(seeds, name).random(n)).tolist() for name in DRAWS}
+    model.forcing = _forcing(model)
+    model.forcing_days = frozenset(start for *_, start in model.forcing)
     _forced_decisions(model)
     _update_ca(model, dt_months=None, dt_years=0.0, u=None)
     _publish(model)
@@ -81,7 +96,8 @@ def step(model: "SpilloverModel") -> None:
     """Review every state's policy on review days; nothing happens between reviews."""
     p = model.cfg.model.states
     _dated_events(model)
-    _forced_decisions(model)
+    if model.day in model.forcing_days:
+        _forced_decisions(model)
     if model.day % p.review_days != 0:
         return
     dt_days = p.review_days
@@ -111,39 +127,40 @@ def step(model: "SpilloverModel") -> None:
     _publish(model)
 
 
+def _draw(model: "SpilloverModel", name: str) -> float:
+    """This review's draw from the stream `name` (one of DRAWS)."""
+    return model.state_draws[name][model.day // model.cfg.model.states.review_days]
+
+
+def _forcing(model: "SpilloverModel") -> list[tuple[object, str, float, int]]:
+    """(agent, attribute, value, start day) of every decision this run's levers force."""
+    out = []
+    for lever, field, code, attr in FORCIBLE:
+        value = getattr(getattr(model.cfg.policy, lever), field)
+        if value is not None:
+            agent = model.taliban if code == "TAL" else model.state_by_code[code]
+            out.append((agent, attr, value, model.lever_start_day(lever)))
+    return out
+
+
 def _forced_decisions(model: "SpilloverModel") -> None:
-    """Decisions a lever forces today take its value (the agent decides the others)."""
-    russia = model.russia
-    for name, (attr, _, _) in russia.DECISIONS.items():
-        level = model.lever(name).level
-        if level is not None:
-            setattr(russia, attr, level)
-    ban, effort = model.lever("opium_ban").compliance, model.lever("taliban_iskp_suppression").level
-    if ban is not None:
-        model.taliban.opium_ban = ban
-    if effort is not None:
-        model.taliban.iskp_suppression = effort
-    west = model.west
-    funds, release = model.lever("western_hosting").usd_m_per_year, model.lever("reserves_release").share
-    if funds is not None:
-        west.hosting_funds = funds
-    if release is not None:
-        west.reserves_release = release
-    c = model.coupling
-    for k, code in enumerate(HOSTS):
-        host, level = model.state_by_code[code], model.lever(f"{code.lower()}_deportation").level
-        if level is not None:
-            host.deportation = level
-        c.deportation[k] = host.deportation
-    c.crackdown, c.drills, c.opium_ban = russia.crackdown, russia.drills, model.taliban.opium_ban
-    c.worker_restriction = russia.worker_restriction
+    """Decisions a lever forces take its value on its start day (at setup, for a lever that acts
+    from the start); from then on the agent leaves them alone. Nothing else changes a
+    decision between reviews, so the phase looks only on those days."""
+    changed = False
+    for agent, attr, value, start in model.forcing:
+        if model.day == start or (model.day == 0 and start <= 0):
+            setattr(agent, attr, value)
+            changed = True
+    if changed:
+        _publish_decisions(model)
 
 
 def _russia(model: "SpilloverModel", dt_years: float) -> None:
     """Rule 4: Russia's perceptions every review, its decisions every ``choice.every_reviews``."""
     p, c, russia = model.cfg.model.states, model.coupling, model.russia
-    z = [model.state_draws[f"perception:russia:{name}"].standard_normal() for name in russia.PERCEIVED]
-    u = {name: model.state_draws[f"decision:{name}"].random() for name in russia.DECISIONS}
+    z = [_draw(model, f"perception:russia:{name}") for name in russia.PERCEIVED]
+    u = {name: _draw(model, f"decision:{name}") for name in russia.DECISIONS}
     russia.perceive(c.attacks[RUS], c.militants[RUS], float(c.militants[:RUS].sum()), model.taliban.islamic_state,
                     c.admitted_ca, float(c.militants_entered[:RUS].sum()), c.onward_to_rus, model.taliban.collapse,
                     dt_years, z)
@@ -157,8 +174,8 @@ def _taliban(model: "SpilloverModel", dt_years: float) -> None:
     """The Taliban perceive their opium tax every review and choose their ban every
     ``choice.every_reviews`` reviews."""
     p, t = model.cfg.model.states, model.taliban
-    u = model.state_draws["decision:taliban_opium_ban"].random()
-    u_suppression = model.state_draws["decision:taliban_iskp_suppression"].random()
+    u = _draw(model, "decision:taliban_opium_ban")
+    u_suppression = _draw(model, "decision:taliban_iskp_suppression")
     t.perceive(model.coupling.opium_revenue, dt_years)
     if not model.cfg.scenario.withdrawal:  # the Republic governs: no Taliban ban or campaign to decide
         return
@@ -175,9 +192,9 @@ def _west(model: "SpilloverModel", dt_years: float) -> None:
     funds and the reserves' release every ``choice.every_reviews`` reviews (from the state of
     the review's start: Moscow's push as it stood before Russia's review)."""
     p, west = model.cfg.model.states, model.west
-    z = model.state_draws["perception:west:refugees_ca"].standard_normal()
-    u_hosting = model.state_draws["decision:western_hosting"].random()
-    u_reserves = model.state_draws["decision:reserves_release"].random()
+    z = _draw(model, "perception:west:refugees_ca")
+    u_hosting = _draw(model, "decision:western_hosting")
+    u_reserves = _draw(model, "decision:reserves_release")
     west.perceive(model.coupling.admitted_ca, dt_years, z)
     if (model.day // p.review_days) % p.choice.every_reviews:
         return
@@ -195,11 +212,20 @@ def _hosts(model: "SpilloverModel") -> None:
     deciding = (model.day // p.review_days) % p.choice.every_reviews == 0
     for k, code in enumerate(HOSTS):
         host, name = model.state_by_code[code], code.lower()
-        z = model.state_draws[f"perception:{name}:hosted"].standard_normal()
-        u = model.state_draws[f"decision:{name}_deportation"].random()
+        z = _draw(model, f"perception:{name}:hosted")
+        u = _draw(model, f"decision:{name}_deportation")
         host.hosted.report(host.params.afghans_2021 + c.hosted[k], z)
         if deciding and model.lever(f"{name}_deportation").level is None:
             host.decide(p.choice, model.taliban.islamic_state, u)
+
+
+def _publish_decisions(model: "SpilloverModel") -> None:
+    """Write the decisions other phases read (sim.coupling)."""
+    c = model.coupling
+    c.crackdown, c.drills = model.russia.crackdown, model.russia.drills
+    c.opium_ban, c.worker_restriction = model.taliban.opium_ban, model.russia.worker_restriction
+    for k, code in enumerate(HOSTS):
+        c.deportation[k] = model.state_by_code[code].deportation
 
 
 def _publish(model: "SpilloverModel") -> None:
@@ -207,10 +233,7 @@ def _publish(model: "SpilloverModel") -> None:
     c = model.coupling
     t = model.taliban
     c.crisis, c.islamic_state = t.crisis, t.islamic_state
-    c.crackdown, c.drills = model.russia.crackdown, model.russia.drills
-    c.opium_ban, c.worker_restriction = t.opium_ban, model.russia.worker_restriction
-    for k, code in enumerate(HOSTS):
-        c.deportation[k] = model.state_by_code[code].deportation
+    _publish_decisions(model)
     for i, s in enumerate(model.central_asia):
         c.admit_share[i], c.screening[i] = s.admit_share, s.screening
 
@@ -276,7 +299,7 @@ def _recognition(model: "SpilloverModel", u, dt_years: float) -> None:
     share_rec = _share_recognising(model)
     russia_in = model.russia.recognises
     deciding: list[State] = []
-    u_russia = model.state_draws["decision:russia_recognition"].random()
+    u_russia = _draw(model, "decision:russia_recognition")
     reviewing = (model.day // p.review_days) % p.choice.every_reviews == 0
     for s, ui in zip(model.recognisers, u):
         if s.recognises:
