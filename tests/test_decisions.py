@@ -279,3 +279,28 @@ def test_moscow_recognises_when_the_wests_leverage_is_weak_and_not_when_it_is_st
     strong = [run_small(network, s, 36, False, model__states__usa__leverage_2021=0.8) for s in range(6)]
     assert all(math.isfinite(r.scalars["month_russia_recognizes"]) for r in weak)
     assert not any(math.isfinite(r.scalars["month_russia_recognizes"]) for r in strong)
+
+
+# ----------------------------------------------------------------------------- the decision report
+def test_the_decision_report_counts_changes_and_events():
+    import pandas as pd
+
+    from sim.decisions import decision_table
+
+    dates = pd.date_range("2021-08-31", periods=4, freq="ME")
+    series = {0: [0.0, 0.0, 0.5, 0.5], 1: [0.0, 0.0, 0.0, 0.0]}
+    ts = pd.DataFrame([{"replicate": r, "date": d, "outcome": "decision_x", "value": v}
+                       for r, values in series.items() for d, v in zip(dates, values)])
+    outcomes = pd.DataFrame({"replicate": [0, 1], "month_us_returns": [3.0, np.nan]})
+    t = decision_table(ts, outcomes).set_index("decision")
+    assert t.loc["decision_x", "share_changed"] == 0.5 and t.loc["decision_x", "median_first_change_month"] == 2
+    assert t.loc["decision_x", "changes_per_replicate"] == 0.5 and t.loc["decision_x", "mean"] == 0.125
+    assert t.loc["month_us_returns", "share_changed"] == 0.5 and t.loc["month_us_returns", "median_first_change_month"] == 3
+
+
+def test_the_decision_report_names_a_missing_folder(tmp_path, capsys):
+    from sim.decisions import main
+
+    with pytest.raises(SystemExit) as e:
+        main([str(tmp_path / "nowhere")])
+    assert e.value.code == 2 and "nowhere: results folder not found" in capsys.readouterr().err

@@ -88,3 +88,17 @@ def test_the_moscow_memo_answers_with_the_scorecard(tmp_path):
     # The windows add up: first year + the rest = the whole horizon, for every series.
     wide = table.pivot(index="series", columns="window", values="mean_diff")
     assert np.allclose(wide["months 1-12"] + wide["months 13-19"], wide["all months"])
+
+
+@pytest.mark.parametrize("name", sorted(EXPERIMENTS))
+def test_every_experiment_says_its_memo_question_and_how_it_uses_levers(name):
+    """A lever either forces a decision from its date or sets a parameter of a rule (or the
+    experiment uses none): each experiment says which, next to its memo question."""
+    text = (ROOT / "conf" / "experiment" / f"{name}.yaml").read_text()
+    assert "# Memo question:" in text
+    use = re.search(r"^# Lever use: (none|forces|sets a parameter)", text, flags=re.MULTILINE)
+    assert use, f"{name}.yaml has no '# Lever use: none|forces|sets a parameter' line"
+    cfg = compose([f"experiment={name}"])
+    from sim.policy import changed_levers
+    forced = [n for n, lever in changed_levers(cfg.policy)]
+    assert (use.group(1) == "none") == (not forced and not cfg.policy.recognition.early), (name, forced)
