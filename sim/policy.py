@@ -154,6 +154,13 @@ class IslamicStateSuppression(Lever):
 
 
 @dataclass
+class ChineseEngagement(Lever):
+    level: Optional[float] = decision(unit="index 0-1", source=article(
+        "China has increased its economic footprint and boosted arms sales in Central Asia"), range=(0.0, 1.0),
+        doc="forces China's economic engagement in Afghanistan; None: China decides it")
+
+
+@dataclass
 class Deportation(Lever):
     level: Optional[float] = decision(unit="index 0-1", source=external(
         "Iran and Pakistan deport and push back Afghans in campaigns (IOM return monitoring)", 2021),
@@ -189,6 +196,7 @@ class PolicyConfig:
     russia_reserves_push: RussianReservesPush = sub(RussianReservesPush)
     russia_engagement: RussianEngagement = sub(RussianEngagement)
     taliban_iskp_suppression: IslamicStateSuppression = sub(IslamicStateSuppression)
+    china_engagement: ChineseEngagement = sub(ChineseEngagement)
     pak_deportation: Deportation = sub(Deportation)
     irn_deportation: Deportation = sub(Deportation)
 

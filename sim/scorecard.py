@@ -16,6 +16,10 @@ Each component is a monthly value in objective units (higher is better for Mosco
   ``rus.crackdown_cost`` per unit level, per year, as Moscow weighs them when choosing);
 - standing: Moscow's standing against the West, 1 minus Western leverage.
 
+With the security or narcotics submodel off, its part is 0. Each record counts as one month,
+also the first and the last, which cover part of a month (the run starts on 15 August 2021):
+the levels are scored once per record and the drug part counts the opiates since the last.
+
 The component outcomes ``moscow_payoff_<component>`` are these values times the goal's weight,
 so that ``moscow_net_payoff`` is their sum; each series is reduced to its total over the
 horizon, in objective units x months.
@@ -83,6 +87,8 @@ class Scorecard:
         attacks = m.security.attacks
         h_rus = _hazard(values["attack_risk_rus"]) / attacks.major_attacks_per_year_rus_2021
         h_ca = _hazard(values["attack_risk_ca"]) / attacks.major_attacks_per_year_ca_2021
+        if math.isnan(h_rus + h_ca):  # security off: the part is not scored
+            h_rus = h_ca = 0.0
         supply = values["cum_supply_rus_tonnes"]
         if math.isnan(supply):  # narcotics off
             month_supply = 0.0

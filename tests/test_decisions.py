@@ -157,6 +157,7 @@ def test_russian_pressure_turns_more_afghans_back_at_the_central_asian_border(ne
     ("opium_ban", "compliance", "taliban", "opium_ban", 0.0),
     ("pak_deportation", "level", "PAK", "deportation", 0.0),
     ("irn_deportation", "level", "IRN", "deportation", 1.0),
+    ("china_engagement", "level", "CHN", "engagement", 1.0),
 ])
 def test_a_forced_decision_overrides_the_agent_from_its_date_and_not_before(network, lever, field, agent, attr,
                                                                              level):
@@ -274,11 +275,20 @@ def test_russian_pressure_and_western_aid_pull_alignment_in_opposite_directions(
     assert paid["admit_share_ca"] > unpaid["admit_share_ca"]  # more Western aid, more admission
 
 
-def test_moscow_recognises_when_the_wests_leverage_is_weak_and_not_when_it_is_strong(network):
-    weak = [run_small(network, s, 36, False, model__states__usa__leverage_2021=0.1) for s in range(6)]
+@pytest.mark.parametrize("who", ["russia", "china"])
+def test_moscow_and_beijing_recognise_when_the_wests_leverage_is_weak_and_not_when_it_is_strong(network, who):
+    weak = [run_small(network, s, 36, False, model__states__usa__leverage_2021=0.0) for s in range(6)]
     strong = [run_small(network, s, 36, False, model__states__usa__leverage_2021=0.8) for s in range(6)]
-    assert all(math.isfinite(r.scalars["month_russia_recognizes"]) for r in weak)
-    assert not any(math.isfinite(r.scalars["month_russia_recognizes"]) for r in strong)
+    assert all(math.isfinite(r.scalars[f"month_{who}_recognizes"]) for r in weak)
+    assert not any(math.isfinite(r.scalars[f"month_{who}_recognizes"]) for r in strong)
+
+
+def test_conflict_and_islamic_state_hold_chinese_engagement_back(network):
+    calm = mean_over_seeds(network, SEEDS, months=24, refugees=False, scenario__conflict_intensity=0.15,
+                           scenario__islamic_state_activity=0.1)
+    war = mean_over_seeds(network, SEEDS, months=24, refugees=False, scenario__conflict_intensity=0.7,
+                          scenario__islamic_state_activity=0.6)
+    assert war["decision_china_engagement"] < calm["decision_china_engagement"] - 0.1
 
 
 # ----------------------------------------------------------------------------- the decision report

@@ -87,3 +87,19 @@ def test_paired_series_and_windows_have_known_answers():
         paired_series(a, b[b["replicate"] == 0], "x")
     with pytest.raises(ValueError, match="no time series 'y'"):
         paired_series(a, b, "y")
+
+
+def test_without_the_withdrawal_no_lever_forces_what_does_not_exist(network):
+    """No Taliban government: a forced ban or campaign has nothing to act on; the reserves are
+    released, and reported so; Moscow neither engages an insurgency nor campaigns."""
+    cfg = compose(["experiment=no_withdrawal", f"model.calendar.horizon_months={MONTHS}", "progress=false",
+                   "policy.opium_ban.compliance=0.9", "policy.russia_engagement.level=1.0"])
+    m = SpilloverModel(cfg, rng=3, network=network)
+    r = m.run()
+    assert r.scalars["decision_taliban_opium_ban"] == 0 and r.scalars["decision_us_reserves_release"] == 1
+    assert m.russia.reserves_push == 0 and m.russia.engagement == m.cfg.model.states.rus.engagement_2021
+
+
+def test_the_scorecard_leaves_out_the_security_part_when_security_is_off(network):
+    r = run_small(network, 1, 12, model__security__active=False)
+    assert np.isfinite(r.scalars["moscow_net_payoff"]) and r.scalars["moscow_payoff_security"] == 0

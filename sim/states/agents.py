@@ -96,7 +96,7 @@ class Taliban(mesa.Agent):
         b = self.BAN_LEVELS
         tax = self.opium_revenue.value
         budget = p.budget_usd_bn * (1.0 - self.collapse) + tax
-        revenue = -tax * b / budget
+        revenue = -tax * b / max(budget, 1e-9)
         control = -p.farm_income_share * self.collapse * b - p.enforcement_cost * b * b
         recognition = (1.0 - share_recognising) * p.ban_legitimacy * b
         return g.revenue * revenue + g.control * control + g.recognition * recognition
@@ -131,7 +131,8 @@ class Taliban(mesa.Agent):
                 + p.weight_drought * drought) / w
 
     def update(self, dt_months: float, released_bn: float, share_recognising: float,
-               us_returned: bool, russian_engagement: float, z_collapse: float, z_conflict: float) -> None:
+               us_returned: bool, russian_engagement: float, chinese_engagement: float, z_collapse: float,
+               z_conflict: float) -> None:
         """Economy moves to a collapse target that released reserves, recognition and Moscow's aid
         lower; Islamic State to a target the Taliban's effort against it lowers."""
         model = self.model
@@ -139,7 +140,8 @@ class Taliban(mesa.Agent):
         sc = model.cfg.scenario
         a = p.afghanistan
         target = clip01(sc.collapse_depth - a.reserves_relief_per_bn * released_bn
-                        - a.recognition_relief * share_recognising - a.engagement_aid * russian_engagement)
+                        - a.recognition_relief * share_recognising - a.engagement_aid * russian_engagement
+                        - p.chn.aid_relief * chinese_engagement)
         noise = a.noise_sd * math.sqrt(dt_months)
         self.collapse = clip01(relax(self.collapse, target, dt_months, a.collapse_adjust_months)
                                + noise * z_collapse)
@@ -176,7 +178,7 @@ class West(State):
         self.engagement = params.us_engagement_2021
         self.leverage = params.leverage_2021
         self.hosting_funds = 0.0
-        self.reserves_release = 0.0
+        self.reserves_release = 0.0 if model.cfg.scenario.withdrawal else 1.0  # never frozen without it
         pp = model.cfg.model.states.perception
         self.refugees_ca = Perceived(pp.intel_lag_reviews, pp.intel_memory, pp.intel_noise_sd,
                                      prior=params.refugees_expected_per_year)
@@ -239,6 +241,39 @@ class West(State):
 
 class RegionalPower(State):
     """China, Iran, Pakistan: here, their recognition of the Taliban."""
+
+
+class China(RegionalPower):
+    """China: chooses its economic engagement in Afghanistan, against the conflict and Islamic
+    State it knows, and whether to recognise the Taliban (sim.states.choice)."""
+
+    LEVELS = np.array([0.0, 0.25, 0.5, 0.75, 1.0])
+    RECOGNITION_LEVELS = np.array([0.0, 1.0])
+
+    def __init__(self, model: "SpilloverModel", params) -> None:
+        super().__init__(model, "CHN", NAMES["CHN"], 0.0)  # its recognition is a choice
+        self.params = params
+        self.engagement = params.engagement_2021
+
+    def engagement_utilities(self, conflict: float, islamic_state: float) -> np.ndarray:
+        p = self.params
+        e = self.LEVELS
+        return (p.economic_value * (1.0 - conflict) * e - p.islamic_state_risk * islamic_state * e
+                - p.engagement_cost * e * e)
+
+    def decide_engagement(self, rule, conflict: float, islamic_state: float, u: float) -> None:
+        self.engagement = choose(self.LEVELS, self.engagement_utilities(conflict, islamic_state), self.engagement,
+                                 rule.temperature, rule.switching_cost, u)
+
+    def recognition_utilities(self, west_leverage: float) -> np.ndarray:
+        p = self.params
+        gain = (p.recognition_standing - p.recognition_west_cost * west_leverage
+                + p.recognition_economy * self.engagement - p.recognition_barrier)
+        return np.array([0.0, gain])
+
+    def decide_recognition(self, rule, west_leverage: float, u: float) -> bool:
+        return choose(self.RECOGNITION_LEVELS, self.recognition_utilities(west_leverage), 0.0, rule.temperature,
+                      rule.switching_cost, u) == 1.0
 
 
 class Host(RegionalPower):

@@ -55,6 +55,8 @@ OUTCOMES = (
             "its choice (mean over horizon)", reduce="mean"),
     Outcome("decision_taliban_iskp_suppression", "index 0-1", "The Taliban's effort against Islamic State, their "
             "choice (mean over horizon)", reduce="mean"),
+    Outcome("decision_china_engagement", "index 0-1", "China's economic engagement in Afghanistan, its choice "
+            "(mean over horizon)", reduce="mean"),
     Outcome("cum_us_exercises_ca", "exercises", "Central Asian military exercises with the US (total)"),
     Outcome("admit_share_ca", "share", "Share of arriving Afghans admitted, mean of five CA states "
             "(mean over horizon)", reduce="mean"),

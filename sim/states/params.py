@@ -133,8 +133,34 @@ class RegionalPowerParams:
 
 @dataclass
 class ChinaParams(RegionalPowerParams):
-    recognition_rate: float = nonneg(0.05, unit="1/year", source=article(
-        "Beijing similarly said the establishment of the new Taliban government is a"), range=(0.02, 0.2))
+    """China chooses its economic engagement in Afghanistan and whether to recognise the Taliban
+    (sim.states.choice), weighing the economy (trade, mining) against Islamic State and its
+    standing; weights are in objective units of its own."""
+
+    recognition_rate: float = nonneg(0.0, unit="1/year", source=ASSUMPTION,
+                                     doc="unused: China's recognition is its choice (recognition_standing, ...)")
+    engagement_2021: float = share(0.2, unit="index 0-1", source=article(
+        "China has increased its economic footprint and boosted arms sales in Central Asia"), range=(0.1, 0.4),
+        doc="China's economic engagement in Afghanistan before its first review of it")
+    economic_value: float = nonneg(1.0, unit="economy units at full engagement in peace", source=ASSUMPTION,
+                                   range=(0.3, 2.0), doc="trade and mining (Mes Aynak copper, Amu Darya oil), scaled "
+                                                         "by 1 - conflict")
+    islamic_state_risk: float = nonneg(0.5, unit="security units per unit engagement per unit IS activity",
+                                       source=ASSUMPTION, range=(0.1, 1.0),
+                                       doc="the exposure of Chinese projects and of Xinjiang to Islamic State")
+    engagement_cost: float = nonneg(0.5, unit="economy units at full engagement (rises as engagement squared)",
+                                    source=ASSUMPTION, range=(0.2, 1.0))
+    aid_relief: float = share(0.05, unit="collapse index at full Chinese engagement", source=ASSUMPTION,
+                              range=(0.0, 0.1), doc="fall of the Afghan collapse target that Chinese trade buys")
+    recognition_standing: float = nonneg(0.3, unit="standing units", source=article(
+        "Beijing similarly said the establishment of the new Taliban government is a"), range=(0.1, 0.6),
+        doc="what recognising the Taliban does for Beijing, before the West's reaction")
+    recognition_economy: float = nonneg(0.3, unit="economy units per unit engagement", source=ASSUMPTION,
+                                        range=(0.0, 0.6), doc="recognition secures the projects engagement builds")
+    recognition_west_cost: float = nonneg(0.5, unit="standing units per unit Western leverage", source=ASSUMPTION,
+                                          range=(0.2, 1.0))
+    recognition_barrier: float = nonneg(0.2, unit="objective units", source=ASSUMPTION, range=(0.05, 0.5),
+                                        doc="what breaking ranks with the UN's non-recognition costs Beijing")
 
 
 @dataclass

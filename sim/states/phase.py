@@ -5,18 +5,20 @@ days), :func:`observe` (monthly outcome values) and :func:`final` (end-of-run sc
 
 Order of rules within a review (each one line below):
 1. the Taliban's Afghanistan: collapse (eased by released reserves and recognition) and conflict;
-2. the West: a possible US return, then engagement and leverage (lost as recognition spreads);
-3. Central Asian security fear (Afghan conflict at their border, Islamic State);
-4. Russia perceives attacks, militant networks, Islamic State and the Afghans entering Central Asia,
-   and every ``choice.every_reviews`` reviews chooses its domestic crackdown, its drills in Central
-   Asia and its pressure on Central Asian admissions (sim.states.choice);
+2. the West: a possible US return, then engagement and leverage (lost as recognition spreads), and
+   its perceptions and (every ``choice.every_reviews`` reviews) its hosting funds and the reserves;
+3-4. the deciding states perceive and, every ``choice.every_reviews`` reviews, choose (sim.states.choice;
+   docs/ODD.md 7.1.10): Russia its crackdown, drills, pressure on Central Asian admissions, worker
+   restriction, reserves campaign and engagement with the Taliban; the Taliban their opium ban and
+   their effort against Islamic State; Pakistan and Iran their deportations; China its engagement;
+   then Central Asian security fear (Afghan conflict at their border, Islamic State);
 5. each Central Asian state: exercises with the US (against Russian pressure), alignment, admission policy;
 6. recognition of the Taliban, decided simultaneously from the state at the start of this rule.
 
-A lever set to force a decision (``policy.russia_crackdown.level``, ``policy.russia_drills.level``,
-``policy.russia_refugee_pressure.level``, ``policy.russia_migrant_restriction.level``,
-``policy.opium_ban.compliance``) overrides the agent's choice every day from its start
-date, and not before.
+A lever set to force a decision (the levers of :data:`FORCIBLE`) sets it on its start date and
+the agent no longer reviews it; before that date the agent decides. Without the withdrawal
+(``scenario.withdrawal: false``) the Taliban do not govern: they decide nothing and no lever
+forces their decisions; the reserves are released; Moscow neither engages them nor campaigns.
 
 Each perception and each decision draws from a stream of its own, derived from the phase's by
 name (sim.draws.named_stream), a fixed number of draws at every review: adding a decision leaves
@@ -33,7 +35,7 @@ from sim.calendar import DAYS_PER_MONTH, DAYS_PER_YEAR
 from sim.countries import CENTRAL_ASIA, DEPORTERS, NAMES, SPILLOVER
 from sim.policy import USReturnMode
 from sim.draws import event_prob, named_stream
-from sim.states.agents import CentralAsianState, Host, RegionalPower, State, Taliban, West
+from sim.states.agents import CentralAsianState, China, Host, RegionalPower, State, Taliban, West
 from sim.states.russia import Russia
 from sim.states.outcomes import OUTCOMES, RECOGNITION_TIMED  # noqa: F401 - the phase's outcomes
 from sim.states.params import RECOGNISER_CODES
@@ -51,14 +53,21 @@ FORCIBLE = (
     ("taliban_iskp_suppression", "level", "TAL", "iskp_suppression"),
     ("western_hosting", "usd_m_per_year", "USA", "hosting_funds"),
     ("reserves_release", "share", "USA", "reserves_release"),
+    ("china_engagement", "level", "CHN", "engagement"),
     *((f"{c.lower()}_deportation", "level", c, "deportation") for c in HOSTS),
 )
+# Decisions that do not exist without the withdrawal (the Republic governs, the reserves are not
+# frozen): neither chosen nor forced in that world.
+NO_WITHDRAWAL_FIXED = ("opium_ban", "taliban_iskp_suppression", "reserves_release", "russia_engagement",
+                       "russia_reserves_push")
 # Streams of the phase's perceptions and decisions, each derived from the phase's by name.
 DRAWS = (*(f"perception:russia:{name}" for name in Russia.PERCEIVED), *(f"decision:{name}" for name in Russia.DECISIONS),
          "decision:taliban_opium_ban", *(f"perception:{c.lower()}:hosted" for c in HOSTS),
          *(f"decision:{c.lower()}_deportation" for c in HOSTS), "perception:west:refugees_ca",
          "decision:western_hosting", "decision:reserves_release", "decision:taliban_iskp_suppression",
-         "decision:russia_recognition")
+         "decision:russia_recognition", "decision:china_engagement", "decision:china_recognition")
+# States whose recognition of the Taliban is a choice, each with its decision stream (rule 6).
+CHOOSE_RECOGNITION = {"RUS": "decision:russia_recognition", "CHN": "decision:china_recognition"}
 N_NORMALS = 2  # collapse, conflict
 N_UNIFORMS = 1 + len(CENTRAL_ASIA) + len(RECOGNISER_CODES)  # US return, exercises, recognitions
 
@@ -70,8 +79,8 @@ def setup(model: "SpilloverModel") -> None:
     model.russia = Russia(model, p.rus)
     model.west = West(model, p.usa)
     ca = [CentralAsianState(model, code, NAMES[code], getattr(p, code.lower())) for code in CENTRAL_ASIA]
-    powers = [Host(model, code, getattr(p, code.lower())) if code in HOSTS else
-              RegionalPower(model, code, NAMES[code], getattr(p, code.lower()).recognition_rate)
+    powers = [Host(model, code, getattr(p, code.lower())) if code in HOSTS else China(model, p.chn) if code == "CHN"
+              else RegionalPower(model, code, NAMES[code], getattr(p, code.lower()).recognition_rate)
               for code in ("CHN", "IRN", "PAK")]
     model.central_asia = ca
     by_code = {s.code: s for s in (model.russia, model.west, *ca, *powers)}
@@ -107,11 +116,12 @@ def step(model: "SpilloverModel") -> None:
     u = rng.random(N_UNIFORMS)
 
     share_rec = _share_recognising(model)
-    # Without the withdrawal the reserves were never frozen.
-    release = model.west.reserves_release if model.cfg.scenario.withdrawal else 1.0
-    released = p.afghanistan.reserves_total_usd_bn * release
+    released = p.afghanistan.reserves_total_usd_bn * model.west.reserves_release
     # 1. Afghanistan
-    model.taliban.update(dt_months, released, share_rec, model.west.present, model.russia.engagement, z[0], z[1])
+    china = model.state_by_code["CHN"]
+    engagement = model.russia.engagement if model.cfg.scenario.withdrawal else 0.0  # no aid to an insurgency
+    model.taliban.update(dt_months, released, share_rec, model.west.present, engagement, china.engagement,
+                         z[0], z[1])
     # 2. The West
     if model.lever("us_return").mode is USReturnMode.conditional:
         model.west.consider_return(model.taliban.crisis, u[0], dt_years)
@@ -121,6 +131,7 @@ def step(model: "SpilloverModel") -> None:
     _russia(model, dt_years)
     _taliban(model, dt_years)
     _hosts(model)
+    _china(model)
     _update_ca(model, dt_months, dt_years, u[1:1 + len(CENTRAL_ASIA)])
     # 6. Recognition
     _recognition(model, u[1 + len(CENTRAL_ASIA):], dt_years)
@@ -136,6 +147,8 @@ def _forcing(model: "SpilloverModel") -> list[tuple[object, str, float, int]]:
     """(agent, attribute, value, start day) of every decision this run's levers force."""
     out = []
     for lever, field, code, attr in FORCIBLE:
+        if not model.cfg.scenario.withdrawal and lever in NO_WITHDRAWAL_FIXED:
+            continue
         value = getattr(getattr(model.cfg.policy, lever), field)
         if value is not None:
             agent = model.taliban if code == "TAL" else model.state_by_code[code]
@@ -166,6 +179,8 @@ def _russia(model: "SpilloverModel", dt_years: float) -> None:
                     dt_years, z)
     if (model.day // p.review_days) % p.choice.every_reviews == 0:
         for name in russia.DECISIONS:
+            if not model.cfg.scenario.withdrawal and name in NO_WITHDRAWAL_FIXED:
+                continue
             if model.lever(name).level is None:  # a forced decision stays as its lever sets it
                 russia.decide(name, p.choice, u[name])
 
@@ -203,6 +218,15 @@ def _west(model: "SpilloverModel", dt_years: float) -> None:
         west.decide_hosting(p.choice, t.crisis, u_hosting)
     if model.lever("reserves_release").share is None and model.cfg.scenario.withdrawal:
         west.decide_reserves(p.choice, t.collapse, _share_recognising(model), model.russia.reserves_push, u_reserves)
+
+
+def _china(model: "SpilloverModel") -> None:
+    """China chooses its economic engagement every ``choice.every_reviews`` reviews."""
+    p, china, t = model.cfg.model.states, model.state_by_code["CHN"], model.taliban
+    u = _draw(model, "decision:china_engagement")
+    if (model.day // p.review_days) % p.choice.every_reviews == 0 and model.cfg.scenario.withdrawal \
+            and model.lever("china_engagement").level is None:
+        china.decide_engagement(p.choice, t.conflict, t.islamic_state, u)
 
 
 def _hosts(model: "SpilloverModel") -> None:
@@ -299,13 +323,13 @@ def _recognition(model: "SpilloverModel", u, dt_years: float) -> None:
     share_rec = _share_recognising(model)
     russia_in = model.russia.recognises
     deciding: list[State] = []
-    u_russia = _draw(model, "decision:russia_recognition")
+    u_choice = {code: _draw(model, name) for code, name in CHOOSE_RECOGNITION.items()}
     reviewing = (model.day // p.review_days) % p.choice.every_reviews == 0
     for s, ui in zip(model.recognisers, u):
         if s.recognises:
             continue
-        if s is model.russia:  # Moscow's recognition is its choice, reviewed with its others
-            if reviewing and s.decide_recognition(p.choice, model.west.leverage, u_russia):
+        if s.code in u_choice:  # Moscow's and Beijing's recognition is their choice, reviewed with their others
+            if reviewing and s.decide_recognition(p.choice, model.west.leverage, u_choice[s.code]):
                 deciding.append(s)
             continue
         hazard = s.recognition_hazard(share_rec, p) * (1.0 + p.recognition.ban_effect * model.taliban.opium_ban)
@@ -342,6 +366,7 @@ def observe(model: "SpilloverModel") -> dict[str, float]:
         "decision_us_return": float(model.west.returned),
         "decision_russia_engagement": model.russia.engagement,
         "decision_taliban_iskp_suppression": t.iskp_suppression,
+        "decision_china_engagement": model.state_by_code["CHN"].engagement,
         "cum_us_exercises_ca": float(sum(s.exercises for s in ca)),
         "admit_share_ca": _mean([s.admit_share for s in ca]),
         "screening_share_ca": _mean([s.screening for s in ca]),
