@@ -221,11 +221,11 @@ def _west(model: "SpilloverModel", dt_years: float) -> None:
 
 
 def _china(model: "SpilloverModel") -> None:
-    """China chooses its economic engagement every ``choice.every_reviews`` reviews."""
+    """China chooses its economic engagement every ``choice.every_reviews`` reviews (with or
+    without the withdrawal: it traded with the Republic too)."""
     p, china, t = model.cfg.model.states, model.state_by_code["CHN"], model.taliban
     u = _draw(model, "decision:china_engagement")
-    if (model.day // p.review_days) % p.choice.every_reviews == 0 and model.cfg.scenario.withdrawal \
-            and model.lever("china_engagement").level is None:
+    if (model.day // p.review_days) % p.choice.every_reviews == 0 and model.lever("china_engagement").level is None:
         china.decide_engagement(p.choice, t.conflict, t.islamic_state, u)
 
 
