@@ -43,18 +43,24 @@ def test_memo_scripts_name_real_experiments_and_outcomes(script):
     assert set(outcomes) <= set(registry())
 
 
+def _memo_from_short_runs(script: Path, experiments: list[str], results: Path) -> Path:
+    """Run each experiment briefly into `results`, then the memo script on them; its memo folder."""
+    for exp in experiments:
+        cfg = compose([f"experiment={exp}", "replicates=3", "workers=1", "progress=false",
+                       "model.calendar.horizon_months=18"])
+        run(cfg, results / exp / "2026-01-01_00-00-00", experiment=exp)
+    out = results / "memo"
+    done = subprocess.run([sys.executable, str(script), "--results", str(results), "--out", str(out)],
+                          capture_output=True, text=True, cwd=ROOT)
+    assert done.returncode == 0, done.stderr
+    return out
+
+
 @pytest.mark.slow
 def test_a_memo_script_makes_its_memo_from_results(tmp_path):
     script = ROOT / "experiments" / "drugs.py"
     experiments, outcomes = memo_call(script)
-    for exp in experiments:
-        cfg = compose([f"experiment={exp}", "replicates=3", "workers=1", "progress=false",
-                       "model.calendar.horizon_months=18"])
-        run(cfg, tmp_path / exp / "2026-01-01_00-00-00", experiment=exp)
-    out = tmp_path / "memo"
-    done = subprocess.run([sys.executable, str(script), "--results", str(tmp_path), "--out", str(out)],
-                          capture_output=True, text=True, cwd=ROOT)
-    assert done.returncode == 0, done.stderr
+    out = _memo_from_short_runs(script, experiments, tmp_path)
     text = (out / "memo.md").read_text()
     assert f"| Outcome | Unit | {' | '.join(experiments)} |" in text  # the first is the reference
     assert f"## Differences from {experiments[0]}" in text
@@ -70,14 +76,7 @@ def test_the_moscow_memo_answers_with_the_scorecard(tmp_path):
     script = ROOT / "experiments" / "moscow.py"
     experiments, _ = memo_call(script)
     assert experiments == ["no_withdrawal", "baseline"]  # the reference is the world without the withdrawal
-    for exp in experiments:
-        cfg = compose([f"experiment={exp}", "replicates=3", "workers=1", "progress=false",
-                       "model.calendar.horizon_months=18"])
-        run(cfg, tmp_path / exp / "2026-01-01_00-00-00", experiment=exp)
-    out = tmp_path / "memo"
-    done = subprocess.run([sys.executable, str(script), "--results", str(tmp_path), "--out", str(out)],
-                          capture_output=True, text=True, cwd=ROOT)
-    assert done.returncode == 0, done.stderr
+    out = _memo_from_short_runs(script, experiments, tmp_path)
     text = (out / "memo.md").read_text()
     assert "## Moscow's scorecard: baseline against no_withdrawal" in text
     assert "**Joy now, cost later?** In months 1-12, baseline is" in text and "in months 13-19, it is" in text
