@@ -314,3 +314,12 @@ def test_the_decision_report_names_a_missing_folder(tmp_path, capsys):
     with pytest.raises(SystemExit) as e:
         main([str(tmp_path / "nowhere")])
     assert e.value.code == 2 and "nowhere: results folder not found" in capsys.readouterr().err
+
+
+def test_the_deciders_are_a_mesa_agentset_activated_in_a_fixed_order(network):
+    from mesa.agent import AgentSet
+
+    m = SpilloverModel(small_config(horizon_months=2), rng=1, network=network)
+    assert isinstance(m.deciders, AgentSet)
+    assert [getattr(a, "code", "TAL") for a in m.deciders] == ["USA", "RUS", "TAL", "PAK", "IRN", "CHN"]
+    assert sorted(a.code for a in m.recognition_choosers) == ["CHN", "RUS"]

@@ -15,7 +15,7 @@ import mesa
 import numpy as np
 
 from sim.calendar import DAYS_PER_YEAR
-from sim.countries import NAMES
+from sim.countries import DEPORTERS, NAMES
 from sim.draws import event_prob
 from sim.states.choice import choose
 from sim.states.perception import Perceived
@@ -40,6 +40,20 @@ def relax(value: float, target: float, dt: float, tau: float) -> float:
     return value + (target - value) * k
 
 
+class Decider:
+    """A state that perceives and chooses at every review: the phase activates the deciders
+    through a Mesa AgentSet (``model.deciders.do("review", ...)``), in a fixed order."""
+
+    def draw(self, name: str) -> float:
+        """This review's draw from the stream `name` (sim.states.phase.DRAWS)."""
+        model = self.model
+        return model.state_draws[name][model.day // model.cfg.model.states.review_days]
+
+    def free(self, lever: str, field: str = "level") -> bool:
+        """Whether the decision the lever can force is the state's to make today."""
+        return getattr(self.model.lever(lever), field) is None
+
+
 class State(mesa.Agent):
     """A state that may recognise the Taliban government."""
 
@@ -59,7 +73,7 @@ class State(mesa.Agent):
         return self.recognition_rate * (1.0 + p.recognition.peer_effect * share_recognising)
 
 
-class Taliban(mesa.Agent):
+class Taliban(Decider, mesa.Agent):
     """The Taliban government and the Afghan crisis it presides over.
 
     It chooses its opium ban (the share of cultivation banned and enforced) by its objective
@@ -102,6 +116,20 @@ class Taliban(mesa.Agent):
         return g.revenue * revenue + g.control * control + g.recognition * recognition
 
     SUPPRESSION_LEVELS = np.array([0.0, 0.25, 0.5, 0.75, 1.0])
+
+    def review(self, dt_years: float, deciding: bool) -> None:
+        """Perceive the opium tax; when `deciding`, choose the ban and the effort against IS (the
+        Republic governs without the withdrawal: no Taliban decision to make)."""
+        model = self.model
+        u_ban, u_effort = self.draw("decision:taliban_opium_ban"), self.draw("decision:taliban_iskp_suppression")
+        self.perceive(model.coupling.opium_revenue, dt_years)
+        if not (deciding and model.cfg.scenario.withdrawal):
+            return
+        rule = model.cfg.model.states.choice
+        if self.free("opium_ban", "compliance"):
+            self.decide_ban(rule, sum(s.recognises for s in model.recognisers) / len(model.recognisers), u_ban)
+        if self.free("taliban_iskp_suppression"):
+            self.decide_suppression(rule, model.russia.engagement, u_effort)
 
     def suppression_utilities(self, russian_engagement: float) -> np.ndarray:
         """The Taliban's objective for each level of effort against Islamic State: the threat they
@@ -158,7 +186,7 @@ class Taliban(mesa.Agent):
         self.crisis = self.crisis_index()
 
 
-class West(State):
+class West(Decider, State):
     """The United States and its allies: leverage, humanitarian pressure, a possible return.
 
     It chooses its funds for Central Asian hosting and the share of the frozen reserves to
@@ -199,6 +227,22 @@ class West(State):
         r = self.RESERVES_LEVELS
         return (g.allies * (p.reserves_value * collapse + p.reserves_push_effect * push) * r
                 - g.cost * p.reserves_cost * (1.0 - share_recognising) * r)
+
+    def review(self, dt_years: float, deciding: bool) -> None:
+        """Perceive the Afghans entering Central Asia; when `deciding`, choose the hosting funds and
+        the reserves' release (Moscow's campaign as it stood before Moscow's review)."""
+        model = self.model
+        z = self.draw("perception:west:refugees_ca")
+        u_hosting, u_reserves = self.draw("decision:western_hosting"), self.draw("decision:reserves_release")
+        self.perceive(model.coupling.admitted_ca, dt_years, z)
+        if not deciding:
+            return
+        rule, t = model.cfg.model.states.choice, model.taliban
+        if self.free("western_hosting", "usd_m_per_year"):
+            self.decide_hosting(rule, t.crisis, u_hosting)
+        if self.free("reserves_release", "share") and model.cfg.scenario.withdrawal:
+            share = sum(s.recognises for s in model.recognisers) / len(model.recognisers)
+            self.decide_reserves(rule, t.collapse, share, model.russia.reserves_push, u_reserves)
 
     def decide_hosting(self, rule, crisis: float, u: float) -> None:
         """Choose the hosting funds (the choice runs on USD 100m units, so that the switching
@@ -243,7 +287,7 @@ class RegionalPower(State):
     """China, Iran, Pakistan: here, their recognition of the Taliban."""
 
 
-class China(RegionalPower):
+class China(Decider, RegionalPower):
     """China: chooses its economic engagement in Afghanistan, against the conflict and Islamic
     State it knows, and whether to recognise the Taliban (sim.states.choice)."""
 
@@ -261,6 +305,16 @@ class China(RegionalPower):
         return (p.economic_value * (1.0 - conflict) * e - p.islamic_state_risk * islamic_state * e
                 - p.engagement_cost * e * e)
 
+    RECOGNITION_STREAM = "decision:china_recognition"
+
+    def review(self, dt_years: float, deciding: bool) -> None:
+        """When `deciding`, choose the engagement (with or without the withdrawal: China traded with
+        the Republic too)."""
+        u = self.draw("decision:china_engagement")
+        if deciding and self.free("china_engagement"):
+            t = self.model.taliban
+            self.decide_engagement(self.model.cfg.model.states.choice, t.conflict, t.islamic_state, u)
+
     def decide_engagement(self, rule, conflict: float, islamic_state: float, u: float) -> None:
         self.engagement = choose(self.LEVELS, self.engagement_utilities(conflict, islamic_state), self.engagement,
                                  rule.temperature, rule.switching_cost, u)
@@ -276,7 +330,7 @@ class China(RegionalPower):
                       rule.switching_cost, u) == 1.0
 
 
-class Host(RegionalPower):
+class Host(Decider, RegionalPower):
     """Iran or Pakistan: hosts millions of Afghans and chooses a deportation campaign (0-1)
     against the strain of hosting them (sim.states.choice). It perceives the Afghans it hosts
     (its 2021 stock plus the new arrivals the refugee submodel reports) and Islamic State."""
@@ -289,6 +343,14 @@ class Host(RegionalPower):
         pp = model.cfg.model.states.perception
         self.hosted = Perceived(pp.intel_lag_reviews, pp.intel_memory, pp.intel_noise_sd, prior=params.afghans_2021)
         self.deportation = 0.0
+
+    def review(self, dt_years: float, deciding: bool) -> None:
+        """Perceive the Afghans hosted; when `deciding`, choose the deportation campaign."""
+        model, name = self.model, self.code.lower()
+        z, u = self.draw(f"perception:{name}:hosted"), self.draw(f"decision:{name}_deportation")
+        self.hosted.report(self.params.afghans_2021 + model.coupling.hosted[DEPORTERS.index(self.code)], z)
+        if deciding and self.free(f"{name}_deportation"):
+            self.decide(model.cfg.model.states.choice, model.taliban.islamic_state, u)
 
     def burden(self, islamic_state: float) -> float:
         p = self.params

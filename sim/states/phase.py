@@ -28,15 +28,18 @@ the others' draws as they were, and every experiment draws the same numbers.
 from __future__ import annotations
 
 import math
+from random import Random
 from typing import TYPE_CHECKING
+
+from mesa.agent import AgentSet
 
 
 from sim.calendar import DAYS_PER_MONTH, DAYS_PER_YEAR
-from sim.countries import CENTRAL_ASIA, DEPORTERS, NAMES, SPILLOVER
+from sim.countries import CENTRAL_ASIA, DEPORTERS, NAMES
 from sim.policy import USReturnMode
 from sim.draws import event_prob, named_stream
 from sim.states.agents import CentralAsianState, China, Host, RegionalPower, State, Taliban, West
-from sim.states.russia import Russia
+from sim.states.russia import NOT_WITHOUT_WITHDRAWAL, Russia
 from sim.states.outcomes import OUTCOMES, RECOGNITION_TIMED  # noqa: F401 - the phase's outcomes
 from sim.states.params import RECOGNISER_CODES
 
@@ -44,7 +47,6 @@ if TYPE_CHECKING:
     from sim.model import SpilloverModel
 
 NAME = "states"
-RUS = SPILLOVER.index("RUS")
 HOSTS = DEPORTERS  # neighbours that choose deportation campaigns
 # Decisions a lever can force: (lever, its field, the deciding agent's code, the agent's attribute).
 FORCIBLE = (
@@ -58,16 +60,13 @@ FORCIBLE = (
 )
 # Decisions that do not exist without the withdrawal (the Republic governs, the reserves are not
 # frozen): neither chosen nor forced in that world.
-NO_WITHDRAWAL_FIXED = ("opium_ban", "taliban_iskp_suppression", "reserves_release", "russia_engagement",
-                       "russia_reserves_push")
+NO_WITHDRAWAL_FIXED = ("opium_ban", "taliban_iskp_suppression", "reserves_release", *NOT_WITHOUT_WITHDRAWAL)
 # Streams of the phase's perceptions and decisions, each derived from the phase's by name.
 DRAWS = (*(f"perception:russia:{name}" for name in Russia.PERCEIVED), *(f"decision:{name}" for name in Russia.DECISIONS),
          "decision:taliban_opium_ban", *(f"perception:{c.lower()}:hosted" for c in HOSTS),
          *(f"decision:{c.lower()}_deportation" for c in HOSTS), "perception:west:refugees_ca",
          "decision:western_hosting", "decision:reserves_release", "decision:taliban_iskp_suppression",
          "decision:russia_recognition", "decision:china_engagement", "decision:china_recognition")
-# States whose recognition of the Taliban is a choice, each with its decision stream (rule 6).
-CHOOSE_RECOGNITION = {"RUS": "decision:russia_recognition", "CHN": "decision:china_recognition"}
 N_NORMALS = 2  # collapse, conflict
 N_UNIFORMS = 1 + len(CENTRAL_ASIA) + len(RECOGNISER_CODES)  # US return, exercises, recognitions
 
@@ -94,6 +93,13 @@ def setup(model: "SpilloverModel") -> None:
     n = model.calendar.n_days // p.review_days + 1
     model.state_draws = {name: (named_stream(seeds, name).standard_normal(n) if name.startswith("perception:")
                                 else named_stream(seeds, name).random(n)).tolist() for name in DRAWS}
+    china = by_code["CHN"]
+    # The AgentSet activates them in this fixed order and never shuffles; its generator (which
+    # Mesa asks for) comes from a stream of its own, so it could not shift any other draw.
+    model.deciders = AgentSet([model.west, model.russia, model.taliban, *(by_code[c] for c in HOSTS), china],
+                              random=Random(int(named_stream(seeds, "deciders").integers(2**63))))
+    # States whose recognition is their choice (rule 6), with a decision stream each.
+    model.recognition_choosers = model.deciders.select(lambda a: hasattr(a, "RECOGNITION_STREAM"))
     model.forcing = _forcing(model)
     model.forcing_days = frozenset(start for *_, start in model.forcing)
     _forced_decisions(model)
@@ -126,21 +132,14 @@ def step(model: "SpilloverModel") -> None:
     if model.lever("us_return").mode is USReturnMode.conditional:
         model.west.consider_return(model.taliban.crisis, u[0], dt_years)
     model.west.update(_share_recognising_others(model))
-    _west(model, dt_years)
-    # 3-5. Central Asia and Russia
-    _russia(model, dt_years)
-    _taliban(model, dt_years)
-    _hosts(model)
-    _china(model)
+    # 2-4. The deciders perceive and choose, in a fixed order (the West, Russia, the Taliban,
+    # Pakistan, Iran, China); then Central Asia
+    deciding = (model.day // p.review_days) % p.choice.every_reviews == 0
+    model.deciders.do("review", dt_years, deciding)
     _update_ca(model, dt_months, dt_years, u[1:1 + len(CENTRAL_ASIA)])
     # 6. Recognition
     _recognition(model, u[1 + len(CENTRAL_ASIA):], dt_years)
     _publish(model)
-
-
-def _draw(model: "SpilloverModel", name: str) -> float:
-    """This review's draw from the stream `name` (one of DRAWS)."""
-    return model.state_draws[name][model.day // model.cfg.model.states.review_days]
 
 
 def _forcing(model: "SpilloverModel") -> list[tuple[object, str, float, int]]:
@@ -167,80 +166,6 @@ def _forced_decisions(model: "SpilloverModel") -> None:
             changed = True
     if changed:
         _publish_decisions(model)
-
-
-def _russia(model: "SpilloverModel", dt_years: float) -> None:
-    """Rule 4: Russia's perceptions every review, its decisions every ``choice.every_reviews``."""
-    p, c, russia = model.cfg.model.states, model.coupling, model.russia
-    z = [_draw(model, f"perception:russia:{name}") for name in russia.PERCEIVED]
-    u = {name: _draw(model, f"decision:{name}") for name in russia.DECISIONS}
-    russia.perceive(c.attacks[RUS], c.militants[RUS], float(c.militants[:RUS].sum()), model.taliban.islamic_state,
-                    c.admitted_ca, float(c.militants_entered[:RUS].sum()), c.onward_to_rus, model.taliban.collapse,
-                    dt_years, z)
-    if (model.day // p.review_days) % p.choice.every_reviews == 0:
-        for name in russia.DECISIONS:
-            if not model.cfg.scenario.withdrawal and name in NO_WITHDRAWAL_FIXED:
-                continue
-            if model.lever(name).level is None:  # a forced decision stays as its lever sets it
-                russia.decide(name, p.choice, u[name])
-
-
-def _taliban(model: "SpilloverModel", dt_years: float) -> None:
-    """The Taliban perceive their opium tax every review and choose their ban every
-    ``choice.every_reviews`` reviews."""
-    p, t = model.cfg.model.states, model.taliban
-    u = _draw(model, "decision:taliban_opium_ban")
-    u_suppression = _draw(model, "decision:taliban_iskp_suppression")
-    t.perceive(model.coupling.opium_revenue, dt_years)
-    if not model.cfg.scenario.withdrawal:  # the Republic governs: no Taliban ban or campaign to decide
-        return
-    if (model.day // p.review_days) % p.choice.every_reviews:
-        return
-    if model.lever("opium_ban").compliance is None:
-        t.decide_ban(p.choice, _share_recognising(model), u)
-    if model.lever("taliban_iskp_suppression").level is None:
-        t.decide_suppression(p.choice, model.russia.engagement, u_suppression)
-
-
-def _west(model: "SpilloverModel", dt_years: float) -> None:
-    """The West perceives the Afghans entering Central Asia every review and chooses its hosting
-    funds and the reserves' release every ``choice.every_reviews`` reviews (from the state of
-    the review's start: Moscow's push as it stood before Russia's review)."""
-    p, west = model.cfg.model.states, model.west
-    z = _draw(model, "perception:west:refugees_ca")
-    u_hosting = _draw(model, "decision:western_hosting")
-    u_reserves = _draw(model, "decision:reserves_release")
-    west.perceive(model.coupling.admitted_ca, dt_years, z)
-    if (model.day // p.review_days) % p.choice.every_reviews:
-        return
-    t = model.taliban
-    if model.lever("western_hosting").usd_m_per_year is None:
-        west.decide_hosting(p.choice, t.crisis, u_hosting)
-    if model.lever("reserves_release").share is None and model.cfg.scenario.withdrawal:
-        west.decide_reserves(p.choice, t.collapse, _share_recognising(model), model.russia.reserves_push, u_reserves)
-
-
-def _china(model: "SpilloverModel") -> None:
-    """China chooses its economic engagement every ``choice.every_reviews`` reviews (with or
-    without the withdrawal: it traded with the Republic too)."""
-    p, china, t = model.cfg.model.states, model.state_by_code["CHN"], model.taliban
-    u = _draw(model, "decision:china_engagement")
-    if (model.day // p.review_days) % p.choice.every_reviews == 0 and model.lever("china_engagement").level is None:
-        china.decide_engagement(p.choice, t.conflict, t.islamic_state, u)
-
-
-def _hosts(model: "SpilloverModel") -> None:
-    """Pakistan and Iran perceive the Afghans they host every review and choose their
-    deportation campaigns every ``choice.every_reviews`` reviews."""
-    p, c = model.cfg.model.states, model.coupling
-    deciding = (model.day // p.review_days) % p.choice.every_reviews == 0
-    for k, code in enumerate(HOSTS):
-        host, name = model.state_by_code[code], code.lower()
-        z = _draw(model, f"perception:{name}:hosted")
-        u = _draw(model, f"decision:{name}_deportation")
-        host.hosted.report(host.params.afghans_2021 + c.hosted[k], z)
-        if deciding and model.lever(f"{name}_deportation").level is None:
-            host.decide(p.choice, model.taliban.islamic_state, u)
 
 
 def _publish_decisions(model: "SpilloverModel") -> None:
@@ -323,7 +248,7 @@ def _recognition(model: "SpilloverModel", u, dt_years: float) -> None:
     share_rec = _share_recognising(model)
     russia_in = model.russia.recognises
     deciding: list[State] = []
-    u_choice = {code: _draw(model, name) for code, name in CHOOSE_RECOGNITION.items()}
+    u_choice = {a.code: a.draw(a.RECOGNITION_STREAM) for a in model.recognition_choosers}
     reviewing = (model.day // p.review_days) % p.choice.every_reviews == 0
     for s, ui in zip(model.recognisers, u):
         if s.recognises:

@@ -17,7 +17,8 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from sim.calendar import DAYS_PER_YEAR
-from sim.states.agents import State
+from sim.countries import SPILLOVER
+from sim.states.agents import Decider, State
 from sim.states.choice import choose
 from sim.states.goals import RussiaParams
 from sim.states.perception import Perceived
@@ -26,7 +27,13 @@ if TYPE_CHECKING:
     from sim.model import SpilloverModel
 
 
-class Russia(State):
+RUS = SPILLOVER.index("RUS")
+# Decisions that do not exist without the withdrawal: no Taliban government to engage, no
+# frozen reserves to campaign for.
+NOT_WITHOUT_WITHDRAWAL = ("russia_engagement", "russia_reserves_push")
+
+
+class Russia(Decider, State):
     """Russia: security guarantor of Central Asia, pressing on refugees and on exercises with the US.
 
     It perceives (sim.states.perception) the attacks at home, its intelligence estimates of the
@@ -177,6 +184,26 @@ class Russia(State):
         "russia_reserves_push": ("reserves_push", PUSH_LEVELS, "push_utilities"),
         "russia_engagement": ("engagement", ENGAGEMENT_LEVELS, "engagement_utilities"),
     }
+
+    RECOGNITION_STREAM = "decision:russia_recognition"
+
+    def review(self, dt_years: float, deciding: bool) -> None:
+        """Perceive (from the coupling and the Afghan state); when `deciding`, choose each decision
+        no lever forces."""
+        model = self.model
+        c = model.coupling
+        z = [self.draw(f"perception:russia:{name}") for name in self.PERCEIVED]
+        u = {name: self.draw(f"decision:{name}") for name in self.DECISIONS}
+        self.perceive(c.attacks[RUS], c.militants[RUS], float(c.militants[:RUS].sum()), model.taliban.islamic_state,
+                      c.admitted_ca, float(c.militants_entered[:RUS].sum()), c.onward_to_rus, model.taliban.collapse,
+                      dt_years, z)
+        if not deciding:
+            return
+        for name in self.DECISIONS:
+            if not model.cfg.scenario.withdrawal and name in NOT_WITHOUT_WITHDRAWAL:
+                continue
+            if self.free(name):  # a forced decision stays as its lever sets it
+                self.decide(name, model.cfg.model.states.choice, u[name])
 
     def decide(self, name: str, rule, u: float) -> None:
         """Review decision `name` by the logit choice with inertia, with the uniform `u`."""
