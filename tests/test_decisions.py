@@ -323,3 +323,15 @@ def test_the_deciders_are_a_mesa_agentset_activated_in_a_fixed_order(network):
     assert isinstance(m.deciders, AgentSet)
     assert [getattr(a, "code", "TAL") for a in m.deciders] == ["USA", "RUS", "TAL", "PAK", "IRN", "CHN"]
     assert sorted(a.code for a in m.recognition_choosers) == ["CHN", "RUS"]
+
+
+def test_central_asia_holds_back_from_us_exercises_under_pressure_and_seeks_them_in_fear(network):
+    free = mean_over_seeds(network, SEEDS, months=24, refugees=False, policy__russia_exercise_pressure__level=0.0)
+    pressed = mean_over_seeds(network, SEEDS, months=24, refugees=False, policy__russia_exercise_pressure__level=1.0)
+    assert pressed["decision_ca_us_exercises"] < free["decision_ca_us_exercises"] - 0.1
+    assert pressed["cum_us_exercises_ca"] < free["cum_us_exercises_ca"]
+    calm = mean_over_seeds(network, SEEDS, months=24, refugees=False, scenario__islamic_state_activity=0.1,
+                           scenario__conflict_intensity=0.15)
+    afraid = mean_over_seeds(network, SEEDS, months=24, refugees=False, scenario__islamic_state_activity=0.6,
+                             scenario__conflict_intensity=0.7)
+    assert afraid["decision_ca_us_exercises"] > calm["decision_ca_us_exercises"]

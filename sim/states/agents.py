@@ -366,7 +366,7 @@ class Host(Decider, RegionalPower):
                                   rule.switching_cost, u)
 
 
-class CentralAsianState(State):
+class CentralAsianState(Decider, State):
     """A Central Asian state balancing Moscow, the West, security and its economy."""
 
     def __init__(self, model: "SpilloverModel", code: str, name: str,
@@ -383,6 +383,7 @@ class CentralAsianState(State):
         self.fear = sp.fear.base
         self.admit_share = 0.0
         self.screening = sp.fear.base
+        self.exercise_posture = 1.0  # the 2021 exercise rate, until the first review of it
         self.exercises = 0
 
     # -- rules ------------------------------------------------------------------
@@ -391,15 +392,28 @@ class CentralAsianState(State):
         border = f.border_conflict * conflict if self.params.borders_afghanistan else 0.0
         self.fear = clip01(f.base + border + f.islamic_state * islamic_state)
 
-    def exercise_rate(self, pressure: float, us_engagement: float) -> float:
-        """US exercises per year: more with US engagement, fewer under pressure weighted by dependence."""
+    POSTURE_LEVELS = np.array([0.0, 0.5, 1.0])
+
+    def posture_utilities(self, pressure: float) -> np.ndarray:
+        """The state's objective for each exercise posture: security against its fear, sovereignty
+        as far as it is independent of Moscow, against what the pressure (weighted by its
+        dependence) puts at risk."""
+        e, d = self.model.cfg.model.states.exercises, self.params.dependence
+        x = self.POSTURE_LEVELS
+        return (e.security_value * self.fear + e.sovereignty_value * (1.0 - d) - e.pressure_cost * pressure * d) * x
+
+    def decide_posture(self, rule, pressure: float, u: float) -> None:
+        self.exercise_posture = choose(self.POSTURE_LEVELS, self.posture_utilities(pressure), self.exercise_posture,
+                                       rule.temperature, rule.switching_cost, u)
+
+    def exercise_rate(self, us_engagement: float) -> float:
+        """US exercises per year: the 2021 rate, scaled by US engagement and by the posture chosen."""
         sp = self.model.cfg.model.states
         rel_engagement = us_engagement / max(sp.usa.us_engagement_2021, 1e-9)
-        cut = clip01(sp.exercises.pressure_effect * pressure * self.params.dependence)
-        return self.params.us_exercise_rate * rel_engagement * (1.0 - cut)
+        return self.params.us_exercise_rate * rel_engagement * self.exercise_posture
 
-    def hold_exercise(self, pressure: float, us_engagement: float, u: float, dt_years: float) -> None:
-        if u < event_prob(self.exercise_rate(pressure, us_engagement), dt_years):
+    def hold_exercise(self, us_engagement: float, u: float, dt_years: float) -> None:
+        if u < event_prob(self.exercise_rate(us_engagement), dt_years):
             self.exercises += 1
             self.alignment = clip01(self.alignment - self.model.cfg.model.states.alignment.exercise_loss)
 

@@ -57,6 +57,8 @@ OUTCOMES = (
             "choice (mean over horizon)", reduce="mean"),
     Outcome("decision_china_engagement", "index 0-1", "China's economic engagement in Afghanistan, its choice "
             "(mean over horizon)", reduce="mean"),
+    Outcome("decision_ca_us_exercises", "share of the 2021 rate", "Central Asian posture towards exercises with the "
+            "US, mean of five, their choice (mean over horizon)", reduce="mean"),
     Outcome("cum_us_exercises_ca", "exercises", "Central Asian military exercises with the US (total)"),
     Outcome("admit_share_ca", "share", "Share of arriving Afghans admitted, mean of five CA states "
             "(mean over horizon)", reduce="mean"),

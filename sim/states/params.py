@@ -363,10 +363,20 @@ class AlignmentParams:
 
 @dataclass
 class ExerciseParams:
-    pressure_effect: float = share(0.8, unit="share of exercise rate removed at full pressure x dependence",
-                                   source=article("if Central Asian countries decide to hold exercises with the "
-                                                  "U.S., Moscow (not to mention Beijing and Tehran) will pressure "
-                                                  "them against it"), range=(0.5, 1.0))
+    """Each Central Asian state chooses its posture towards exercises with the US (the share of
+    its 2021 exercise rate it will hold) by the logit choice with inertia, against its goals:
+    security, sovereignty, and what Moscow's pressure puts at risk (jobs and remittances)."""
+
+    security_value: float = nonneg(1.0, unit="security units per unit posture per unit fear", source=article(
+        "if Central Asian countries decide to hold exercises with the U.S."), range=(0.3, 2.0))
+    sovereignty_value: float = nonneg(0.5, unit="sovereignty units per unit posture per unit independence "
+                                      "(1 - dependence)", source=ASSUMPTION, range=(0.1, 1.0),
+                                      doc="hedging against Moscow, as far as the state can afford it")
+    pressure_cost: float = nonneg(1.5, unit="remittance units per unit posture per unit pressure x dependence",
+                                  source=article("if Central Asian countries decide to hold exercises with the "
+                                                 "U.S., Moscow (not to mention Beijing and Tehran) will pressure "
+                                                 "them against it"), range=(0.5, 3.0),
+                                  doc="what defying the pressure puts at risk, as far as the state depends on Russia")
     china_iran_pressure: float = share(0.2, unit="pressure index added by Beijing and Tehran", source=article(
         "Moscow (not to mention Beijing and Tehran) will pressure them against it"), range=(0.0, 0.4))
 

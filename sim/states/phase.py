@@ -12,7 +12,8 @@ Order of rules within a review (each one line below):
    restriction, reserves campaign and engagement with the Taliban; the Taliban their opium ban and
    their effort against Islamic State; Pakistan and Iran their deportations; China its engagement;
    then Central Asian security fear (Afghan conflict at their border, Islamic State);
-5. each Central Asian state: exercises with the US (against Russian pressure), alignment, admission policy;
+5. each Central Asian state: its posture towards exercises with the US (a choice against Moscow's
+   pressure, every ``choice.every_reviews`` reviews) and the exercises it holds, alignment, admission;
 6. recognition of the Taliban, decided simultaneously from the state at the start of this rule.
 
 A lever set to force a decision (the levers of :data:`FORCIBLE`) sets it on its start date and
@@ -66,7 +67,8 @@ DRAWS = (*(f"perception:russia:{name}" for name in Russia.PERCEIVED), *(f"decisi
          "decision:taliban_opium_ban", *(f"perception:{c.lower()}:hosted" for c in HOSTS),
          *(f"decision:{c.lower()}_deportation" for c in HOSTS), "perception:west:refugees_ca",
          "decision:western_hosting", "decision:reserves_release", "decision:taliban_iskp_suppression",
-         "decision:russia_recognition", "decision:china_engagement", "decision:china_recognition")
+         "decision:russia_recognition", "decision:china_engagement", "decision:china_recognition",
+         *(f"decision:{c.lower()}_exercises" for c in CENTRAL_ASIA))
 N_NORMALS = 2  # collapse, conflict
 N_UNIFORMS = 1 + len(CENTRAL_ASIA) + len(RECOGNISER_CODES)  # US return, exercises, recognitions
 
@@ -224,9 +226,13 @@ def _update_ca(model: "SpilloverModel", dt_months: float | None, dt_years: float
     humanitarian = model.west.leverage * t.crisis + p.admission.hosting_funds_effect * funds / 100.0
     years = model.day / DAYS_PER_YEAR
     onward = onward_belief(model)
+    deciding = u is not None and (model.day // p.review_days) % p.choice.every_reviews == 0
     for i, s in enumerate(model.central_asia):
         if u is not None:
-            s.hold_exercise(ex_pressure, model.west.engagement, u[i], dt_years)
+            u_posture = s.draw(f"decision:{s.code.lower()}_exercises")
+            if deciding:
+                s.decide_posture(p.choice, ex_pressure, u_posture)
+            s.hold_exercise(model.west.engagement, u[i], dt_years)
             s.update_alignment(years, model.west.engagement, dt_years, refugee_pressure, funds)
         s.update_admission(humanitarian, refugee_pressure, onward, dt_months)
 
@@ -292,6 +298,7 @@ def observe(model: "SpilloverModel") -> dict[str, float]:
         "decision_russia_engagement": model.russia.engagement,
         "decision_taliban_iskp_suppression": t.iskp_suppression,
         "decision_china_engagement": model.state_by_code["CHN"].engagement,
+        "decision_ca_us_exercises": _mean([s.exercise_posture for s in ca]),
         "cum_us_exercises_ca": float(sum(s.exercises for s in ca)),
         "admit_share_ca": _mean([s.admit_share for s in ca]),
         "screening_share_ca": _mean([s.screening for s in ca]),
