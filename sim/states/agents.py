@@ -17,7 +17,7 @@ import numpy as np
 from sim.calendar import DAYS_PER_YEAR
 from sim.countries import DEPORTERS, NAMES
 from sim.draws import event_prob
-from sim.states.choice import choose
+from sim.states.choice import QUARTERS, choose
 from sim.states.perception import Perceived
 
 from sim.states.params import CentralAsianStateParams, StatesParams, WestParams
@@ -38,6 +38,11 @@ def relax(value: float, target: float, dt: float, tau: float) -> float:
     """Move `value` towards `target` by the share dt/tau of the gap (all of it if dt >= tau)."""
     k = 1.0 if tau <= dt else dt / tau
     return value + (target - value) * k
+
+
+def share_recognising(states) -> float:
+    """The share of `states` that recognise the Taliban government."""
+    return sum(s.recognises for s in states) / len(states)
 
 
 class Decider:
@@ -82,7 +87,7 @@ class Taliban(Decider, mesa.Agent):
     economy and who recognises it; its opium tax it perceives as a running average.
     """
 
-    BAN_LEVELS = np.array([0.0, 0.25, 0.5, 0.75, 1.0])
+    BAN_LEVELS = QUARTERS
 
     def __init__(self, model: "SpilloverModel") -> None:
         super().__init__(model)
@@ -115,7 +120,7 @@ class Taliban(Decider, mesa.Agent):
         recognition = (1.0 - share_recognising) * p.ban_legitimacy * b
         return g.revenue * revenue + g.control * control + g.recognition * recognition
 
-    SUPPRESSION_LEVELS = np.array([0.0, 0.25, 0.5, 0.75, 1.0])
+    SUPPRESSION_LEVELS = QUARTERS
 
     def review(self, dt_years: float, deciding: bool) -> None:
         """Perceive the opium tax; when `deciding`, choose the ban and the effort against IS (the
@@ -127,7 +132,7 @@ class Taliban(Decider, mesa.Agent):
             return
         rule = model.cfg.model.states.choice
         if self.free("opium_ban", "compliance"):
-            self.decide_ban(rule, sum(s.recognises for s in model.recognisers) / len(model.recognisers), u_ban)
+            self.decide_ban(rule, share_recognising(model.recognisers), u_ban)
         if self.free("taliban_iskp_suppression"):
             self.decide_suppression(rule, model.russia.engagement, u_effort)
 
@@ -241,8 +246,8 @@ class West(Decider, State):
         if self.free("western_hosting", "usd_m_per_year"):
             self.decide_hosting(rule, t.crisis, u_hosting)
         if self.free("reserves_release", "share") and model.cfg.scenario.withdrawal:
-            share = sum(s.recognises for s in model.recognisers) / len(model.recognisers)
-            self.decide_reserves(rule, t.collapse, share, model.russia.reserves_push, u_reserves)
+            self.decide_reserves(rule, t.collapse, share_recognising(model.recognisers), model.russia.reserves_push,
+                                 u_reserves)
 
     def decide_hosting(self, rule, crisis: float, u: float) -> None:
         """Choose the hosting funds (the choice runs on USD 100m units, so that the switching
@@ -291,7 +296,7 @@ class China(Decider, RegionalPower):
     """China: chooses its economic engagement in Afghanistan, against the conflict and Islamic
     State it knows, and whether to recognise the Taliban (sim.states.choice)."""
 
-    LEVELS = np.array([0.0, 0.25, 0.5, 0.75, 1.0])
+    LEVELS = QUARTERS
     RECOGNITION_LEVELS = np.array([0.0, 1.0])
 
     def __init__(self, model: "SpilloverModel", params) -> None:
@@ -335,7 +340,7 @@ class Host(Decider, RegionalPower):
     against the strain of hosting them (sim.states.choice). It perceives the Afghans it hosts
     (its 2021 stock plus the new arrivals the refugee submodel reports) and Islamic State."""
 
-    LEVELS = np.array([0.0, 0.25, 0.5, 0.75, 1.0])
+    LEVELS = QUARTERS
 
     def __init__(self, model: "SpilloverModel", code: str, params) -> None:
         super().__init__(model, code, NAMES[code], params.recognition_rate)

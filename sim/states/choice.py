@@ -22,6 +22,10 @@ import math
 import numpy as np
 
 
+# The options most decisions choose among: none, a quarter, half, three quarters, all.
+QUARTERS = np.array([0.0, 0.25, 0.5, 0.75, 1.0])
+
+
 def _probabilities(levels, utilities, current: float, temperature: float, switching_cost: float) -> list[float]:
     """P(option) as a list, in plain Python: a decision has five options or so, where numpy's
     per-call overhead is most of the cost."""

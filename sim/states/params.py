@@ -132,13 +132,11 @@ class RegionalPowerParams:
 
 
 @dataclass
-class ChinaParams(RegionalPowerParams):
+class ChinaParams:
     """China chooses its economic engagement in Afghanistan and whether to recognise the Taliban
     (sim.states.choice), weighing the economy (trade, mining) against Islamic State and its
     standing; weights are in objective units of its own."""
 
-    recognition_rate: float = nonneg(0.0, unit="1/year", source=ASSUMPTION,
-                                     doc="unused: China's recognition is its choice (recognition_standing, ...)")
     engagement_2021: float = share(0.2, unit="index 0-1", source=article(
         "China has increased its economic footprint and boosted arms sales in Central Asia"), range=(0.1, 0.4),
         doc="China's economic engagement in Afghanistan before its first review of it")

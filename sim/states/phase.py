@@ -39,7 +39,7 @@ from sim.calendar import DAYS_PER_MONTH, DAYS_PER_YEAR
 from sim.countries import CENTRAL_ASIA, DEPORTERS, NAMES
 from sim.policy import USReturnMode
 from sim.draws import event_prob, named_stream
-from sim.states.agents import CentralAsianState, China, Host, RegionalPower, State, Taliban, West
+from sim.states.agents import CentralAsianState, China, Host, State, Taliban, West, share_recognising
 from sim.states.russia import NOT_WITHOUT_WITHDRAWAL, Russia
 from sim.states.outcomes import OUTCOMES, RECOGNITION_TIMED  # noqa: F401 - the phase's outcomes
 from sim.states.params import RECOGNISER_CODES
@@ -80,8 +80,7 @@ def setup(model: "SpilloverModel") -> None:
     model.russia = Russia(model, p.rus)
     model.west = West(model, p.usa)
     ca = [CentralAsianState(model, code, NAMES[code], getattr(p, code.lower())) for code in CENTRAL_ASIA]
-    powers = [Host(model, code, getattr(p, code.lower())) if code in HOSTS else China(model, p.chn) if code == "CHN"
-              else RegionalPower(model, code, NAMES[code], getattr(p, code.lower()).recognition_rate)
+    powers = [China(model, p.chn) if code == "CHN" else Host(model, code, getattr(p, code.lower()))
               for code in ("CHN", "IRN", "PAK")]
     model.central_asia = ca
     by_code = {s.code: s for s in (model.russia, model.west, *ca, *powers)}
@@ -212,7 +211,7 @@ def _dated_events(model: "SpilloverModel") -> None:
 
 def _share_recognising_others(model: "SpilloverModel") -> float:
     others = [s for s in model.recognisers if s is not model.west]
-    return sum(s.recognises for s in others) / len(others)
+    return share_recognising(others)
 
 
 def _update_ca(model: "SpilloverModel", dt_months: float | None, dt_years: float, u) -> None:
@@ -244,7 +243,7 @@ def _mean(xs: list[float]) -> float:
 
 
 def _share_recognising(model: "SpilloverModel") -> float:
-    return sum(s.recognises for s in model.recognisers) / len(model.recognisers)
+    return share_recognising(model.recognisers)
 
 
 def _recognition(model: "SpilloverModel", u, dt_years: float) -> None:

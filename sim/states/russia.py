@@ -19,7 +19,7 @@ import numpy as np
 from sim.calendar import DAYS_PER_YEAR
 from sim.countries import SPILLOVER
 from sim.states.agents import Decider, State
-from sim.states.choice import choose
+from sim.states.choice import QUARTERS, choose
 from sim.states.goals import RussiaParams
 from sim.states.perception import Perceived
 
@@ -41,10 +41,10 @@ class Russia(Decider, State):
     domestic crackdown and its drills in Central Asia by its objective (sim.states.choice).
     """
 
-    CRACKDOWN_LEVELS = np.array([0.0, 0.25, 0.5, 0.75, 1.0])
+    CRACKDOWN_LEVELS = QUARTERS
     DRILLS_LEVELS = np.array([0.2, 0.4, 0.6, 0.8, 1.0])
-    PRESSURE_LEVELS = np.array([0.0, 0.25, 0.5, 0.75, 1.0])
-    RESTRICTION_LEVELS = np.array([0.0, 0.25, 0.5, 0.75, 1.0])
+    PRESSURE_LEVELS = QUARTERS
+    RESTRICTION_LEVELS = QUARTERS
     # One noise draw each, each review, each from a stream of its own. Rates (per year) are
     # counted from cumulative totals.
     PERCEIVED = ("attacks", "militants_rus", "militants_ca", "islamic_state", "refugees_ca", "militant_refugees_ca",
@@ -139,8 +139,8 @@ class Russia(Decider, State):
         return (-g.security * self.seen["onward_rus"].relative() * np.exp(-p.restriction_belief * r)
                 - g.economy * p.restriction_labour_cost * r)
 
-    PUSH_LEVELS = np.array([0.0, 0.25, 0.5, 0.75, 1.0])
-    ENGAGEMENT_LEVELS = np.array([0.0, 0.25, 0.5, 0.75, 1.0])
+    PUSH_LEVELS = QUARTERS
+    ENGAGEMENT_LEVELS = QUARTERS
     RECOGNITION_LEVELS = np.array([0.0, 1.0])
 
     def engagement_utilities(self) -> np.ndarray:
