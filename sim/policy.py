@@ -154,6 +154,14 @@ class IslamicStateSuppression(Lever):
 
 
 @dataclass
+class RecognitionSeeking(Lever):
+    level: Optional[float] = decision(unit="index 0-1", source=article(
+        "recognition of the Taliban may be forthcoming in the near future, and not only from Moscow"),
+        range=(0.0, 1.0), doc="forces the concessions the Taliban make to seek recognition; None: the Taliban "
+                              "decide them")
+
+
+@dataclass
 class ChineseEngagement(Lever):
     level: Optional[float] = decision(unit="index 0-1", source=article(
         "China has increased its economic footprint and boosted arms sales in Central Asia"), range=(0.0, 1.0),
@@ -196,6 +204,7 @@ class PolicyConfig:
     russia_reserves_push: RussianReservesPush = sub(RussianReservesPush)
     russia_engagement: RussianEngagement = sub(RussianEngagement)
     taliban_iskp_suppression: IslamicStateSuppression = sub(IslamicStateSuppression)
+    taliban_recognition_seeking: RecognitionSeeking = sub(RecognitionSeeking)
     china_engagement: ChineseEngagement = sub(ChineseEngagement)
     pak_deportation: Deportation = sub(Deportation)
     irn_deportation: Deportation = sub(Deportation)

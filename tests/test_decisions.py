@@ -140,12 +140,14 @@ def test_attacks_feed_radicalization_only_through_the_crackdown_moscow_chooses(n
     assert harsh["radicalization_index_rus"] > calm["radicalization_index_rus"]
 
 
-def test_russian_pressure_turns_more_afghans_back_at_the_central_asian_border(network):
-    """militants among refugees -> Russian pressure -> fewer admitted -> more turned back."""
+def test_russian_pressure_turns_more_afghans_back_and_more_across_irregularly(network):
+    """militants among refugees -> Russian pressure -> fewer admitted -> more turned back and
+    more crossing irregularly (refused entry, then crossing with smugglers)."""
     low = mean_over_seeds(network, SEEDS, months=24, policy__russia_refugee_pressure__level=0.0)
     high = mean_over_seeds(network, SEEDS, months=24, policy__russia_refugee_pressure__level=1.0)
     assert high["admit_share_ca"] < low["admit_share_ca"]
     assert high["cum_turned_back"] > low["cum_turned_back"]
+    assert high["cum_irregular_ca"] > low["cum_irregular_ca"] > 0
 
 
 # ----------------------------------------------------------------------------- forcing
@@ -158,6 +160,7 @@ def test_russian_pressure_turns_more_afghans_back_at_the_central_asian_border(ne
     ("pak_deportation", "level", "PAK", "deportation", 0.0),
     ("irn_deportation", "level", "IRN", "deportation", 1.0),
     ("china_engagement", "level", "CHN", "engagement", 1.0),
+    ("taliban_recognition_seeking", "level", "taliban", "recognition_seeking", 0.0),
 ])
 def test_a_forced_decision_overrides_the_agent_from_its_date_and_not_before(network, lever, field, agent, attr,
                                                                              level):
@@ -204,6 +207,18 @@ def test_the_taliban_ban_cuts_production_and_revenue_and_draws_recognition(netwo
     assert full["taliban_drug_revenue_usd"] < none["taliban_drug_revenue_usd"]
     assert full["n_states_recognizing_taliban"] > none["n_states_recognizing_taliban"]
 
+
+def test_a_deeper_collapse_makes_the_taliban_seek_recognition_harder_and_seeking_draws_it(network):
+    """collapse -> the aid recognition brings is worth more -> more concessions -> more states
+    recognise (and more recognition leaves less to seek)."""
+    mild = mean_over_seeds(network, SEEDS, months=24, refugees=False, scenario__collapse_depth=0.4)
+    deep = mean_over_seeds(network, SEEDS, months=24, refugees=False, scenario__collapse_depth=0.95)
+    assert deep["decision_taliban_recognition_seeking"] > mild["decision_taliban_recognition_seeking"] + 0.05
+    none = mean_over_seeds(network, SEEDS, months=36, refugees=False,
+                           policy__taliban_recognition_seeking__level=0.0)
+    full = mean_over_seeds(network, SEEDS, months=36, refugees=False,
+                           policy__taliban_recognition_seeking__level=1.0)
+    assert full["n_states_recognizing_taliban"] > none["n_states_recognizing_taliban"]
 
 
 # ----------------------------------------------------------------------------- workers, hosts
@@ -277,10 +292,15 @@ def test_russian_pressure_and_western_aid_pull_alignment_in_opposite_directions(
 
 @pytest.mark.parametrize("who", ["russia", "china"])
 def test_moscow_and_beijing_recognise_when_the_wests_leverage_is_weak_and_not_when_it_is_strong(network, who):
-    weak = [run_small(network, s, 36, False, model__states__usa__leverage_2021=0.0) for s in range(6)]
-    strong = [run_small(network, s, 36, False, model__states__usa__leverage_2021=0.8) for s in range(6)]
-    assert all(math.isfinite(r.scalars[f"month_{who}_recognizes"]) for r in weak)
-    assert not any(math.isfinite(r.scalars[f"month_{who}_recognizes"]) for r in strong)
+    """...unless the Taliban's concessions lower the barrier enough: without them, never."""
+    def recognised(**setters):
+        return sum(math.isfinite(run_small(network, s, 36, False, **setters).scalars[f"month_{who}_recognizes"])
+                   for s in range(6))
+    assert recognised(model__states__usa__leverage_2021=0.0) == 6
+    strong = recognised(model__states__usa__leverage_2021=0.8)
+    assert strong < 6
+    assert recognised(model__states__usa__leverage_2021=0.8, policy__taliban_recognition_seeking__level=0.0) == 0
+    assert recognised(model__states__usa__leverage_2021=0.8, policy__taliban_recognition_seeking__level=1.0) >= strong
 
 
 def test_conflict_and_islamic_state_hold_chinese_engagement_back(network):

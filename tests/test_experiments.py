@@ -87,6 +87,9 @@ def test_the_moscow_memo_answers_with_the_scorecard(tmp_path):
     # The windows add up: first year + the rest = the whole horizon, for every series.
     wide = table.pivot(index="series", columns="window", values="mean_diff")
     assert np.allclose(wide["months 1-12"] + wide["months 13-19"], wide["all months"])
+    assert "**Other weights.** Rescored with Moscow's goal weights" in text
+    weights = pd.read_csv(out / "scorecard_weights.csv")
+    assert len(weights) == 1000 and set(COMPONENTS) < set(weights.columns)
 
 
 @pytest.mark.parametrize("name", sorted(EXPERIMENTS))

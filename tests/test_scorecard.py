@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -9,7 +11,10 @@ import pytest
 from sim.analysis import paired_series, window_totals
 from sim.compose import compose
 from sim.model import SpilloverModel
+from sim.plots import PlotError, Run
+from sim.plots.scorecard import weight_sensitivity
 from sim.scorecard import COMPONENTS
+from sim.states.goals import RussiaGoals
 
 from .conftest import run_small
 
@@ -103,3 +108,25 @@ def test_without_the_withdrawal_no_lever_forces_what_does_not_exist(network):
 def test_the_scorecard_leaves_out_the_security_part_when_security_is_off(network):
     r = run_small(network, 1, 12, model__security__active=False)
     assert np.isfinite(r.scalars["moscow_net_payoff"]) and r.scalars["moscow_payoff_security"] == 0
+
+
+def _fake_run(path, parts, goals):
+    """A paired run whose timeseries hold one month of the given part values per replicate."""
+    rows = [{"replicate": r, "date": "2021-09-01", "outcome": f"moscow_payoff_{c}", "value": v}
+            for r, values in enumerate(parts) for c, v in zip(COMPONENTS, values)]
+    manifest = {"root_seed": 1, "config": {"model": {"states": {"rus": {"goals": goals}}}}}
+    return Run(Path(path), path, manifest, pd.DataFrame({"replicate": range(len(parts))}), pd.DataFrame(rows))
+
+
+def test_rescoring_with_other_weights_scales_each_part_by_the_weights_ratio():
+    goals = {c: 0.5 for c in COMPONENTS}
+    run = _fake_run("a", [[1.0, 0.0, 0.0, 0.0, 0.0], [3.0, 0.0, 0.0, 0.0, -1.0]], goals)
+    ref = _fake_run("b", [[0.0] * 5, [0.0] * 5], goals)
+    table = weight_sensitivity(run, ref, n_draws=50, seed=3)
+    # mean over replicates of the parts: influence +2, standing -0.5; rescored by w' / 0.5
+    assert np.allclose(table["mean_diff"], 2.0 * table["influence"] / 0.5 - 0.5 * table["standing"] / 0.5)
+    lo, hi = RussiaGoals.__dataclass_fields__["influence"].metadata["range"]
+    assert table["influence"].between(lo, hi).all() and len(table) == 50
+    with pytest.raises(PlotError, match="goals.drugs is 0"):
+        weight_sensitivity(_fake_run("a", [[1.0] * 5], goals | {"drugs": 0.0}),
+                           _fake_run("b", [[0.0] * 5], goals | {"drugs": 0.0}))

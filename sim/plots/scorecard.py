@@ -5,6 +5,11 @@ counterfactual without it) on ``moscow_net_payoff`` and its components (:mod:`si
 paired by replicate: their totals in the first year, in the years after and over the whole
 horizon, and the net payoff's cumulative difference month by month. It returns the memo's
 lines; the figures and a CSV go into the memo folder.
+
+:func:`weight_sensitivity` asks whether the verdict survives other weights: it rescores the same
+paired outcomes with Moscow's goal weights drawn over their declared ranges (a Latin hypercube),
+keeping what happened fixed, and reports in how many weightings the withdrawal is better for
+Moscow and which weight decides it.
 """
 
 from __future__ import annotations
@@ -18,17 +23,23 @@ from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
 
+from scipy.stats import qmc, spearmanr
+
 from sim.analysis import paired_series, window_totals
 from sim.plots import PlotError, Run, check_paired
 from sim.plots import stats
 from sim.plots.memo import _md_table, _signed, _source
 from sim.plots.figures import _legend_above, _title
 from sim.plots.style import GREY, colour, memo_style, new_figure, save
+from sim.provenance import iter_params
 from sim.scorecard import COMPONENTS
+from sim.states.goals import RussiaGoals
 
 NET = "moscow_net_payoff"
 PARTS = tuple(f"moscow_payoff_{c}" for c in COMPONENTS)
 CSV = "scorecard.csv"
+WEIGHTS_CSV = "scorecard_weights.csv"
+N_WEIGHTINGS = 1000
 FIRST_YEAR = 12  # months
 
 
@@ -61,6 +72,56 @@ def scorecard_table(run: Run, reference: Run, level: float = stats.CI_LEVEL,
         if name == NET:
             cumulative = diff.cumsum()
     return pd.DataFrame(rows), cumulative
+
+
+def _goal_weights(run: Run) -> dict[str, float]:
+    """Moscow's goal weights the run was scored with (from its manifest's config)."""
+    try:
+        goals = run.manifest["config"]["model"]["states"]["rus"]["goals"]
+        return {c: float(goals[c]) for c in COMPONENTS}
+    except (KeyError, TypeError):
+        raise PlotError(f"{run.path}: the manifest's config holds no model.states.rus.goals") from None
+
+
+def weight_sensitivity(run: Run, reference: Run, n_draws: int = N_WEIGHTINGS, seed: int = 0) -> pd.DataFrame:
+    """One row per weighting of Moscow's goals, drawn by Latin hypercube over each weight's declared
+    range (``model.states.rus.goals``): the weights and the mean paired difference run - reference
+    of the net payoff's total, the same outcomes rescored (a part scored with weight w counts
+    w' / w times as much). What the states did stays as it was under the run's own weights."""
+    check_paired(reference, run)
+    weights = _goal_weights(run)
+    if _goal_weights(reference) != weights:
+        raise PlotError(f"{run.path} and {reference.path} were scored with different goal weights")
+    zero = [c for c, w in weights.items() if w == 0]
+    if zero:
+        raise PlotError(f"model.states.rus.goals.{zero[0]} is 0 in {run.path}: a part scored with weight 0 "
+                        "cannot be rescored")
+    parts = np.column_stack([paired_series(run.timeseries, reference.timeseries, f"moscow_payoff_{c}").sum(axis=0)
+                             for c in COMPONENTS])  # replicates x parts, totals over the horizon
+    ranges = {p.name: p.range for p in iter_params(RussiaGoals())}
+    lo, hi = (np.array([ranges[c][k] for c in COMPONENTS]) for k in (0, 1))
+    drawn = qmc.scale(qmc.LatinHypercube(d=len(COMPONENTS), seed=seed).random(n_draws), lo, hi)
+    scale = drawn / np.array([weights[c] for c in COMPONENTS])
+    table = pd.DataFrame(drawn, columns=list(COMPONENTS))
+    table["mean_diff"] = (parts.mean(axis=0) * scale).sum(axis=1)
+    return table
+
+
+def weight_lines(table: pd.DataFrame, run: Run, reference: Run) -> list[str]:
+    """The memo's lines on the weightings (:func:`weight_sensitivity`)."""
+    d = table["mean_diff"].to_numpy()
+    better = float(np.mean(d > 0))
+    rho = {c: float(spearmanr(table[c], d).statistic) for c in COMPONENTS}
+    top = sorted(rho, key=lambda c: -abs(rho[c]))[:2]
+    sign = ("does not depend on the weights" if better in (0.0, 1.0)
+            else "**depends on the weights**")
+    return [f"**Other weights.** Rescored with Moscow's goal weights drawn over their declared ranges "
+            f"({len(table)} weightings, Latin hypercube; what the states did held fixed), {run.label} is better for "
+            f"Moscow than {reference.label} over the whole horizon in {better:.0%} of weightings; the mean "
+            f"difference spans {_signed(float(np.quantile(d, 0.05)))} to {_signed(float(np.quantile(d, 0.95)))} "
+            f"(5-95%). The verdict's sign {sign}. The weights that decide it most (Spearman rank correlation with "
+            f"the difference): " + ", ".join(f"{c} ({rho[c]:+.2f})" for c in top)
+            + f". Table: [{WEIGHTS_CSV}]({WEIGHTS_CSV}).", ""]
 
 
 def cumulative_figure(cumulative: pd.DataFrame, run: Run, reference: Run, source: str) -> Figure:
@@ -142,7 +203,10 @@ def scorecard_section(run: Run, reference: Run, out_dir: Path, level: float = st
         ["Series", "Window", f"Mean difference [{level:.0%} CI]", f"P({run.label} better)", "Pairs"],
         [[r.series, r.window, f"{_signed(r.mean_diff)} [{_signed(r.ci_low)}, {_signed(r.ci_high)}]",
           f"{r.p_better:.2f}", str(r.n_pairs)] for r in table.itertuples()])
-    lines += ["", f"![cumulative net payoff]({cum_paths[0].name})", "",
+    weightings = weight_sensitivity(run, reference)
+    weightings.to_csv(Path(out_dir) / WEIGHTS_CSV, index=False)
+    lines += [""] + weight_lines(weightings, run, reference)
+    lines += [f"![cumulative net payoff]({cum_paths[0].name})", "",
               f"Cumulative paired difference of `{NET}`, {run.label} - {reference.label}: median and 50% / 90% of "
               f"replicates. A curve that starts above zero and turns down is joy now and cost later.", "",
               f"![components]({part_paths[0].name})", "",

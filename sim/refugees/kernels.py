@@ -33,9 +33,10 @@ N_PURPOSES = U_DISPLACE + 1
 # Indexes of the counters array filled by day_pass (today's counts, people unless stated):
 # turned back at a border, entered Russia as migrant workers, entered a Central Asian state
 # (admitted or irregularly), of those from outside Central Asia, in Russia at the end of the
-# day; militants added to `infiltrated` or `left` (0: neither changed today).
-C_TURNED_BACK, C_ONWARD, C_ADMITTED_CA, C_ENTERED_CA, C_HOSTED_RUS, C_MILITANTS_MOVED = range(6)
-N_COUNTERS = 6
+# day; militants added to `infiltrated` or `left` (0: neither changed today); entered a
+# Central Asian state irregularly (refused entry, then crossed with smugglers).
+C_TURNED_BACK, C_ONWARD, C_ADMITTED_CA, C_ENTERED_CA, C_HOSTED_RUS, C_MILITANTS_MOVED, C_IRREGULAR_CA = range(7)
+N_COUNTERS = 7
 
 
 def day_offsets(key: int, day: int) -> np.ndarray:
@@ -367,6 +368,8 @@ def _cross_borders(g, at_border, n_border, k, d, t):
             entries_by_node[dest] += size[i]
             if ca_mask[c_to]:
                 counters[C_ADMITTED_CA] += size[i]
+                if irregular_entry:
+                    counters[C_IRREGULAR_CA] += size[i]
                 if not ca_mask[country[i]]:
                     counters[C_ENTERED_CA] += size[i]
             if c_to == rus and onward[i]:

@@ -18,6 +18,8 @@ OUTCOMES = (
             "(end of horizon)"),
     Outcome("cum_entered_ca", "people", "People entering Central Asia from outside it, admitted or irregular "
             "(total)"),
+    Outcome("cum_irregular_ca", "people", "Entries into a Central Asian state by people refused admission who "
+            "crossed irregularly (total, counting each country entered)"),
     Outcome("n_moving_afg", "people", "Displaced people on the move inside Afghanistan (end of horizon)"),
     Outcome("n_in_transit", "people", "People travelling between countries (end of horizon)"),
     Outcome("cum_returned", "people", "People who went home or were deported (total)"),

@@ -82,6 +82,7 @@ class RefugeeState:
         self.cum_onward = 0
         self.admitted_ca = 0
         self.entered_ca = 0
+        self.irregular_ca = 0
         self.entries_by_node = np.zeros(net.n_nodes, dtype=np.int64)  # people entering a country there
         self.detained = np.zeros(n_c, dtype=np.int64)
         self.infiltrated = np.zeros(n_c, dtype=np.int64)
@@ -166,6 +167,7 @@ def step(model: "SpilloverModel") -> None:
     st.cum_onward += n[kernels.C_ONWARD]
     st.admitted_ca += n[kernels.C_ADMITTED_CA]
     st.entered_ca += n[kernels.C_ENTERED_CA]
+    st.irregular_ca += n[kernels.C_IRREGULAR_CA]
     st.remittance_loss += n[kernels.C_HOSTED_RUS] * p.jobs_taken_per_worker * p.remittance_per_worker_usd / DAYS_PER_YEAR
     _publish(model, st, militants_moved=n[kernels.C_MILITANTS_MOVED] > 0)
 
@@ -298,6 +300,7 @@ def observe(model: "SpilloverModel") -> dict[str, float]:
         **{f"n_hosted_{c.lower()}": float(hosted[c]) for c in HOSTED},
         "n_hosted_ca": float(sum(hosted[c] for c in CENTRAL_ASIA)),
         "cum_entered_ca": float(st.entered_ca),
+        "cum_irregular_ca": float(st.irregular_ca),
         "n_moving_afg": float(s["n_moving_afg"]),
         "n_in_transit": float(s["n_in_transit"]),
         "cum_returned": float(s["cum_returned"]),

@@ -45,6 +45,12 @@ def share_recognising(states) -> float:
     return sum(s.recognises for s in states) / len(states)
 
 
+def lowered_barrier(model: "SpilloverModel", barrier: float, seeking: float) -> float:
+    """What breaking ranks with non-recognition costs a state once the Taliban seek recognition
+    with concessions `seeking` (0-1): they cut it by ``recognition.seeking_barrier_cut`` at most."""
+    return barrier * (1.0 - model.cfg.model.states.recognition.seeking_barrier_cut * seeking)
+
+
 class Decider:
     """A state that perceives and chooses at every review: the phase activates the deciders
     through a Mesa AgentSet (``model.deciders.do("review", ...)``), in a fixed order."""
@@ -100,6 +106,7 @@ class Taliban(Decider, mesa.Agent):
         self.params = sp.tal
         self.opium_ban = 0.0
         self.iskp_suppression = sp.tal.suppression_2021
+        self.recognition_seeking = 0.0
         self.opium_revenue = Perceived(0, min(1.0, sp.review_days / DAYS_PER_YEAR / sp.tal.revenue_memory_years),
                                        0.0, prior=sp.tal.opium_revenue_expected_usd_bn)
         self._revenue_seen = 0.0
@@ -127,6 +134,7 @@ class Taliban(Decider, mesa.Agent):
         Republic governs without the withdrawal: no Taliban decision to make)."""
         model = self.model
         u_ban, u_effort = self.draw("decision:taliban_opium_ban"), self.draw("decision:taliban_iskp_suppression")
+        u_seek = self.draw("decision:taliban_recognition_seeking")
         self.perceive(model.coupling.opium_revenue, dt_years)
         if not (deciding and model.cfg.scenario.withdrawal):
             return
@@ -135,6 +143,21 @@ class Taliban(Decider, mesa.Agent):
             self.decide_ban(rule, share_recognising(model.recognisers), u_ban)
         if self.free("taliban_iskp_suppression"):
             self.decide_suppression(rule, model.russia.engagement, u_effort)
+        if self.free("taliban_recognition_seeking"):
+            self.recognition_seeking = choose(self.SEEKING_LEVELS, self.seeking_utilities(share_recognising(
+                model.recognisers)), self.recognition_seeking, rule.temperature, rule.switching_cost, u_seek)
+
+    SEEKING_LEVELS = QUARTERS
+
+    def seeking_utilities(self, share_recognising: float) -> np.ndarray:
+        """The Taliban's objective for each level of concessions made to win recognition (a
+        broader government, guarantees against terrorism to their neighbours): recognition and
+        aid, worth more the deeper the collapse and the fewer states have recognised, against
+        what concessions cost them with their own ranks (rising as the level squared)."""
+        p, g = self.params, self.params.goals
+        c = self.SEEKING_LEVELS
+        recognition = (1.0 - share_recognising) * p.concession_legitimacy * (1.0 + p.aid_need * self.collapse) * c
+        return g.recognition * recognition - g.control * p.concession_cost * c * c
 
     def suppression_utilities(self, russian_engagement: float) -> np.ndarray:
         """The Taliban's objective for each level of effort against Islamic State: the threat they
@@ -324,15 +347,16 @@ class China(Decider, RegionalPower):
         self.engagement = choose(self.LEVELS, self.engagement_utilities(conflict, islamic_state), self.engagement,
                                  rule.temperature, rule.switching_cost, u)
 
-    def recognition_utilities(self, west_leverage: float) -> np.ndarray:
+    def recognition_utilities(self, west_leverage: float, seeking: float = 0.0) -> np.ndarray:
         p = self.params
+        barrier = lowered_barrier(self.model, p.recognition_barrier, seeking)
         gain = (p.recognition_standing - p.recognition_west_cost * west_leverage
-                + p.recognition_economy * self.engagement - p.recognition_barrier)
+                + p.recognition_economy * self.engagement - barrier)
         return np.array([0.0, gain])
 
-    def decide_recognition(self, rule, west_leverage: float, u: float) -> bool:
-        return choose(self.RECOGNITION_LEVELS, self.recognition_utilities(west_leverage), 0.0, rule.temperature,
-                      rule.switching_cost, u) == 1.0
+    def decide_recognition(self, rule, west_leverage: float, u: float, seeking: float = 0.0) -> bool:
+        return choose(self.RECOGNITION_LEVELS, self.recognition_utilities(west_leverage, seeking), 0.0,
+                      rule.temperature, rule.switching_cost, u) == 1.0
 
 
 class Host(Decider, RegionalPower):

@@ -153,7 +153,8 @@ class RussiaParams:
 
 @dataclass
 class TalibanGoals:
-    """Weights of the Taliban's objective in deciding the opium ban."""
+    """Weights of the Taliban's objective in deciding the opium ban, the effort against Islamic
+    State and the concessions made to seek recognition."""
 
     revenue: float = nonneg(1.0, unit="weight", source=ASSUMPTION, range=(0.5, 2.0),
                             doc="the share of its budget the Taliban would lose (the unit of the objective)")
@@ -192,6 +193,17 @@ class TalibanParams:
                                    source=ASSUMPTION, range=(0.0, 0.6),
                                    doc="what a ban promises towards recognition and aid, scaled by the share of "
                                        "states still withholding recognition")
+    concession_legitimacy: float = nonneg(0.2, unit="recognition units per unit concessions while no state "
+                                          "recognises", source=article(
+        "recognition of the Taliban may be forthcoming in the near future, and not only from Moscow"),
+        range=(0.05, 0.5), doc="what concessions (a broader government, guarantees to the neighbours) promise "
+                               "towards recognition, scaled by the share of states still withholding it")
+    aid_need: float = nonneg(1.0, unit="relative gain per unit collapse", source=ASSUMPTION, range=(0.0, 2.0),
+                             doc="recognition and the aid it brings are worth 1 + this x collapse: more, the "
+                                 "deeper the collapse")
+    concession_cost: float = nonneg(0.4, unit="control units at full concessions (rises as the level squared)",
+                                    source=ASSUMPTION, range=(0.1, 1.0),
+                                    doc="what concessions cost the leadership with its hardliners")
     suppression_2021: float = share(0.5, unit="index 0-1", source=ASSUMPTION, range=(0.3, 0.7),
                                     doc="the Taliban's effort against Islamic State at the fall of Kabul, before their "
                                         "first review of it; IS activity's target is scaled by 1 - "

@@ -55,6 +55,8 @@ OUTCOMES = (
             "its choice (mean over horizon)", reduce="mean"),
     Outcome("decision_taliban_iskp_suppression", "index 0-1", "The Taliban's effort against Islamic State, their "
             "choice (mean over horizon)", reduce="mean"),
+    Outcome("decision_taliban_recognition_seeking", "index 0-1", "Concessions the Taliban make to seek "
+            "recognition, their choice (mean over horizon)", reduce="mean"),
     Outcome("decision_china_engagement", "index 0-1", "China's economic engagement in Afghanistan, its choice "
             "(mean over horizon)", reduce="mean"),
     Outcome("decision_ca_us_exercises", "share of the 2021 rate", "Central Asian posture towards exercises with the "

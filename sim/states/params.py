@@ -384,6 +384,13 @@ class RecognitionParams:
     ban_effect: float = nonneg(1.0, unit="hazard multiplier per unit opium ban", source=ASSUMPTION, range=(0.0, 2.0),
                                doc="a Taliban opium ban raises every state's hazard of recognising them by "
                                    "1 + this x ban")
+    seeking_effect: float = nonneg(1.0, unit="hazard multiplier per unit Taliban concessions", source=ASSUMPTION,
+                                   range=(0.0, 2.0), doc="the Taliban seeking recognition raise every other state's "
+                                                         "hazard of recognising them by 1 + this x concessions")
+    seeking_barrier_cut: float = share(0.5, unit="share of the barrier removed at full concessions",
+                                       source=ASSUMPTION, range=(0.0, 0.8),
+                                       doc="concessions lower what breaking ranks with non-recognition costs Moscow "
+                                           "and Beijing")
     peer_effect: float = nonneg(1.0, unit="hazard multiplier per share of states recognising", source=_READY,
                                 range=(0.0, 3.0))
     russia_lead: float = nonneg(1.0, unit="hazard multiplier per unit alignment once Russia recognises",

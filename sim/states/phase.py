@@ -54,6 +54,7 @@ FORCIBLE = (
     *((name, "level", "RUS", attr) for name, (attr, _, _) in Russia.DECISIONS.items()),
     ("opium_ban", "compliance", "TAL", "opium_ban"),
     ("taliban_iskp_suppression", "level", "TAL", "iskp_suppression"),
+    ("taliban_recognition_seeking", "level", "TAL", "recognition_seeking"),
     ("western_hosting", "usd_m_per_year", "USA", "hosting_funds"),
     ("reserves_release", "share", "USA", "reserves_release"),
     ("china_engagement", "level", "CHN", "engagement"),
@@ -61,14 +62,15 @@ FORCIBLE = (
 )
 # Decisions that do not exist without the withdrawal (the Republic governs, the reserves are not
 # frozen): neither chosen nor forced in that world.
-NO_WITHDRAWAL_FIXED = ("opium_ban", "taliban_iskp_suppression", "reserves_release", *NOT_WITHOUT_WITHDRAWAL)
+NO_WITHDRAWAL_FIXED = ("opium_ban", "taliban_iskp_suppression", "taliban_recognition_seeking", "reserves_release",
+                       *NOT_WITHOUT_WITHDRAWAL)
 # Streams of the phase's perceptions and decisions, each derived from the phase's by name.
 DRAWS = (*(f"perception:russia:{name}" for name in Russia.PERCEIVED), *(f"decision:{name}" for name in Russia.DECISIONS),
          "decision:taliban_opium_ban", *(f"perception:{c.lower()}:hosted" for c in HOSTS),
          *(f"decision:{c.lower()}_deportation" for c in HOSTS), "perception:west:refugees_ca",
          "decision:western_hosting", "decision:reserves_release", "decision:taliban_iskp_suppression",
          "decision:russia_recognition", "decision:china_engagement", "decision:china_recognition",
-         *(f"decision:{c.lower()}_exercises" for c in CENTRAL_ASIA))
+         *(f"decision:{c.lower()}_exercises" for c in CENTRAL_ASIA), "decision:taliban_recognition_seeking")
 N_NORMALS = 2  # collapse, conflict
 N_UNIFORMS = 1 + len(CENTRAL_ASIA) + len(RECOGNISER_CODES)  # US return, exercises, recognitions
 
@@ -252,6 +254,7 @@ def _recognition(model: "SpilloverModel", u, dt_years: float) -> None:
         return
     share_rec = _share_recognising(model)
     russia_in = model.russia.recognises
+    seeking = model.taliban.recognition_seeking
     deciding: list[State] = []
     u_choice = {a.code: a.draw(a.RECOGNITION_STREAM) for a in model.recognition_choosers}
     reviewing = (model.day // p.review_days) % p.choice.every_reviews == 0
@@ -259,10 +262,11 @@ def _recognition(model: "SpilloverModel", u, dt_years: float) -> None:
         if s.recognises:
             continue
         if s.code in u_choice:  # Moscow's and Beijing's recognition is their choice, reviewed with their others
-            if reviewing and s.decide_recognition(p.choice, model.west.leverage, u_choice[s.code]):
+            if reviewing and s.decide_recognition(p.choice, model.west.leverage, u_choice[s.code], seeking):
                 deciding.append(s)
             continue
-        hazard = s.recognition_hazard(share_rec, p) * (1.0 + p.recognition.ban_effect * model.taliban.opium_ban)
+        hazard = (s.recognition_hazard(share_rec, p) * (1.0 + p.recognition.ban_effect * model.taliban.opium_ban)
+                  * (1.0 + p.recognition.seeking_effect * seeking))
         if russia_in and isinstance(s, CentralAsianState):
             hazard *= 1.0 + p.recognition.russia_lead * s.alignment
         if ui < event_prob(hazard, dt_years):
@@ -296,6 +300,7 @@ def observe(model: "SpilloverModel") -> dict[str, float]:
         "decision_us_return": float(model.west.returned),
         "decision_russia_engagement": model.russia.engagement,
         "decision_taliban_iskp_suppression": t.iskp_suppression,
+        "decision_taliban_recognition_seeking": t.recognition_seeking,
         "decision_china_engagement": model.state_by_code["CHN"].engagement,
         "decision_ca_us_exercises": _mean([s.exercise_posture for s in ca]),
         "cum_us_exercises_ca": float(sum(s.exercises for s in ca)),

@@ -18,7 +18,7 @@ import numpy as np
 
 from sim.calendar import DAYS_PER_YEAR
 from sim.countries import SPILLOVER
-from sim.states.agents import Decider, State
+from sim.states.agents import Decider, State, lowered_barrier
 from sim.states.choice import QUARTERS, choose
 from sim.states.goals import RussiaParams
 from sim.states.perception import Perceived
@@ -153,18 +153,20 @@ class Russia(Decider, State):
         return (g.standing * p.engagement_standing * e + g.security * p.engagement_security * is_threat * e
                 - g.economy * p.engagement_cost * e * e)
 
-    def recognition_utilities(self, west_leverage: float) -> np.ndarray:
+    def recognition_utilities(self, west_leverage: float, seeking: float = 0.0) -> np.ndarray:
         """Not recognising (0) against recognising (1): standing net of the West's reaction, the
-        partnership engagement has built, and the cost of lifting the terrorist designation."""
+        partnership engagement has built, and the cost of lifting the terrorist designation, which
+        the Taliban's concessions (`seeking`, 0-1) lower."""
         p, g = self.params, self.params.goals
+        barrier = lowered_barrier(self.model, p.recognition_barrier, seeking)
         gain = (g.standing * (p.recognition_standing - p.recognition_west_cost * west_leverage)
-                + g.security * p.recognition_security * self.engagement - p.recognition_barrier)
+                + g.security * p.recognition_security * self.engagement - barrier)
         return np.array([0.0, gain])
 
-    def decide_recognition(self, rule, west_leverage: float, u: float) -> bool:
+    def decide_recognition(self, rule, west_leverage: float, u: float, seeking: float = 0.0) -> bool:
         """Whether Moscow recognises the Taliban at this review (recognition is for good)."""
-        return choose(self.RECOGNITION_LEVELS, self.recognition_utilities(west_leverage), 0.0, rule.temperature,
-                      rule.switching_cost, u) == 1.0
+        return choose(self.RECOGNITION_LEVELS, self.recognition_utilities(west_leverage, seeking), 0.0,
+                      rule.temperature, rule.switching_cost, u) == 1.0
 
     def push_utilities(self) -> np.ndarray:
         """Moscow's objective for each level of its campaign for the reserves' release and for the
