@@ -55,6 +55,9 @@ class ValidateOnStart(Callback):
                 cfg = validate(cfg)  # a sweep over design.point: check_sweep checks the design file
             else:
                 cfg = prepare(cfg)[0]
+                from sim.uncertainty import check_futures, futures_table
+
+                check_futures(futures_table(cfg)[0])
             network = load_network(cfg.model.network.locations_file, cfg.model.network.links_file)
             check_network_refs(cfg, network)
             if run_dir is not None:

@@ -142,7 +142,7 @@ def gather(sweep_dir: Path) -> Collected:
         flat.append(f)
     params = varying(flat)
     outcome_names = list(manifests[0].get("outcomes", {}))
-    reserved = {"point", "replicate", "seed", *outcome_names}
+    reserved = {"point", "future", "replicate", "seed", *outcome_names}
     columns = {k: (f"config.{k}" if k in reserved else k) for k in params}
 
     out_frames, ts_frames, flow_frames, rows = [], [], [], []

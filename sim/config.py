@@ -14,8 +14,8 @@ import enum
 import hashlib
 import json
 import math
-from dataclasses import dataclass
-from typing import Any, Optional
+from dataclasses import dataclass, field
+from typing import Any, List, Optional
 
 from omegaconf import DictConfig, OmegaConf
 
@@ -32,6 +32,24 @@ from sim.states.params import RECOGNISER_CODES, StatesParams
 
 class ConfigError(ValueError):
     """An invalid configuration value; the message is one line naming the key."""
+
+
+class Source(str, enum.Enum):
+    none = "none"
+    ranges = "ranges"
+    posterior = "posterior"
+
+
+@dataclass
+class UncertaintyConfig:
+    source: Source = Source.none
+    """Where futures come from: none (the config as composed), ranges, posterior."""
+    only: List[str] = field(default_factory=list)
+    """With ranges: draw only the parameters under these dotted prefixes."""
+    fixed: List[str] = field(default_factory=list)
+    """Parameters (or prefixes) held at their config value in every future."""
+    file: Optional[str] = None
+    """With posterior: the parameter-set CSV (a description <file>.json beside it)."""
 
 
 @dataclass
@@ -75,6 +93,8 @@ class Config:
     scenario: ScenarioConfig = sub(ScenarioConfig)
     policy: PolicyConfig = sub(PolicyConfig)
     replicates: int = run_setting(100, unit="replicates", bounds=(1, 1_000_000))
+    futures: int = run_setting(1, unit="futures (parameter draws; sim.uncertainty)", bounds=(1, 1_000_000))
+    uncertainty: UncertaintyConfig = sub(UncertaintyConfig)
     seed: int = run_setting(20210815, unit="root seed", bounds=(0, 2**63 - 1))
     workers: int = run_setting(0, unit="processes (0 = one per available core)", bounds=(0, 4096))
     progress: bool = True

@@ -19,6 +19,7 @@ from typing import Sequence
 import numpy as np
 import pandas as pd
 
+from sim.analysis import RUN, with_future
 from sim.errors import reported
 from sim.store import ResultsError, read_results
 
@@ -29,9 +30,10 @@ EVENTS = ("month_russia_recognizes", "month_china_recognizes", "month_uzbekistan
 def decision_table(timeseries: pd.DataFrame, outcomes: pd.DataFrame) -> pd.DataFrame:
     """One row per decision series and per event date of a run (see the module docstring)."""
     rows = []
+    timeseries = with_future(timeseries)
     names = sorted(n for n in pd.unique(timeseries["outcome"]) if str(n).startswith("decision_"))
     for name in names:
-        wide = timeseries[timeseries["outcome"] == name].pivot(index="date", columns="replicate", values="value")
+        wide = timeseries[timeseries["outcome"] == name].pivot(index="date", columns=RUN, values="value")
         x = wide.sort_index().to_numpy(dtype=float)  # months x replicates
         changes = np.abs(np.diff(x, axis=0)) > 1e-12
         changed = changes.any(axis=0)

@@ -274,11 +274,7 @@ def _load_design(path: str, mtime_ns: int, size: int) -> pd.DataFrame:
         _refuse_run_setting(table_params[name], f"design file {path}")
         if not table_params[name].numeric:
             raise DesignError(f"design file {path}: column '{name}' is not a numeric parameter")
-    for name in cols:
-        if not pd.api.types.is_numeric_dtype(table[name]) or table[name].isna().any():
-            raise DesignError(f"design file {path}: column '{name}' holds empty or non-numeric values")
-        if not np.isfinite(table[name].to_numpy(dtype=float)).all():
-            raise DesignError(f"design file {path}: column '{name}' holds infinite values")
+    check_numbers(table, f"design file {path}")
     points = table[POINT].to_numpy(dtype=float)
     if not np.array_equal(points, np.arange(len(table))):
         raise DesignError(f"design file {path}: '{POINT}' must run 0, 1, ..., {len(table) - 1} in order")
@@ -286,8 +282,19 @@ def _load_design(path: str, mtime_ns: int, size: int) -> pd.DataFrame:
     return table
 
 
-def check_values(table: pd.DataFrame, path: str | Path) -> None:
-    """Raise DesignError if any value of the design lies outside its parameter's hard bounds."""
+def check_numbers(table: pd.DataFrame, where: str, error: type[ValueError] = DesignError) -> None:
+    """Raise `error` (its line starting with `where`) unless every column holds finite numbers."""
+    for name in table.columns:
+        if not pd.api.types.is_numeric_dtype(table[name]) or table[name].isna().any():
+            raise error(f"{where}: column '{name}' holds empty or non-numeric values")
+        if not np.isfinite(table[name].to_numpy(dtype=float)).all():
+            raise error(f"{where}: column '{name}' holds infinite values")
+
+
+def check_values(table: pd.DataFrame, path: str | Path, *, where: str = "design file", row: str = POINT,
+                 error: type[ValueError] = DesignError) -> None:
+    """Raise DesignError (or `error`) if any value of the table (its first column the row key)
+    lies outside its parameter's hard bounds."""
     params = parameters()
     for name in table.columns[1:]:
         bounds = params[name].bounds
@@ -299,7 +306,7 @@ def check_values(table: pd.DataFrame, path: str | Path) -> None:
             from sim.provenance import fmt_interval
 
             i = int(bad[0])
-            raise DesignError(f"design file {path}: point {int(table[POINT].iloc[i])} sets {name} = "
+            raise error(f"{where} {path}: {row} {int(table.iloc[i, 0])} sets {name} = "
                               f"{values[i]:g}, outside its valid range {fmt_interval(bounds)}"
                               + (f" (and {bad.size - 1} more)" if bad.size > 1 else ""))
 

@@ -103,7 +103,7 @@ def snapshot(cfg: Config) -> tuple[dict[str, dict], dict[str, bytes]]:
 # --------------------------------------------------------------------------- manifest
 def build(config: Config, *, experiment: str, overrides: list[str], workers: int, wall_time_s: float,
           design: dict | None, lever_events: list[dict], calendar: dict, outcomes: dict,
-          data: dict[str, dict]) -> dict[str, Any]:
+          data: dict[str, dict], futures: dict | None = None) -> dict[str, Any]:
     """The manifest of a run of `config` (``design`` holds the design values and provenance)."""
     code = code_version()
     return {
@@ -116,6 +116,7 @@ def build(config: Config, *, experiment: str, overrides: list[str], workers: int
         "data": data,
         "root_seed": config.seed,
         "replicates": config.replicates,
+        "futures": futures or {"source": "none", "futures": 1},
         "workers": workers,
         "wall_time_s": round(wall_time_s, 3),
         "config_hash": config_hash(config),

@@ -1,6 +1,8 @@
-"""``sim-params``: the parameter table (name, value, unit, source, range), as a run would see it.
+"""``sim-params``: the parameter table (name, value, unit, source, range, and the distribution
+futures draw it from with ``uncertainty=ranges``), as a run would see it.
 
-Run settings (horizon, resolution) are listed with the source ``run setting`` and no range.
+Run settings (horizon, resolution) are listed with the source ``run setting`` and no range;
+policy levers have ranges for sweeps but are choices, not uncertainties, so no distribution.
 """
 
 from __future__ import annotations
@@ -16,17 +18,21 @@ from sim.config import Config
 from sim.errors import input_errors, reported
 from sim.provenance import fmt_interval, iter_params
 
-PARAM_COLUMNS = ("name", "value", "unit", "source", "range")
+PARAM_COLUMNS = ("name", "value", "unit", "source", "range", "dist")
 SECTIONS = ("model", "scenario", "policy")
 
 
 def param_rows(cfg: Config) -> list[dict[str, str]]:
     """One row per model, scenario and policy parameter."""
+    from sim.uncertainty import uncertain_parameters
+
+    drawn = uncertain_parameters()
     rows = []
     for section in SECTIONS:
         for p in iter_params(getattr(cfg, section), prefix=f"{section}."):
             rows.append({"name": p.name, "value": f"{p.value:g}" if isinstance(p.value, float) else str(p.value),
-                         "unit": p.unit, "source": p.source, "range": fmt_interval(p.range)})
+                         "unit": p.unit, "source": p.source, "range": fmt_interval(p.range),
+                         "dist": drawn[p.name].dist if p.name in drawn else ""})
     return rows
 
 

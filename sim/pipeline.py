@@ -35,17 +35,21 @@ def run(cfg: DictConfig | Config, out_dir: Path, *, experiment: str = "custom",
     from sim import manifest
     from sim.design import provenance as design_provenance
     from sim.runner import n_workers, run_batch
+    from sim.uncertainty import futures_table
 
     logging.getLogger("MESA").setLevel(logging.WARNING)
     config, design_values = prepare(cfg)
     out_dir = Path(out_dir)
     check_writable(out_dir)
+    futures, about_futures = futures_table(config)
     workers = n_workers(config)
     data, copies = manifest.snapshot(config)  # the data files as the run reads them
     network = load_network(config.model.network.locations_file, config.model.network.links_file)
-    log.info("experiment %s: %d replicates on %d worker(s)", experiment, config.replicates, workers)
+    runs = f"{config.futures} futures x {config.replicates} replicates" if config.futures > 1 else \
+        f"{config.replicates} replicates"
+    log.info("experiment %s: %s on %d worker(s)", experiment, runs, workers)
     t0 = time.perf_counter()
-    batch = run_batch(config, network)
+    batch = run_batch(config, network, futures)
     wall = time.perf_counter() - t0
     # Each replicate reads the narcotics data files again: results are written only if every
     # file the run read is still what was hashed and copied at its start.
@@ -62,9 +66,11 @@ def run(cfg: DictConfig | Config, out_dir: Path, *, experiment: str = "custom",
         config, experiment=experiment, overrides=list(overrides), workers=workers, wall_time_s=wall, design=design,
         lever_events=lever_events(config.policy, cal),
         calendar={"start": cal.start.isoformat(), "end": cal.end.isoformat()},
-        outcomes={n: {"unit": o.unit, "label": o.label} for n, o in outcomes.items()}, data=data)
-    write_results(out_dir, batch.outcomes, batch.timeseries, summary, record, flows=batch.flows, copies=copies)
-    report(f"\n{experiment}: {config.replicates} replicates, seed {config.seed}, {wall:.1f} s\n\n"
+        outcomes={n: {"unit": o.unit, "label": o.label} for n, o in outcomes.items()}, data=data,
+        futures=about_futures)
+    write_results(out_dir, batch.outcomes, batch.timeseries, summary, record, flows=batch.flows, copies=copies,
+                  futures=futures)
+    report(f"\n{experiment}: {runs}, seed {config.seed}, {wall:.1f} s\n\n"
            f"{format_summary(summary)}\n\nresults: {out_dir}")
     return out_dir
 

@@ -9,7 +9,9 @@ A parameter is a dataclass field made by :func:`param`. Its metadata carries
 - ``bounds``: the hard valid interval, checked when a run starts (a probability
   outside [0, 1] is an error, not a scenario);
 - ``range``: the plausible interval for sweeps and sensitivity analysis, given where
-  the value is uncertain.
+  the value is uncertain;
+- ``dist``: how futures draw it over its range (``uniform``, ``triangular`` around the
+  default, ``loguniform``); None leaves it to the rule of :func:`sim.uncertainty.distribution`.
 
 The parameter table (``sim-params``) and config validation both read this metadata,
 so there is one place where a parameter is defined.
@@ -57,6 +59,7 @@ def quote_of(source: str) -> str | None:
     return None
 
 
+DISTRIBUTIONS = ("uniform", "triangular", "loguniform")
 # Hard bounds by kind of quantity.
 UNIT_INTERVAL = (0.0, 1.0)
 NON_NEGATIVE = (0.0, math.inf)
@@ -70,6 +73,7 @@ def param(
     bounds: tuple[float, float] | None = None,
     range: tuple[float, float] | None = None,  # noqa: A002 - the word users know
     doc: str = "",
+    dist: str | None = None,
 ) -> Any:
     """A dataclass field for a model parameter, carrying its provenance."""
     if not source or not source.strip():
@@ -87,20 +91,27 @@ def param(
             raise ValueError(f"range {range} lies outside bounds {bounds}")
     if range is not None and default is not None and not (range[0] <= default <= range[1]):
         raise ValueError(f"default {default} lies outside its range {range}")
-    meta = {"unit": unit, "source": source, "bounds": bounds, "range": range, "doc": doc}
+    if dist is not None:
+        if dist not in DISTRIBUTIONS:
+            raise ValueError(f"dist {dist!r} is not one of {DISTRIBUTIONS}")
+        if range is None:
+            raise ValueError("a distribution needs a range to draw over")
+        if dist == "loguniform" and range[0] <= 0:
+            raise ValueError(f"a log-uniform range must start above 0, not {range}")
+    meta = {"unit": unit, "source": source, "bounds": bounds, "range": range, "doc": doc, "dist": dist}
     return field(default=default, metadata=meta)
 
 
 def share(default: float, *, source: str, range: tuple[float, float] | None = None,
-          unit: str = "share", doc: str = "") -> Any:
+          unit: str = "share", doc: str = "", dist: str | None = None) -> Any:
     """A parameter in [0, 1]: probability, share or normalised index."""
-    return param(default, unit=unit, source=source, bounds=UNIT_INTERVAL, range=range, doc=doc)
+    return param(default, unit=unit, source=source, bounds=UNIT_INTERVAL, range=range, doc=doc, dist=dist)
 
 
 def nonneg(default: float, *, unit: str, source: str,
-           range: tuple[float, float] | None = None, doc: str = "") -> Any:
+           range: tuple[float, float] | None = None, doc: str = "", dist: str | None = None) -> Any:
     """A parameter that is zero or more (counts, rates, durations, weights)."""
-    return param(default, unit=unit, source=source, bounds=NON_NEGATIVE, range=range, doc=doc)
+    return param(default, unit=unit, source=source, bounds=NON_NEGATIVE, range=range, doc=doc, dist=dist)
 
 
 def run_setting(default: Any, *, unit: str, bounds: tuple[float, float], doc: str = "") -> Any:
@@ -135,6 +146,7 @@ class ParamInfo:
     bounds: tuple[float, float] | None
     range: tuple[float, float] | None
     doc: str
+    dist: str | None = None
 
 
 def iter_params(obj: Any, prefix: str = "") -> Iterator[ParamInfo]:
@@ -146,7 +158,7 @@ def iter_params(obj: Any, prefix: str = "") -> Iterator[ParamInfo]:
             yield from iter_params(value, prefix=name + ".")
         elif "unit" in f.metadata:
             m = f.metadata
-            yield ParamInfo(name, value, m["unit"], m["source"], m["bounds"], m["range"], m["doc"])
+            yield ParamInfo(name, value, m["unit"], m["source"], m["bounds"], m["range"], m["doc"], m.get("dist"))
 
 
 def fmt_interval(interval: tuple[float, float] | None) -> str:

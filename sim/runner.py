@@ -1,4 +1,6 @@
-"""Batches of replicates: paired seeds from one root seed, run in parallel with a progress bar."""
+"""Batches of runs: futures x replicates with paired seeds from one root seed, run in parallel with
+a progress bar. Future f's parameter values and replicate r's seed within it come from the root
+seed alone (sim.uncertainty), so run (f, r) is the same world in every experiment."""
 
 from __future__ import annotations
 
@@ -14,7 +16,8 @@ from tqdm.auto import tqdm
 from sim.config import Config
 from sim.model import RunResult
 from sim.network import Network, load_network
-from sim.workers import imap_chunks, run_chunk
+from sim.uncertainty import FUTURE, check_futures, future_values, futures_table, run_seeds
+from sim.workers import Chunk, Run, imap_chunks, run_chunk
 
 log = logging.getLogger(__name__)
 
@@ -31,7 +34,7 @@ def replicate_seeds(root_seed: int, n: int) -> list[int]:
 
 @dataclass
 class Batch:
-    """Outcomes of a batch: one row per replicate, and the monthly series in long form."""
+    """Outcomes of a batch: one row per run (future, replicate), and the monthly series in long form."""
 
     outcomes: pd.DataFrame
     timeseries: pd.DataFrame
@@ -51,52 +54,67 @@ def available_cores() -> int:
 
 def n_workers(cfg: Config) -> int:
     """Worker processes for a batch: ``cfg.workers``, or one per available core when it is 0,
-    never more than the replicates."""
-    return max(1, min(cfg.workers or available_cores(), cfg.replicates))
+    never more than the runs."""
+    return max(1, min(cfg.workers or available_cores(), cfg.replicates * cfg.futures))
 
 
-def run_batch(cfg: Config, network: Network | None = None) -> Batch:
-    """Run ``cfg.replicates`` replicates, in parallel when there is more than one worker."""
+def ensemble_runs(cfg: Config) -> list[Run]:
+    """Every run of the batch, future by future, replicate by replicate."""
+    runs = []
+    for f in range(cfg.futures):
+        for r, seed in enumerate(run_seeds(cfg.seed, f, cfg.replicates)):
+            runs.append(Run(len(runs), f, r, seed))
+    return runs
+
+
+def run_batch(cfg: Config, network: Network | None = None, futures: pd.DataFrame | None = None) -> Batch:
+    """Run ``cfg.futures`` x ``cfg.replicates`` runs, in parallel when there is more than one
+    worker. `futures` is the table of :func:`sim.uncertainty.futures_table` (drawn when None)."""
     logging.getLogger("MESA").setLevel(logging.WARNING)
     if network is None:
         network = load_network(cfg.model.network.locations_file, cfg.model.network.links_file)
-    seeds = replicate_seeds(cfg.seed, cfg.replicates)
-    items = list(enumerate(seeds))
+    table = futures_table(cfg)[0] if futures is None else futures
+    check_futures(table)  # every future's values valid before anything runs
+    values = {f: future_values(table, f) for f in range(len(table))} if table.shape[1] > 1 else {}
+    runs = ensemble_runs(cfg)
     workers = n_workers(cfg)
-    bar = tqdm(total=len(items), desc="replicates", unit="rep", disable=None if cfg.progress else True,
-               leave=False)
-    results: list[tuple[int, int, RunResult]] = []
+    bar = tqdm(total=len(runs), desc="runs", unit="run", disable=None if cfg.progress else True, leave=False)
+    size = 1 if workers == 1 else max(1, math.ceil(len(runs) / (workers * 8)))
+    chunks = [_chunk(runs[k:k + size], values) for k in range(0, len(runs), size)]
+    results: list[tuple[Run, RunResult]] = []
     if workers == 1:
-        for item in items:
-            results += run_chunk(cfg, [item], network)
-            bar.update(1)
+        for chunk in chunks:
+            results += run_chunk(cfg, chunk, network)
+            bar.update(len(chunk.runs))
     else:
-        size = max(1, math.ceil(len(items) / (workers * 8)))
-        chunks = [items[k:k + size] for k in range(0, len(items), size)]
         for done in imap_chunks(cfg, chunks, network, workers):
             results += done
             bar.update(len(done))
     bar.close()
-    results.sort(key=lambda r: r[0])
+    results.sort(key=lambda r: r[0].index)
     return Batch(_outcomes_table(results), _timeseries_table(results), _flows_table(results))
 
 
-def _outcomes_table(results: list[tuple[int, int, RunResult]]) -> pd.DataFrame:
-    rows = [{"replicate": i, "seed": seed, **r.scalars} for i, seed, r in results]
+def _chunk(runs: list[Run], values: dict[int, dict]) -> Chunk:
+    return Chunk(runs, {f: values[f] for f in dict.fromkeys(r.future for r in runs) if f in values})
+
+
+def _outcomes_table(results: list[tuple[Run, RunResult]]) -> pd.DataFrame:
+    rows = [{FUTURE: run.future, "replicate": run.replicate, "seed": run.seed, **r.scalars} for run, r in results]
     df = pd.DataFrame(rows)
-    df["replicate"] = df["replicate"].astype("int64")
-    df["seed"] = df["seed"].astype("int64")
-    return df
+    return df.astype({FUTURE: "int64", "replicate": "int64", "seed": "int64"})
 
 
-def _timeseries_table(results: list[tuple[int, int, RunResult]]) -> pd.DataFrame:
-    first = results[0][2]
+def _timeseries_table(results: list[tuple[Run, RunResult]]) -> pd.DataFrame:
+    first = results[0][1]
     names = list(first.series_names)
     n_t, n_k = first.series.shape
-    values = np.stack([r.series for _, _, r in results])  # (replicate, time, outcome)
-    reps = np.array([i for i, _, _ in results], dtype="int64")
+    values = np.stack([r.series for _, r in results])  # (run, time, outcome)
+    futures = np.array([run.future for run, _ in results], dtype="int64")
+    reps = np.array([run.replicate for run, _ in results], dtype="int64")
     dates = pd.to_datetime(pd.Series(first.dates)).to_numpy()
     return pd.DataFrame({
+        FUTURE: np.repeat(futures, n_t * n_k),
         "replicate": np.repeat(reps, n_t * n_k),
         "date": np.tile(np.repeat(dates, n_k), len(results)),
         "outcome": pd.Categorical.from_codes(np.tile(np.arange(n_k), len(results) * n_t), categories=names),
@@ -104,8 +122,8 @@ def _timeseries_table(results: list[tuple[int, int, RunResult]]) -> pd.DataFrame
     })
 
 
-def _flows_table(results: list[tuple[int, int, RunResult]]) -> pd.DataFrame:
-    rows = [(i, *row) for i, _, r in results for row in r.flows]
-    df = pd.DataFrame(rows, columns=["replicate", "source", "target", "quantity", "value"])
-    return df.astype({"replicate": "int64", "source": "string", "target": "string", "quantity": "category",
-                      "value": "float64"})
+def _flows_table(results: list[tuple[Run, RunResult]]) -> pd.DataFrame:
+    rows = [(run.future, run.replicate, *row) for run, r in results for row in r.flows]
+    df = pd.DataFrame(rows, columns=[FUTURE, "replicate", "source", "target", "quantity", "value"])
+    return df.astype({FUTURE: "int64", "replicate": "int64", "source": "string", "target": "string",
+                      "quantity": "category", "value": "float64"})

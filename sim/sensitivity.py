@@ -106,7 +106,7 @@ def point_means(outcomes: pd.DataFrame, spec: dict, names: Sequence[str]) -> tup
     design point in design order, from a collected sweep's outcomes."""
     unknown = [n for n in names if n not in outcomes.columns]
     if unknown:
-        known = [c for c in outcomes.columns if c not in ("point", "replicate", "seed") and "." not in c]
+        known = [c for c in outcomes.columns if c not in ("point", "future", "replicate", "seed") and "." not in c]
         raise SensitivityError(f"unknown outcome(s) {', '.join(unknown)}; e.g. {', '.join(known[:5])}, ...")
     n_rows = int(spec["rows"])
     if DESIGN_POINT not in outcomes.columns:

@@ -1,8 +1,9 @@
 """Results store: the one module that writes results, atomically, under a run folder.
 
 A run folder holds ``outcomes.parquet``, ``timeseries.parquet``, ``summary.csv`` and
-``manifest.json``, ``flows.parquet`` (what moved along each link, for maps) when the run
-recorded flows, and a copy of every data file the run read (``data_<role>.csv``, see
+``manifest.json`` (each table keyed by ``future`` and ``replicate``), ``futures.parquet`` (the
+parameter values of each future, keyed by ``future``), ``flows.parquet`` (what moved along each
+link, for maps) when the run recorded flows, and a copy of every data file the run read (``data_<role>.csv``, see
 :mod:`sim.manifest`), so that its maps draw the network it ran on. A folder that already holds
 results is never overwritten.
 
@@ -26,10 +27,11 @@ import pandas as pd
 
 RESULT_FILES = ("outcomes.parquet", "timeseries.parquet", "summary.csv", "manifest.json")
 FLOWS = "flows.parquet"  # optional
+FUTURES = "futures.parquet"  # the parameter values of each future (absent in folders made before futures)
 MANIFEST = "manifest.json"
 COLLECTED_KIND = "collected"  # manifest "kind" of a collected sweep (sim-collect)
 # Every table a results or collected folder may hold: a rewrite removes those it does not write.
-TABLES = ("outcomes.parquet", "timeseries.parquet", "summary.csv", FLOWS, "points.csv")
+TABLES = ("outcomes.parquet", "timeseries.parquet", "summary.csv", FLOWS, FUTURES, "points.csv")
 
 
 class ResultsError(ValueError):
@@ -116,7 +118,7 @@ def check_writable(run_dir: Path) -> None:
     run_dir = Path(run_dir)
     if run_dir.exists() and not run_dir.is_dir():
         raise ResultsError(f"{run_dir} is a file, not a results folder")
-    present = [f for f in (*RESULT_FILES, FLOWS) if (run_dir / f).exists()]
+    present = [f for f in (*RESULT_FILES, FLOWS, FUTURES) if (run_dir / f).exists()]
     if present:
         raise ResultsError(f"{run_dir} already holds results ({', '.join(present)}); "
                            "choose another folder with hydra.run.dir=...")
@@ -124,7 +126,7 @@ def check_writable(run_dir: Path) -> None:
 
 def write_results(run_dir: Path, outcomes: pd.DataFrame, timeseries: pd.DataFrame,
                   summary: pd.DataFrame, manifest: dict, flows: pd.DataFrame | None = None,
-                  copies: dict[str, bytes] | None = None) -> Path:
+                  copies: dict[str, bytes] | None = None, futures: pd.DataFrame | None = None) -> Path:
     """Write the result files atomically into `run_dir` (created if needed), with `copies`
     (name in the folder -> content, such as the data files the run read)."""
     run_dir = Path(run_dir)
@@ -132,6 +134,8 @@ def write_results(run_dir: Path, outcomes: pd.DataFrame, timeseries: pd.DataFram
     tables = {"outcomes.parquet": outcomes, "timeseries.parquet": timeseries, "summary.csv": summary}
     if flows is not None:
         tables = {FLOWS: flows, **tables}
+    if futures is not None:
+        tables = {FUTURES: futures, **tables}
     return write_folder(run_dir, tables, manifest, copies=copies)
 
 
@@ -181,6 +185,7 @@ def read_results(run_dir: Path) -> dict:
             "timeseries": pd.read_parquet(run_dir / "timeseries.parquet"),
             "summary": pd.read_csv(run_dir / "summary.csv"),
             "flows": pd.read_parquet(run_dir / FLOWS) if (run_dir / FLOWS).is_file() else None,
+            "futures": pd.read_parquet(run_dir / FUTURES) if (run_dir / FUTURES).is_file() else None,
         }
     except (ValueError, OSError) as e:
         raise ResultsError(f"{run_dir}: malformed results file ({e})") from None

@@ -17,6 +17,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from sim.analysis import RUN, with_future
 from sim.errors import reported
 from sim.store import ResultsError, read_results
 
@@ -68,11 +69,11 @@ def simulated_at(timeseries: pd.DataFrame, obs: pd.DataFrame) -> pd.DataFrame:
         name = f"n_hosted_{dest.lower()}"
         series = timeseries[timeseries["outcome"] == name]
         mask = obs["destination"] == dest
-        for rep, g in series.groupby("replicate"):
+        for (future, rep), g in series.groupby(RUN):
             g = g.sort_values("date")
             t = g["date"].to_numpy(dtype="datetime64[ns]").astype(np.int64)
             values = np.interp(t_obs[mask.to_numpy()], t, g["value"].to_numpy(), left=0.0)
-            rows.append(pd.DataFrame({"replicate": rep, "date": obs.loc[mask, "date"].to_numpy(),
+            rows.append(pd.DataFrame({"future": future, "replicate": rep, "date": obs.loc[mask, "date"].to_numpy(),
                                       "destination": dest, "count": values}))
     return pd.concat(rows, ignore_index=True)
 
@@ -85,10 +86,10 @@ def validate_run(run_dir: Path, obs_path: Path) -> pd.DataFrame:
     unknown = sorted(set(obs["destination"]) - known)
     if unknown:
         raise ObservationsError(f"{obs_path}: unknown destination(s) {unknown}; known: {sorted(known)}")
-    sim = simulated_at(results["timeseries"], obs)
+    sim = simulated_at(with_future(results["timeseries"]), obs)
     return pd.DataFrame([
-        {"replicate": rep, "ard": averaged_relative_difference(g.drop(columns="replicate"), obs)}
-        for rep, g in sim.groupby("replicate")
+        {"future": future, "replicate": rep, "ard": averaged_relative_difference(g.drop(columns=RUN), obs)}
+        for (future, rep), g in sim.groupby(RUN)
     ])
 
 

@@ -21,7 +21,7 @@ import multiprocessing
 import multiprocessing.pool
 import os
 from contextlib import contextmanager
-from typing import TYPE_CHECKING, Iterable, Iterator
+from typing import TYPE_CHECKING, Iterable, Iterator, NamedTuple
 
 if TYPE_CHECKING:
     from sim.config import Config
@@ -46,10 +46,30 @@ def run_replicate(cfg: "Config", seed: int, network: "Network | None" = None) ->
     return SpilloverModel(cfg, rng=seed, network=network).run()
 
 
-def run_chunk(cfg: "Config", items: list[tuple[int, int]], network: "Network") -> list[tuple[int, int, "RunResult"]]:
-    """Replicates (index, seed) of `items`, in order."""
+def run_chunk(cfg: "Config", chunk: "Chunk", network: "Network") -> list[tuple["Run", "RunResult"]]:
+    """The runs of `chunk`, in order, each in its future's config (the chunk's values on `cfg`)."""
+    from sim.uncertainty import apply_future
+
     logging.getLogger("MESA").setLevel(logging.WARNING)
-    return [(i, seed, run_replicate(cfg, seed, network)) for i, seed in items]
+    configs = {f: apply_future(cfg, values) for f, values in chunk.values.items()}
+    return [(run, run_replicate(configs.get(run.future, cfg), run.seed, network)) for run in chunk.runs]
+
+
+class Run(NamedTuple):
+    """One run of an ensemble: its position in the tables, future, replicate and seed."""
+
+    index: int
+    future: int
+    replicate: int
+    seed: int
+
+
+class Chunk(NamedTuple):
+    """Runs to do in one task, with the parameter values of the futures they belong to (a future
+    absent from `values` runs the config as it is)."""
+
+    runs: list[Run]
+    values: dict[int, dict]
 
 
 def warm_up() -> None:
@@ -107,8 +127,8 @@ def pool(workers: int) -> Iterator[multiprocessing.pool.Pool]:
             multiprocessing.set_start_method(method, force=True)
 
 
-def imap_chunks(cfg: "Config", chunks: Iterable[list[tuple[int, int]]], network: "Network",
-                workers: int) -> Iterator[list[tuple[int, int, "RunResult"]]]:
+def imap_chunks(cfg: "Config", chunks: Iterable[Chunk], network: "Network",
+                workers: int) -> Iterator[list[tuple[Run, "RunResult"]]]:
     """Run chunks of replicates in `workers` processes, yielding each chunk's results as it ends."""
     with pool(workers) as p:
         yield from p.imap_unordered(functools.partial(run_chunk, cfg, network=network), chunks)

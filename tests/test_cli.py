@@ -31,10 +31,11 @@ def test_run_writes_its_result_files_with_expected_content(tmp_path, capsys):
     assert str(out) in printed and "russia_influence_ca" in printed
     res = store.read_results(out)
     names = list(registry())
-    assert list(res["outcomes"].columns) == ["replicate", "seed", *names]
+    assert list(res["outcomes"].columns) == ["future", "replicate", "seed", *names]
+    assert (res["outcomes"]["future"] == 0).all() and list(res["futures"]["future"]) == [0]
     assert len(res["outcomes"]) == 5
     ts = res["timeseries"]
-    assert list(ts.columns) == ["replicate", "date", "outcome", "value"]
+    assert list(ts.columns) == ["future", "replicate", "date", "outcome", "value"]
     assert set(ts["replicate"]) == set(range(5))
     assert len(ts["date"].unique()) == 7  # six month-ends from 2021-08-31, then 2022-02-15
     summ = res["summary"]
@@ -50,7 +51,8 @@ def test_run_writes_its_result_files_with_expected_content(tmp_path, capsys):
     for d in m["data"].values():  # each data file read is recorded by hash and copied beside the results
         assert (out / d["copy"]).read_bytes() == Path(d["path"]).read_bytes()
         assert d["sha256"] == hashlib.sha256((out / d["copy"]).read_bytes()).hexdigest()
-    assert sorted(p.name for p in out.iterdir()) == sorted([*store.RESULT_FILES, store.FLOWS, *copies])
+    assert sorted(p.name for p in out.iterdir()) == sorted([*store.RESULT_FILES, store.FLOWS, store.FUTURES,
+                                                            *copies])
     assert [p.name for p in out.parent.iterdir()] == ["r"]  # no staging folder left beside it
     flows = res["flows"]
     assert set(flows["quantity"]) == {"people_moved", "people_hosted", "opiates_tonnes"}
@@ -230,8 +232,8 @@ def test_a_data_file_changed_during_the_run_writes_nothing(tmp_path, monkeypatch
     monkeypatch.setattr(data, "MARKETS_FILE", markets)
     real = runner.run_batch
 
-    def edit_while_running(cfg, network=None):
-        batch = real(cfg, network)
+    def edit_while_running(cfg, network=None, futures=None):
+        batch = real(cfg, network, futures)
         markets.write_text(markets.read_text().replace("15000", "15001"))
         return batch
 

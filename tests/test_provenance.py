@@ -136,7 +136,7 @@ def test_param_carries_its_metadata():
     f = param(0.5, unit="share", source=ASSUMPTION, bounds=(0.0, 1.0), range=(0.2, 0.8), doc="d")
     assert isinstance(f, dataclasses.Field) and f.default == 0.5
     assert dict(f.metadata) == {"unit": "share", "source": ASSUMPTION, "bounds": (0.0, 1.0),
-                                "range": (0.2, 0.8), "doc": "d"}
+                                "range": (0.2, 0.8), "doc": "d", "dist": None}
 
 
 @pytest.mark.parametrize("default", [0.2, 0.8])
@@ -186,7 +186,7 @@ def rows():
 def test_param_rows_has_one_row_per_parameter(rows):
     assert len(rows) == len(PARAMS)
     assert [r["name"] for r in rows] == [p.name for p in PARAMS]
-    assert all(list(r) == list(PARAM_COLUMNS) == ["name", "value", "unit", "source", "range"] for r in rows)
+    assert all(list(r) == list(PARAM_COLUMNS) == ["name", "value", "unit", "source", "range", "dist"] for r in rows)
     for r, p in zip(rows, PARAMS):
         assert (r["unit"], r["source"], r["range"]) == (p.unit, p.source, fmt_interval(p.range)), p.name
     by_name = {r["name"]: r for r in rows}
@@ -205,8 +205,8 @@ def test_csv_table_parses_back_to_the_same_rows(rows):
 
 def test_markdown_table_has_a_header_and_one_line_per_row(rows):
     lines = format_params(rows, "md").splitlines()
-    assert lines[0].startswith("| name | value | unit | source | range |")
-    assert re.fullmatch(r"\|(---\|){5}", lines[1])
+    assert lines[0].startswith("| name | value | unit | source | range | dist |")
+    assert re.fullmatch(r"\|(---\|){6}", lines[1])
     body = lines[2:]
     assert len(body) == len(rows)
     for line, r in zip(body, rows):
@@ -214,14 +214,14 @@ def test_markdown_table_has_a_header_and_one_line_per_row(rows):
 
 
 def test_markdown_escapes_pipes_in_cells():
-    row = {"name": "x", "value": "1", "unit": "a|b", "source": ASSUMPTION, "range": ""}
+    row = {"name": "x", "value": "1", "unit": "a|b", "source": ASSUMPTION, "range": "", "dist": ""}
     line = format_params([row], "md").splitlines()[2]
-    assert "a\\|b" in line and len(re.findall(r"(?<!\\)\|", line)) == 6
+    assert "a\\|b" in line and len(re.findall(r"(?<!\\)\|", line)) == 7
 
 
 def test_text_table_has_a_header_and_one_line_per_row(rows):
     lines = format_params(rows, "text").splitlines()
-    assert lines[0].split() == ["name", "value", "unit", "range", "source"]
+    assert lines[0].split() == ["name", "value", "unit", "range", "dist", "source"]
     assert len(lines) == 1 + len(rows)
     for line, r in zip(lines[1:], rows):
         assert line.startswith(r["name"] + " ") and line.endswith(r["source"])

@@ -97,11 +97,11 @@ def test_small_model_design_gives_finite_sobol_indices(tmp_path, capsys):
     assert m["parameters"] == [*params.split(","), "design.point"]
     assert m["design"]["method"] == "sobol" and m["design"]["problem"]["names"] == params.split(",")
     out = pd.read_parquet(sweep_dir / "collected" / "outcomes.parquet")
-    assert list(out.columns[:6]) == ["point", *params.split(","), "design.point", "replicate", "seed"]
+    assert list(out.columns[:7]) == ["point", *params.split(","), "design.point", "future", "replicate", "seed"]
     assert len(out) == 2 * rows
     assert out.groupby("replicate")["seed"].nunique().eq(1).all()  # paired seeds across points
     ts = pd.read_parquet(sweep_dir / "collected" / "timeseries.parquet")
-    assert list(ts.columns) == ["point", "replicate", "date", "outcome", "value"]
+    assert list(ts.columns) == ["point", "future", "replicate", "date", "outcome", "value"]
     points = pd.read_csv(sweep_dir / "collected" / "points.csv")
     assert list(points.columns) == ["point", *params.split(","), "design.point", "config_hash", "run_dir"]
     assert points["config_hash"].nunique() == len(d.drop(columns="point").drop_duplicates())  # D=2 repeats rows

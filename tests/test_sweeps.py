@@ -112,7 +112,7 @@ def test_interrupted_sweep_resumes_without_recomputing_finished_points(tmp_path,
     # Collecting again after the resume: all three points, the level as a column.
     collect.main([str(sweep_dir)])
     out = pd.read_parquet(sweep_dir / "collected" / "outcomes.parquet")
-    assert list(out.columns[:4]) == ["point", LEVEL, "replicate", "seed"]
+    assert list(out.columns[:5]) == ["point", LEVEL, "future", "replicate", "seed"]
     assert sorted(set(zip(out["point"], out[LEVEL]))) == [(0, 0.0), (1, 0.5), (2, 1.0)]
     flows = pd.read_parquet(sweep_dir / "collected" / "flows.parquet")  # each point's flows, for maps
     for j in range(3):

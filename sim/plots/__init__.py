@@ -19,10 +19,11 @@ import pandas as pd
 
 from sim.store import COLLECTED_KIND as COLLECTED
 from sim import store
+from sim.analysis import with_future
 from sim.store import ResultsError, read_results
 
 FLOW_COLUMNS = ("replicate", "source", "target", "quantity", "value")
-NOT_OUTCOMES = ("replicate", "seed", "point")
+NOT_OUTCOMES = ("future", "replicate", "seed", "point")
 
 
 class PlotError(ValueError):
@@ -40,6 +41,7 @@ class Run:
     timeseries: pd.DataFrame | None = None
     flows: pd.DataFrame | None = None
     collected: bool = False
+    futures: pd.DataFrame | None = None  # the parameter values of each future (futures.parquet)
 
     def outcome_names(self) -> list[str]:
         return [c for c in self.outcomes.columns if c not in NOT_OUTCOMES and "." not in c]
@@ -118,7 +120,8 @@ def load_collected(path: Path, manifest: dict) -> list[Run]:
         if series is not None and "point" in series.columns:
             ts = series[series["point"] == p].drop(columns="point").reset_index(drop=True)
         runs.append(Run(path, labels[p] or f"{name} point {p}", {**manifest, "experiment": name},
-                        group.drop(columns=["point", *params]).reset_index(drop=True), ts, collected=True))
+                        with_future(group.drop(columns=["point", *params]).reset_index(drop=True)), with_future(ts),
+                        collected=True))
     return runs
 
 
@@ -129,8 +132,9 @@ def load_run(path: Path) -> list[Run]:
     if manifest is not None and manifest.get("kind") == COLLECTED:
         return load_collected(path, manifest)
     res = read_results(path)
-    return [Run(path, res["manifest"].get("experiment") or path.name, res["manifest"], res["outcomes"],
-                res["timeseries"], check_flows(res.get("flows"), path))]
+    return [Run(path, res["manifest"].get("experiment") or path.name, res["manifest"], with_future(res["outcomes"]),
+                with_future(res["timeseries"]), with_future(check_flows(res.get("flows"), path)),
+                futures=res.get("futures"))]
 
 
 def load_runs(paths: list[Path]) -> list[Run]:
@@ -173,7 +177,15 @@ def check_paired(base: Run, other: Run) -> None:
     if sa != sb:
         raise PlotError(f"cannot pair {base.path} (root_seed {sa}) with {other.path} (root_seed {sb}); "
                         "run both with the same seed=...")
-    ra, rb = set(base.outcomes["replicate"]), set(other.outcomes["replicate"])
+    ra, rb = (set(zip(*(with_future(r.outcomes)[k] for k in ("future", "replicate")))) for r in (base, other))
     if ra != rb:
-        raise PlotError(f"cannot pair {base.path} ({len(ra)} replicates) with {other.path} "
-                        f"({len(rb)} replicates); run both with the same replicates=...")
+        raise PlotError(f"cannot pair {base.path} ({runs_phrase(base.outcomes)}) with {other.path} "
+                        f"({runs_phrase(other.outcomes)}); run both with the same futures=... and replicates=...")
+
+
+def runs_phrase(outcomes: pd.DataFrame) -> str:
+    """'20 replicates', or '8 futures x 4 replicates' for a table of several futures."""
+    futures = outcomes["future"].nunique() if "future" in outcomes.columns else 1
+    if futures == 1:
+        return f"{len(outcomes)} replicates"
+    return f"{futures} futures x {len(outcomes) // futures} replicates"

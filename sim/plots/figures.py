@@ -20,6 +20,7 @@ from matplotlib.lines import Line2D
 from matplotlib.patches import Patch, Rectangle
 from matplotlib.transforms import blended_transform_factory
 
+from sim.analysis import RUN, with_future
 from sim.plots import stats
 from sim.plots.style import GREY, colour, human, memo_style, new_figure, value_axis
 
@@ -296,7 +297,7 @@ ZOOM = (57.5, 78.0, 28.8, 44.3)  # lon0, lon1, lat0, lat1: Afghanistan and Centr
 def mean_flows(flows: pd.DataFrame, quantity: str) -> pd.DataFrame:
     """Mean over replicates of one quantity per (source, target); link flows summed over both directions."""
     f = flows[flows["quantity"] == quantity]
-    n = max(flows["replicate"].nunique(), 1)
+    n = max(len(with_future(flows)[RUN].drop_duplicates()), 1)
     if quantity == "people_hosted":
         return f.groupby("source", as_index=False)["value"].sum().assign(value=lambda d: d["value"] / n)
     pair = [tuple(sorted(p)) for p in zip(f["source"], f["target"])]

@@ -18,8 +18,10 @@ import numpy as np
 import pandas as pd
 
 import sim
+from sim.analysis import RUN
 from sim.network import load_network
 from sim.plots import PlotError, Run, check_outcome, check_paired, figures, manifest_or_none, outcome_info, stats
+from sim.plots.futures import futures_section
 from sim.plots.style import human, save, source_line
 
 DEFAULT_OUTCOMES = (
@@ -178,7 +180,7 @@ def map_figures(run: Run, out_dir: Path, quantities=QUANTITIES) -> list[Made]:
         raise PlotError(f"{run.path} is a collected sweep; maps take a run folder")
     network = run_network(run)
     source = source_line([run.manifest], replicates=str(len(run.outcomes)))
-    n = run.flows["replicate"].nunique() if run.flows is not None else None
+    n = len(run.flows[RUN].drop_duplicates()) if run.flows is not None else None
     made = []
     for quantity in (quantities if run.flows is not None else quantities[:1]):
         fig = figures.map_figure(network, run.flows, quantity, source, n)
@@ -277,6 +279,7 @@ def write_memo(runs: list[Run], out_dir: Path, outcomes: list[str] | None = None
             [[base.outcome_label(row["outcome"]), row["unit"], row["scenario"],
               f"{_signed(row['mean_diff'])} [{_signed(row['ci_low'])}, {_signed(row['ci_high'])}]",
               f"{row['p_scenario_gt_baseline']:.2f}", str(row["n_pairs"])] for _, row in compare.iterrows()])
+    lines += futures_section(runs, outcomes, out_dir, base.outcome_label, level, n_resamples)
     lines += ["", "## Figures", "", "Each figure is a PNG (300 dpi) for pasting, with an SVG alongside for editing.",
               ""]
     number = 0

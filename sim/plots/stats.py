@@ -13,7 +13,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from sim.analysis import describe
+from sim.analysis import RUN, describe, with_future
 
 BAND_PROBS = (0.05, 0.25, 0.5, 0.75, 0.95)  # median with 50% and 90% bands
 CI_LEVEL = 0.9
@@ -31,8 +31,8 @@ def _as_float(x) -> np.ndarray:
 
 def quantile_bands(timeseries: pd.DataFrame, outcome: str) -> pd.DataFrame:
     """Quantiles over replicates of one outcome's monthly series: index date, one column per prob."""
-    one = timeseries[timeseries["outcome"] == outcome]
-    wide = one.pivot(index="date", columns="replicate", values="value").sort_index()
+    one = with_future(timeseries[timeseries["outcome"] == outcome])
+    wide = one.pivot(index="date", columns=RUN, values="value").sort_index()
     q = np.nanquantile(wide.to_numpy(dtype=float), BAND_PROBS, axis=1).T
     return pd.DataFrame(q, index=wide.index, columns=list(BAND_PROBS))
 
@@ -64,21 +64,23 @@ def prob_greater(a, b) -> float:
 
 
 def paired_differences(a: pd.DataFrame, b: pd.DataFrame, outcome: str) -> pd.DataFrame:
-    """Columns replicate, a, b, diff = a - b for each replicate of two runs of the same seeds.
+    """Columns future, replicate, a, b, diff = a - b for each run of two batches of the same seeds.
 
-    `a` and `b` are outcomes tables (``replicate``, ``seed``, outcomes). They must hold the
-    same replicates with the same seeds, otherwise :class:`PairingError`.
+    `a` and `b` are outcomes tables (``future``, ``replicate``, ``seed``, outcomes). They must
+    hold the same runs with the same seeds, otherwise :class:`PairingError`.
     """
-    ra, rb = set(a["replicate"]), set(b["replicate"])
+    a, b = with_future(a), with_future(b)
+    ra, rb = (set(zip(t["future"], t["replicate"])) for t in (a, b))
     if ra != rb:
         raise PairingError(f"the runs hold different replicates ({len(ra)} vs {len(rb)}, "
                            f"{len(ra ^ rb)} not in both); paired differences need the same ones")
-    m = a[["replicate", "seed", outcome]].merge(b[["replicate", "seed", outcome]], on="replicate",
-                                                 suffixes=("_a", "_b")).sort_values("replicate")
+    m = a[[*RUN, "seed", outcome]].merge(b[[*RUN, "seed", outcome]], on=RUN,
+                                         suffixes=("_a", "_b")).sort_values(RUN)
     if (m["seed_a"] != m["seed_b"]).any():
         raise PairingError("the runs' replicates have different seeds (different root_seed); "
                            "paired differences need runs made with the same seed")
-    out = pd.DataFrame({"replicate": m["replicate"].to_numpy(), "a": m[f"{outcome}_a"].to_numpy(dtype=float),
+    out = pd.DataFrame({"future": m["future"].to_numpy(), "replicate": m["replicate"].to_numpy(),
+                        "a": m[f"{outcome}_a"].to_numpy(dtype=float),
                         "b": m[f"{outcome}_b"].to_numpy(dtype=float)})
     out["diff"] = out["a"] - out["b"]
     return out
