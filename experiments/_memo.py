@@ -4,7 +4,8 @@ A memo script names the experiments it compares (the first is the reference, usu
 baseline) and the outcomes it shows; it holds no parameters. The runs hold them: each
 results folder's manifest.json records the full config. With ``--run`` the script first runs any
 experiment that has no results yet (``sim-run experiment=NAME``, same seed, so the
-replicates are paired).
+replicates are paired; with ``--futures N``, in the same N futures drawn from the declared
+ranges, so that the memo says what the assumptions leave open).
 """
 
 from __future__ import annotations
@@ -31,6 +32,9 @@ def parser(name: str, experiments: list[str]) -> argparse.ArgumentParser:
     ap.add_argument("--run", action="store_true", help="run experiments that have no results yet")
     ap.add_argument("--replicates", type=int, default=None,
                     help="replicates per experiment with --run (default: sim-run's)")
+    ap.add_argument("--futures", type=int, default=None,
+                    help="with --run: run each experiment in this many futures drawn from the declared ranges "
+                         "(uncertainty=ranges), the same futures for every experiment (default: one, the defaults)")
     ap.add_argument("--results", type=Path, default=RESULTS, help="results root (default results/)")
     ap.add_argument("--out", type=Path, default=None, help=f"memo folder (default results/memos/{name})")
     return ap
@@ -46,6 +50,8 @@ def folders(name: str, experiments: list[str], args: argparse.Namespace) -> list
             # A timestamped folder, as sim-run names its own, so that later runs sort after it.
             folder = args.results / exp / datetime.now().strftime("%Y-%m-%d_%H-%M-%S")
             reps = [] if args.replicates is None else [f"replicates={args.replicates}"]
+            if args.futures is not None:
+                reps += ["uncertainty=ranges", f"futures={args.futures}"]
             subprocess.run([str(sim_run), f"experiment={exp}", *reps, f"hydra.run.dir={folder}"],
                            check=True, cwd=ROOT)
             run = latest_run(exp, args.results)

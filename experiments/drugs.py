@@ -10,4 +10,5 @@ from _memo import main
 if __name__ == "__main__":
     main("drugs", ["baseline", "taliban_opium_ban", "csto_northern_crackdown"],
          ["cum_supply_rus_tonnes", "cum_supply_eur_tonnes", "cum_opiates_tonnes_northern",
-          "northern_route_seizure_share", "price_heroin_rus_usd_kg", "taliban_drug_revenue_usd"])
+          "northern_route_seizure_share", "price_heroin_rus_usd_kg", "new_production_tonnes",
+          "taliban_drug_revenue_usd", "afghan_collapse_index"])

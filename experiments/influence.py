@@ -9,5 +9,5 @@ from _memo import main
 
 if __name__ == "__main__":
     main("influence", ["baseline", "recognition_cascade", "reserves_released"],
-         ["russia_influence_ca", "n_states_recognizing_taliban", "afghan_collapse_index", "cum_displaced",
-          "admit_share_ca"])
+         ["russia_influence_ca", "alignment_ca", "n_states_recognizing_taliban", "afghan_collapse_index",
+          "cum_displaced", "admit_share_ca", "decision_russia_refugee_pressure"])

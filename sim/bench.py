@@ -1,5 +1,7 @@
 """Benchmarks: ``sim-bench refugees`` measures the refugee movement kernel (and FLEE, if installed);
-``sim-bench model`` times whole replicates, their phases, memory and batch throughput.
+``sim-bench model`` times whole replicates, their phases, memory and batch throughput;
+``sim-bench ensemble`` measures ensembles of futures x replicates written to disk (throughput
+against a plain batch, peak memory, the local pool against Dask).
 
 The movement runs alone on the shipped network: N people (one per agent) start in the
 Afghan regions in proportion to population and move for D days under FLEE's rules, with
@@ -342,10 +344,121 @@ def bench_model_cli(argv: list[str] | None = None) -> None:
               "person the gap is larger still; see `sim-bench refugees` for FLEE)")
 
 
+class PeakRSS:
+    """The peak memory of this process and all its descendants together, sampled from /proc every
+    `interval` seconds in a thread while the block runs (Linux; 0 elsewhere). Each process counts
+    its proportional set size (PSS: pages shared with others, such as those the workers share with
+    their forkserver, split between them), so the sum is what the processes occupy together."""
+
+    def __init__(self, interval: float = 0.2) -> None:
+        import threading
+
+        self.interval, self.peak, self.main_peak = interval, 0, 0
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._sample, daemon=True)
+
+    @staticmethod
+    def _rss(pid: int) -> int:
+        for path, key in ((f"/proc/{pid}/smaps_rollup", "Pss:"), (f"/proc/{pid}/status", "VmRSS:")):
+            try:
+                for line in Path(path).read_text().splitlines():
+                    if line.startswith(key):
+                        return int(line.split()[1]) * 1024
+            except OSError:
+                continue
+        return 0
+
+    @staticmethod
+    def _tree(pid: int) -> list[int]:
+        out, todo = [], [pid]
+        while todo:
+            p = todo.pop()
+            out.append(p)
+            for task in Path(f"/proc/{p}/task").glob("*/children"):
+                try:
+                    todo += [int(c) for c in task.read_text().split()]
+                except OSError:
+                    pass
+        return out
+
+    def _sample(self) -> None:
+        import os
+
+        me = os.getpid()
+        while not self._stop.is_set():
+            self.main_peak = max(self.main_peak, self._rss(me))
+            self.peak = max(self.peak, sum(self._rss(p) for p in self._tree(me)))
+            self._stop.wait(self.interval)
+
+    def __enter__(self) -> "PeakRSS":
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self._stop.set()
+        self._thread.join()
+
+
+def ensemble_once(overrides: list[str]) -> tuple[float, int, "PeakRSS"]:
+    """(seconds, runs, peak memory) of ``sim-run`` with `overrides` into a temporary folder, in this
+    process (the pipeline as sim-run calls it, the workers' server already warm)."""
+    from sim.compose import compose
+    from sim.pipeline import run
+
+    cfg = compose([*overrides, "progress=false"])
+    with tempfile.TemporaryDirectory() as tmp, PeakRSS() as mem, redirect_stdout(io.StringIO()):
+        t0 = time.perf_counter()
+        run(cfg, Path(tmp) / "r")
+        seconds = time.perf_counter() - t0
+    return seconds, cfg.futures * cfg.replicates, mem
+
+
+def bench_ensemble_cli(argv: list[str] | None = None) -> None:
+    ap = argparse.ArgumentParser(prog="sim-bench ensemble",
+                                 description="Ensembles of futures x replicates written to disk: throughput per core "
+                                             "against a plain batch, peak memory, local pool against Dask.")
+    ap.add_argument("--futures", type=int, default=1000)
+    ap.add_argument("--replicates", type=int, default=10)
+    ap.add_argument("--horizon", type=int, default=60, help="months per run")
+    ap.add_argument("--workers", type=int, default=2)
+    ap.add_argument("--plain", type=int, default=200, help="replicates of the plain batches (throughput per core)")
+    ap.add_argument("--executors", nargs="+", default=["local", "dask"], choices=["local", "dask"])
+    ap.add_argument("--dask-scaling", action="store_true",
+                    help="also run the ensemble on a Dask LocalCluster of 1 worker, for the 2-against-1 speed-up")
+    args = ap.parse_args(argv)
+    from sim.workers import start_server
+
+    start_server()
+    network = load_network()
+    cfg = Config()
+    cfg.model.calendar.horizon_months = args.horizon
+    from sim.model import SpilloverModel
+
+    SpilloverModel(cfg, rng=0, network=network).run()  # warm-up
+    horizon = f"model.calendar.horizon_months={args.horizon}"
+    plain_rate = batch_throughput(cfg, network, args.plain, 1)
+    print(f"plain batch (run_batch in memory, defaults, {args.horizon} months), 1 worker: {plain_rate:.2f} runs/s "
+          f"per core")
+    s, n, _ = ensemble_once([horizon, f"replicates={args.plain}", "workers=1"])
+    print(f"same runs through the ensemble path (chunks, shards on disk, assembly), 1 worker: {n / s:.2f} runs/s; "
+          f"{n / s / plain_rate:.0%} of the plain batch per core")
+    ens = [horizon, "uncertainty=ranges", f"futures={args.futures}", f"replicates={args.replicates}",
+           f"workers={args.workers}"]
+    for kind in args.executors:
+        s, n, mem = ensemble_once([*ens, f"executor={kind}"])
+        print(f"ensemble {args.futures} futures x {args.replicates} replicates = {n:,} runs, executor={kind}, "
+              f"{args.workers} workers: {s:.1f} s ({s / 60:.1f} min), {n / s:.2f} runs/s, {n / s / args.workers:.2f} "
+              f"runs/s per core; peak memory {mem.peak / 2**30:.2f} GiB all processes, "
+              f"{mem.main_peak / 2**20:.0f} MiB the main process")
+        if kind == "dask" and args.dask_scaling:
+            s1, n1, _ = ensemble_once([*ens[:-1], "workers=1", "executor=dask"])
+            print(f"  Dask LocalCluster, 1 worker: {s1:.1f} s; 2 workers are {s1 / s:.2f} times as fast")
+
+
 def main(argv: list[str] | None = None) -> None:
-    """``sim-bench TARGET [options]``; targets: refugees, model."""
+    """``sim-bench TARGET [options]``; targets: refugees, model, ensemble."""
     argv = list(sys.argv[1:] if argv is None else argv)
-    targets = {"refugees": bench_refugees_cli, "model": bench_model_cli}
+    targets = {"refugees": bench_refugees_cli, "model": bench_model_cli, "ensemble": bench_ensemble_cli}
     if not argv or argv[0] not in targets:
         fail("sim-bench", f"give a target: sim-bench {{{','.join(targets)}}} [options]")
     targets[argv[0]](argv[1:])

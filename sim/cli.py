@@ -58,6 +58,9 @@ class ValidateOnStart(Callback):
                 from sim.uncertainty import check_futures, futures_table
 
                 check_futures(futures_table(cfg)[0])
+                from sim.ensemble import check_executor
+
+                check_executor(cfg)
             network = load_network(cfg.model.network.locations_file, cfg.model.network.links_file)
             check_network_refs(cfg, network)
             if run_dir is not None:

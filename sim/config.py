@@ -52,6 +52,23 @@ class UncertaintyConfig:
     """With posterior: the parameter-set CSV (a description <file>.json beside it)."""
 
 
+class ExecutorKind(str, enum.Enum):
+    local = "local"
+    dask = "dask"
+
+
+@dataclass
+class ExecutorConfig:
+    kind: ExecutorKind = ExecutorKind.local
+    """Where chunks of runs execute: local (a process pool here) or dask (Dask distributed)."""
+    address: Optional[str] = None
+    """With dask: the scheduler of an existing cluster (tcp://HOST:8786); None starts a LocalCluster."""
+    chunk_runs: int = run_setting(200, unit="runs per task", bounds=(1, 100_000),
+                                  doc="at most this many runs per task (fewer when that leaves a worker idle)")
+    connect_timeout_s: float = run_setting(10.0, unit="seconds", bounds=(0.1, 600.0),
+                                           doc="how long to wait for the Dask scheduler at executor.address")
+
+
 @dataclass
 class CalendarConfig:
     start: str = "2021-08-15"
@@ -95,6 +112,7 @@ class Config:
     replicates: int = run_setting(100, unit="replicates", bounds=(1, 1_000_000))
     futures: int = run_setting(1, unit="futures (parameter draws; sim.uncertainty)", bounds=(1, 1_000_000))
     uncertainty: UncertaintyConfig = sub(UncertaintyConfig)
+    executor: ExecutorConfig = sub(ExecutorConfig)
     seed: int = run_setting(20210815, unit="root seed", bounds=(0, 2**63 - 1))
     workers: int = run_setting(0, unit="processes (0 = one per available core)", bounds=(0, 4096))
     progress: bool = True
@@ -103,7 +121,7 @@ class Config:
 
 
 # Keys that change how a run is executed but not a single number it produces.
-EXECUTION_ONLY = ("workers", "progress")
+EXECUTION_ONLY = ("workers", "progress", "executor")
 # Left out of the hash as well: where the values came from. A design point's values are
 # applied to the config before hashing, so the hash already covers them.
 NOT_HASHED = (*EXECUTION_ONLY, "design")

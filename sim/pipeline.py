@@ -34,14 +34,17 @@ def run(cfg: DictConfig | Config, out_dir: Path, *, experiment: str = "custom",
     """Run a batch of replicates for `cfg` and write its results into `out_dir`."""
     from sim import manifest
     from sim.design import provenance as design_provenance
-    from sim.runner import n_workers, run_batch
-    from sim.uncertainty import futures_table
+    from sim.ensemble import check_executor, run_ensemble
+    from sim.runner import n_workers
+    from sim.uncertainty import check_futures, futures_table
 
     logging.getLogger("MESA").setLevel(logging.WARNING)
     config, design_values = prepare(cfg)
     out_dir = Path(out_dir)
     check_writable(out_dir)
     futures, about_futures = futures_table(config)
+    check_futures(futures)
+    check_executor(config)
     workers = n_workers(config)
     data, copies = manifest.snapshot(config)  # the data files as the run reads them
     network = load_network(config.model.network.locations_file, config.model.network.links_file)
@@ -49,17 +52,20 @@ def run(cfg: DictConfig | Config, out_dir: Path, *, experiment: str = "custom",
         f"{config.replicates} replicates"
     log.info("experiment %s: %s on %d worker(s)", experiment, runs, workers)
     t0 = time.perf_counter()
-    batch = run_batch(config, network, futures)
+    ens = run_ensemble(config, network, futures, out_dir, workers, progress=config.progress)
     wall = time.perf_counter() - t0
     # Each replicate reads the narcotics data files again: results are written only if every
     # file the run read is still what was hashed and copied at its start.
     changed = [role for role, path in manifest.data_files(config).items()
                if not path.is_file() or manifest.file_sha256(path) != data[role]["sha256"]]
     if changed:
+        ens.discard()
+        if out_dir.is_dir() and not any(out_dir.iterdir()):
+            out_dir.rmdir()
         raise ResultsError(f"{', '.join(changed)} file(s) changed while the run read them "
                            f"({', '.join(data[r]['path'] for r in changed)}); nothing written: run again")
     outcomes = registry()
-    summary = summary_table(batch.outcomes, outcomes)
+    summary = summary_table(ens.outcomes, outcomes)
     cal = Calendar.from_config(config.model.calendar.start, config.model.calendar.horizon_months)
     design = {"design_values": design_values, "design": design_provenance(config)} if config.design.file else None
     record = manifest.build(
@@ -68,9 +74,12 @@ def run(cfg: DictConfig | Config, out_dir: Path, *, experiment: str = "custom",
         calendar={"start": cal.start.isoformat(), "end": cal.end.isoformat()},
         outcomes={n: {"unit": o.unit, "label": o.label} for n, o in outcomes.items()}, data=data,
         futures=about_futures)
-    write_results(out_dir, batch.outcomes, batch.timeseries, summary, record, flows=batch.flows, copies=copies,
+    write_results(out_dir, ens.outcomes, ens.timeseries, summary, record, flows=ens.flows, copies=copies,
                   futures=futures)
-    report(f"\n{experiment}: {runs}, seed {config.seed}, {wall:.1f} s\n\n"
+    ens.discard()
+    resumed = f", {ens.resumed} of {ens.chunks} chunks resumed from an interrupted run" if ens.resumed else ""
+    rate = len(ens.outcomes) / wall if wall > 0 else float("nan")
+    report(f"\n{experiment}: {runs}, seed {config.seed}, {wall:.1f} s ({rate:.1f} runs/s{resumed})\n\n"
            f"{format_summary(summary)}\n\nresults: {out_dir}")
     return out_dir
 

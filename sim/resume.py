@@ -23,6 +23,7 @@ from omegaconf import DictConfig, OmegaConf
 
 from sim.compose import prepare
 from sim.config import Config
+from sim.ensemble import STAGING
 from sim.store import MANIFEST, ResultsError, read_manifest
 
 log = logging.getLogger(__name__)
@@ -122,8 +123,8 @@ def resume_point(cfg: DictConfig | Config, out_dir: Path, num: int) -> bool:
 
     Complete results of another config, other code or another data file raise ResultsError.
     A folder left incomplete (no manifest: the job was killed) is emptied but for Hydra's
-    ``.hydra`` and log files (staging folders, result files moved before the kill) and the
-    point runs again.
+    ``.hydra`` and log files and the chunks already done (``.ensemble``, sim.ensemble: the point
+    resumes from them once their plan is checked), and the point runs again.
     """
     from sim.pipeline import report
 
@@ -136,7 +137,7 @@ def resume_point(cfg: DictConfig | Config, out_dir: Path, num: int) -> bool:
     for staging in out_dir.parent.glob(f".{out_dir.name}.writing-*"):  # a write the kill interrupted
         shutil.rmtree(staging, ignore_errors=True)
     if out_dir.is_dir():
-        leftovers = [p for p in out_dir.iterdir() if not hydra_file(p)]
+        leftovers = [p for p in out_dir.iterdir() if not hydra_file(p) and p.name != STAGING]
         for p in leftovers:
             shutil.rmtree(p) if p.is_dir() else p.unlink()
         if leftovers:

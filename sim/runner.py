@@ -5,7 +5,6 @@ seed alone (sim.uncertainty), so run (f, r) is the same world in every experimen
 from __future__ import annotations
 
 import logging
-import math
 import os
 from dataclasses import dataclass
 
@@ -17,7 +16,7 @@ from sim.config import Config
 from sim.model import RunResult
 from sim.network import Network, load_network
 from sim.uncertainty import FUTURE, check_futures, future_values, futures_table, run_seeds
-from sim.workers import Chunk, Run, imap_chunks, run_chunk
+from sim.workers import Chunk, Run, run_chunk
 
 log = logging.getLogger(__name__)
 
@@ -67,36 +66,55 @@ def ensemble_runs(cfg: Config) -> list[Run]:
     return runs
 
 
+def ensemble_chunks(cfg: Config, workers: int, bounds: list[tuple[int, int]] | None = None) -> list[Chunk]:
+    """The runs cut into chunks (at `bounds`, run index from/to, when given), without their
+    futures' values yet (:func:`with_values` adds them as each chunk is sent, so that the values
+    of all futures are never held at once)."""
+    from sim.ensemble import chunk_bounds
+
+    runs = ensemble_runs(cfg)
+    if bounds is None:
+        bounds = chunk_bounds(len(runs), workers, cfg.executor.chunk_runs)
+    return [Chunk(runs[a:b], {}) for a, b in bounds]
+
+
+def with_values(chunk: Chunk, futures: pd.DataFrame) -> Chunk:
+    """`chunk` with the parameter values of the futures its runs belong to (none with one future
+    and no values: the config as it is)."""
+    if futures.shape[1] <= 1:
+        return chunk
+    return Chunk(chunk.runs, {f: future_values(futures, f) for f in dict.fromkeys(r.future for r in chunk.runs)})
+
+
+def chunk_tables(cfg: Config, chunk: Chunk, network: Network) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    """The outcomes, time series and flows tables of one chunk's runs (what a task returns)."""
+    results = run_chunk(cfg, chunk, network)
+    return _outcomes_table(results), _timeseries_table(results), _flows_table(results)
+
+
 def run_batch(cfg: Config, network: Network | None = None, futures: pd.DataFrame | None = None) -> Batch:
-    """Run ``cfg.futures`` x ``cfg.replicates`` runs, in parallel when there is more than one
-    worker. `futures` is the table of :func:`sim.uncertainty.futures_table` (drawn when None)."""
+    """Run ``cfg.futures`` x ``cfg.replicates`` runs on the configured executor and hold the tables
+    in memory (a results folder streams them to disk instead: :func:`sim.ensemble.run_ensemble`).
+    `futures` is the table of :func:`sim.uncertainty.futures_table` (drawn when None)."""
+    from sim.ensemble import execute
+
     logging.getLogger("MESA").setLevel(logging.WARNING)
     if network is None:
         network = load_network(cfg.model.network.locations_file, cfg.model.network.links_file)
     table = futures_table(cfg)[0] if futures is None else futures
     check_futures(table)  # every future's values valid before anything runs
-    values = {f: future_values(table, f) for f in range(len(table))} if table.shape[1] > 1 else {}
-    runs = ensemble_runs(cfg)
     workers = n_workers(cfg)
-    bar = tqdm(total=len(runs), desc="runs", unit="run", disable=None if cfg.progress else True, leave=False)
-    size = 1 if workers == 1 else max(1, math.ceil(len(runs) / (workers * 8)))
-    chunks = [_chunk(runs[k:k + size], values) for k in range(0, len(runs), size)]
-    results: list[tuple[Run, RunResult]] = []
-    if workers == 1:
-        for chunk in chunks:
-            results += run_chunk(cfg, chunk, network)
-            bar.update(len(chunk.runs))
-    else:
-        for done in imap_chunks(cfg, chunks, network, workers):
-            results += done
-            bar.update(len(done))
+    chunks = ensemble_chunks(cfg, workers)
+    bar = tqdm(total=sum(len(c.runs) for c in chunks), desc="runs", unit="run",
+               disable=None if cfg.progress else True, leave=False)
+    parts: dict[int, tuple] = {}
+    for k, tables in execute(cfg, chunks, network, workers, table):
+        parts[k] = tables
+        bar.update(len(chunks[k].runs))
     bar.close()
-    results.sort(key=lambda r: r[0].index)
-    return Batch(_outcomes_table(results), _timeseries_table(results), _flows_table(results))
-
-
-def _chunk(runs: list[Run], values: dict[int, dict]) -> Chunk:
-    return Chunk(runs, {f: values[f] for f in dict.fromkeys(r.future for r in runs) if f in values})
+    ordered = [parts[k] for k in range(len(chunks))]
+    outcomes, timeseries, flows = (pd.concat([p[i] for p in ordered], ignore_index=True) for i in range(3))
+    return Batch(outcomes, timeseries, flows.astype({"quantity": "category"}))
 
 
 def _outcomes_table(results: list[tuple[Run, RunResult]]) -> pd.DataFrame:

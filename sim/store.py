@@ -124,11 +124,12 @@ def check_writable(run_dir: Path) -> None:
                            "choose another folder with hydra.run.dir=...")
 
 
-def write_results(run_dir: Path, outcomes: pd.DataFrame, timeseries: pd.DataFrame,
-                  summary: pd.DataFrame, manifest: dict, flows: pd.DataFrame | None = None,
+def write_results(run_dir: Path, outcomes: pd.DataFrame, timeseries: pd.DataFrame | Path,
+                  summary: pd.DataFrame, manifest: dict, flows: pd.DataFrame | Path | None = None,
                   copies: dict[str, bytes] | None = None, futures: pd.DataFrame | None = None) -> Path:
     """Write the result files atomically into `run_dir` (created if needed), with `copies`
-    (name in the folder -> content, such as the data files the run read)."""
+    (name in the folder -> content, such as the data files the run read). A table given as the
+    path of a Parquet file already written (an ensemble's assembled shards) is moved in."""
     run_dir = Path(run_dir)
     check_writable(run_dir)
     tables = {"outcomes.parquet": outcomes, "timeseries.parquet": timeseries, "summary.csv": summary}
@@ -141,13 +142,16 @@ def write_results(run_dir: Path, outcomes: pd.DataFrame, timeseries: pd.DataFram
 
 def write_folder(out_dir: Path, tables: dict[str, pd.DataFrame], manifest: dict,
                  copies: dict[str, bytes] | None = None) -> Path:
-    """Write `tables` (by file name, ``.parquet`` or ``.csv``), the files in `copies` and
+    """Write `tables` (by file name, ``.parquet`` or ``.csv``; a Path value is a file moved in
+    as it is), the files in `copies` and
     ``manifest.json`` into `out_dir` through :func:`staged`, the manifest last: a folder without
     a manifest is incomplete. Tables of an earlier write that this one does not write (see
     ``TABLES``) are removed with it, so none is left beside the new manifest."""
     with staged(out_dir, last=MANIFEST, replace=True, remove=TABLES) as staging:
         for name, table in tables.items():
-            if name.endswith(".parquet"):
+            if isinstance(table, Path):
+                os.replace(table, staging / name)
+            elif name.endswith(".parquet"):
                 table.to_parquet(staging / name, index=False)
             else:
                 table.to_csv(staging / name, index=False)

@@ -127,8 +127,16 @@ def pool(workers: int) -> Iterator[multiprocessing.pool.Pool]:
             multiprocessing.set_start_method(method, force=True)
 
 
-def imap_chunks(cfg: "Config", chunks: Iterable[Chunk], network: "Network",
-                workers: int) -> Iterator[list[tuple[Run, "RunResult"]]]:
-    """Run chunks of replicates in `workers` processes, yielding each chunk's results as it ends."""
+def _indexed_tables(cfg: "Config", item: tuple[int, Chunk], network: "Network") -> tuple[int, tuple]:
+    from sim.runner import chunk_tables
+
+    k, chunk = item
+    return k, chunk_tables(cfg, chunk, network)
+
+
+def imap_tables(cfg: "Config", chunks: Iterable[Chunk], network: "Network",
+                workers: int) -> Iterator[tuple[int, tuple]]:
+    """(position, tables of :func:`sim.runner.chunk_tables`) of each chunk, run in `workers`
+    processes, as each ends (`chunks` is read as the pool takes them)."""
     with pool(workers) as p:
-        yield from p.imap_unordered(functools.partial(run_chunk, cfg, network=network), chunks)
+        yield from p.imap_unordered(functools.partial(_indexed_tables, cfg, network=network), enumerate(chunks))

@@ -76,23 +76,27 @@ def test_config_hash_ignores_execution_settings_only():
 
 # ----------------------------------------------------------------------------- atomic writes
 def test_failed_write_leaves_no_result_files(tmp_path, monkeypatch):
+    """A write that fails leaves no result file and no staging folder beside the run folder; the
+    chunks already run stay in the hidden .ensemble folder, and the same run then resumes."""
     cfg = compose(SMOKE)
     real = pd.DataFrame.to_parquet
 
-    def fail_on_timeseries(self, path, *a, **k):
-        if Path(path).name == "timeseries.parquet":
+    def fail_on_outcomes(self, path, *a, **k):
+        if Path(path).name == "outcomes.parquet":
             raise OSError("disk full")
         return real(self, path, *a, **k)
 
-    monkeypatch.setattr(pd.DataFrame, "to_parquet", fail_on_timeseries)
-    with pytest.raises(OSError, match="disk full"):
-        run(cfg, tmp_path / "r")  # a new folder: nothing at all appears
-    assert list(tmp_path.iterdir()) == []
+    monkeypatch.setattr(pd.DataFrame, "to_parquet", fail_on_outcomes)
     (tmp_path / "r").mkdir()  # as Hydra makes it, with its own files
     (tmp_path / "r" / "sim.log").write_text("log")
     with pytest.raises(OSError, match="disk full"):
         run(cfg, tmp_path / "r")
-    assert [p.name for p in tmp_path.rglob("*")] == ["r", "sim.log"]  # no result file, no staging folder
+    assert [p.name for p in tmp_path.iterdir()] == ["r"]  # no staging folder beside it
+    names = {p.name for p in (tmp_path / "r").iterdir()}
+    assert names == {"sim.log", ".ensemble"} and not names & set(store.RESULT_FILES)
+    monkeypatch.setattr(pd.DataFrame, "to_parquet", real)
+    run(cfg, tmp_path / "r")
+    assert not (tmp_path / "r" / ".ensemble").exists() and (tmp_path / "r" / "manifest.json").is_file()
 
 
 def test_existing_results_are_never_overwritten(tmp_path):
@@ -224,20 +228,20 @@ def test_a_data_file_changed_during_the_run_writes_nothing(tmp_path, monkeypatch
     """The manifest records the hash of each data file as the run starts; if a file differs
     when the replicates are done (a replicate reads the narcotics files again), no result is
     written, rather than results whose record says otherwise."""
-    from sim import runner
+    from sim import ensemble
     from sim.narcotics import data
 
     markets = tmp_path / "drug_markets.csv"
     markets.write_text(data.MARKETS_FILE.read_text())
     monkeypatch.setattr(data, "MARKETS_FILE", markets)
-    real = runner.run_batch
+    real = ensemble.run_ensemble
 
-    def edit_while_running(cfg, network=None, futures=None):
-        batch = real(cfg, network, futures)
+    def edit_while_running(*args, **kwargs):
+        done = real(*args, **kwargs)
         markets.write_text(markets.read_text().replace("15000", "15001"))
-        return batch
+        return done
 
-    monkeypatch.setattr(runner, "run_batch", edit_while_running)
+    monkeypatch.setattr(ensemble, "run_ensemble", edit_while_running)
     with pytest.raises(store.ResultsError, match="drug_markets file.* changed while the run read them"):
         run(compose(SMOKE), tmp_path / "r")
     assert not (tmp_path / "r").exists()
