@@ -413,46 +413,62 @@ def ensemble_once(overrides: list[str]) -> tuple[float, int, "PeakRSS"]:
     return seconds, cfg.futures * cfg.replicates, mem
 
 
+def _default_draws(folder: Path, futures: int) -> Path:
+    """A parameter-set file of `futures` identical draws at the defaults (one column), so that an
+    ensemble does the same work as a plain batch and only the machinery of futures differs."""
+    import json
+
+    path = folder / "defaults.csv"
+    value = Config().scenario.drought_severity
+    path.write_text("scenario.drought_severity\n" + f"{value!r}\n" * futures)
+    path.with_suffix(".json").write_text(json.dumps({"made_by": "sim-bench ensemble: every draw at the default"}))
+    return path
+
+
 def bench_ensemble_cli(argv: list[str] | None = None) -> None:
     ap = argparse.ArgumentParser(prog="sim-bench ensemble",
                                  description="Ensembles of futures x replicates written to disk: throughput per core "
-                                             "against a plain batch, peak memory, local pool against Dask.")
+                                             "against a plain batch, time and peak memory of an ensemble drawn from "
+                                             "the ranges, the local pool against Dask.")
     ap.add_argument("--futures", type=int, default=1000)
     ap.add_argument("--replicates", type=int, default=10)
     ap.add_argument("--horizon", type=int, default=60, help="months per run")
     ap.add_argument("--workers", type=int, default=2)
-    ap.add_argument("--plain", type=int, default=200, help="replicates of the plain batches (throughput per core)")
+    ap.add_argument("--plain", type=int, default=400, help="runs of the plain batch and of its ensemble twin")
     ap.add_argument("--executors", nargs="+", default=["local", "dask"], choices=["local", "dask"])
     ap.add_argument("--dask-scaling", action="store_true",
                     help="also run the ensemble on a Dask LocalCluster of 1 worker, for the 2-against-1 speed-up")
+    ap.add_argument("--skip-throughput", action="store_true", help="only the ensemble drawn from the ranges")
     args = ap.parse_args(argv)
     from sim.workers import start_server
 
     start_server()
-    network = load_network()
-    cfg = Config()
-    cfg.model.calendar.horizon_months = args.horizon
-    from sim.model import SpilloverModel
-
-    SpilloverModel(cfg, rng=0, network=network).run()  # warm-up
     horizon = f"model.calendar.horizon_months={args.horizon}"
-    plain_rate = batch_throughput(cfg, network, args.plain, 1)
-    print(f"plain batch (run_batch in memory, defaults, {args.horizon} months), 1 worker: {plain_rate:.2f} runs/s "
-          f"per core")
-    s, n, _ = ensemble_once([horizon, f"replicates={args.plain}", "workers=1"])
-    print(f"same runs through the ensemble path (chunks, shards on disk, assembly), 1 worker: {n / s:.2f} runs/s; "
-          f"{n / s / plain_rate:.0%} of the plain batch per core")
-    ens = [horizon, "uncertainty=ranges", f"futures={args.futures}", f"replicates={args.replicates}",
-           f"workers={args.workers}"]
+    w = args.workers
+    ensemble_once([horizon, f"replicates={2 * w}", f"workers={w}"])  # warm-up: the workers and their kernels
+    if not args.skip_throughput:
+        s, n, _ = ensemble_once([horizon, f"replicates={args.plain}", f"workers={w}"])
+        plain = n / s / w
+        print(f"plain batch: sim-run replicates={args.plain} ({args.horizon} months), {w} workers: {n / s:.2f} runs/s, "
+              f"{plain:.2f} runs/s per core")
+        twin = max(1, args.plain // 10)
+        with tempfile.TemporaryDirectory() as tmp:
+            draws = _default_draws(Path(tmp), twin)
+            s, n, _ = ensemble_once([horizon, "uncertainty=posterior", f"uncertainty.file={draws}", f"futures={twin}",
+                                     f"replicates={args.plain // twin}", f"workers={w}"])
+        print(f"ensemble of the same work: {twin} futures (identical draws at the defaults) x {args.plain // twin} "
+              f"replicates, {w} workers: {n / s:.2f} runs/s, {n / s / w:.2f} runs/s per core, "
+              f"{n / s / w / plain:.0%} of the plain batch's")
+    ens = [horizon, "uncertainty=ranges", f"futures={args.futures}", f"replicates={args.replicates}"]
     for kind in args.executors:
-        s, n, mem = ensemble_once([*ens, f"executor={kind}"])
-        print(f"ensemble {args.futures} futures x {args.replicates} replicates = {n:,} runs, executor={kind}, "
-              f"{args.workers} workers: {s:.1f} s ({s / 60:.1f} min), {n / s:.2f} runs/s, {n / s / args.workers:.2f} "
-              f"runs/s per core; peak memory {mem.peak / 2**30:.2f} GiB all processes, "
-              f"{mem.main_peak / 2**20:.0f} MiB the main process")
+        s, n, mem = ensemble_once([*ens, f"workers={w}", f"executor={kind}"])
+        print(f"ensemble drawn from the ranges: {args.futures} futures x {args.replicates} replicates = {n:,} runs, "
+              f"executor={kind}, {w} workers: {s:.1f} s ({s / 60:.1f} min), {n / s:.2f} runs/s; peak memory "
+              f"{mem.peak / 2**30:.2f} GiB all processes (PSS), {mem.main_peak / 2**20:.0f} MiB the main process")
         if kind == "dask" and args.dask_scaling:
-            s1, n1, _ = ensemble_once([*ens[:-1], "workers=1", "executor=dask"])
-            print(f"  Dask LocalCluster, 1 worker: {s1:.1f} s; 2 workers are {s1 / s:.2f} times as fast")
+            s1, _, _ = ensemble_once([*ens, "workers=1", "executor=dask"])
+            print(f"  the same on a Dask LocalCluster of 1 worker: {s1:.1f} s; {w} workers are {s1 / s:.2f} times "
+                  "as fast")
 
 
 def main(argv: list[str] | None = None) -> None:

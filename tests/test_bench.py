@@ -25,3 +25,17 @@ def test_bench_model_reports_phases_memory_and_throughput_for_the_options_given(
     mesa, ours, ratio = re.search(r"200 mesa.Agent objects x 2 days .* ([\d,]+) agent-steps/s; .* ([\d,]+) "
                                   r"agent-steps/s; ratio (\d+)x", out).groups()
     assert int(ratio) == round(int(ours.replace(",", "")) / int(mesa.replace(",", "")))
+
+
+def test_bench_ensemble_reports_throughput_time_and_memory_for_the_options_given(capsys):
+    bench.main(["ensemble", "--futures", "4", "--replicates", "2", "--horizon", "2", "--workers", "1",
+                "--plain", "10", "--executors", "local"])
+    out = capsys.readouterr().out
+    plain = float(re.search(r"^plain batch: sim-run replicates=10 \(2 months\), 1 workers: [\d.]+ runs/s, ([\d.]+) "
+                            r"runs/s per core", out, re.M).group(1))
+    twin, share = re.search(r"^ensemble of the same work: 1 futures .* ([\d.]+) runs/s per core, (\d+)% of", out,
+                            re.M).groups()
+    assert int(share) == round(100 * float(twin) / plain)
+    runs, peak = re.search(r"^ensemble drawn from the ranges: 4 futures x 2 replicates = (\d+) runs, executor=local, "
+                           r"1 workers: .* peak memory ([\d.]+) GiB", out, re.M).groups()
+    assert int(runs) == 8 and float(peak) > 0
