@@ -98,7 +98,8 @@ def futures_section(runs: list[Run], outcomes: list[str], out_dir: Path, label, 
               f"(within a future; one-way random-effects analysis of variance), and the parameters that drive its "
               f"mean in a future (RBD-FAST first-order index S1 from SALib, computed on the ensemble itself; a "
               f"parameter is listed only if its S1 beats the largest any parameter reaches when the outcome is "
-              f"shuffled across futures, and only with {MIN_FUTURES} futures or more). "
+              f"shuffled across futures, and only with {MIN_FUTURES} futures or more; from fewer than about 200 "
+              f"futures the indices are rough, so read only a driver that stands well clear of the others). "
               f"Table as CSV: [{SPLIT_CSV}]({SPLIT_CSV})."), ""]
     lines += _md_table(["Outcome", "Scenario", "From the assumptions", "From chance", "Driven most by (S1)"],
                        [[label(r.outcome), r.scenario, _share(r.share_assumptions), _share(1 - r.share_assumptions),
