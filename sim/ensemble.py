@@ -121,19 +121,11 @@ def dask_client(cfg: "Config", workers: int):
         with client:
             yield client
         return
-    from sim.workers import SERVER_ENV
+    from sim.workers import worker_env
 
-    saved = {k: os.environ.get(k) for k in SERVER_ENV}
-    os.environ.update(SERVER_ENV)  # the worker processes inherit one thread per library
-    try:
+    with worker_env():
         cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=None,
                                silence_logs=logging.ERROR)
-    finally:
-        for k, v in saved.items():
-            if v is None:
-                os.environ.pop(k, None)
-            else:
-                os.environ[k] = v
     with cluster, Client(cluster) as client:
         yield client
 

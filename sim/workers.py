@@ -93,10 +93,18 @@ def start_server() -> None:
     from multiprocessing import forkserver
 
     multiprocessing.get_context(METHOD).set_forkserver_preload(SERVER_PRELOAD)
+    with worker_env():
+        forkserver.ensure_running()
+
+
+@contextmanager
+def worker_env() -> Iterator[None]:
+    """``SERVER_ENV`` in this process's environment while the block starts worker processes (they
+    inherit it: one thread per numerical library), this process's own settings put back after."""
     saved = {k: os.environ.get(k) for k in SERVER_ENV}
     os.environ.update(SERVER_ENV)
     try:
-        forkserver.ensure_running()
+        yield
     finally:
         for k, v in saved.items():
             if v is None:
