@@ -48,7 +48,8 @@ log = logging.getLogger(__name__)
 
 STAGING = ".ensemble"
 PLAN = "plan.json"
-TABLES = ("timeseries", "flows", "outcomes")  # written in this order: outcomes marks a chunk done
+TABLES = ("outcomes", "timeseries", "flows")  # as sim.runner.chunk_tables returns them; written in reverse,
+#                                               so that the outcomes shard, last, marks a chunk done
 CHUNKS_PER_WORKER = 8  # at least this many chunks per worker, so that the pool stays busy to the end
 
 
@@ -224,30 +225,24 @@ def run_ensemble(cfg: "Config", network: "Network", futures: pd.DataFrame, out_d
     done = done_chunks(staging, len(chunks))
     todo = [k for k in range(len(chunks)) if k not in done]
     n_runs = sum(len(c.runs) for c in chunks)
+    n_done = sum(len(chunks[k].runs) for k in done)
     if done:
         log.info("resuming: %d of %d chunks already done", len(done), len(chunks))
-    bar = tqdm(total=n_runs, initial=sum(len(chunks[k].runs) for k in done), desc="runs", unit="run",
+    bar = tqdm(total=n_runs, initial=n_done, desc="runs", unit="run",
                disable=None if progress else True, leave=False, smoothing=0.1)
     t0 = time.perf_counter()
     for j, tables in execute(cfg, [chunks[k] for k in todo], network, workers, futures):
         k = todo[j]
-        for name, table in zip(TABLES, _ordered(tables)):
-            if table is not None:
-                _write_atomic(table, _shard(staging, name, k))
+        for name, table in reversed(list(zip(TABLES, tables))):
+            _write_atomic(table, _shard(staging, name, k))
         bar.update(len(chunks[k].runs))
     bar.close()
-    log.info("%d runs in %.1f s", n_runs - sum(len(chunks[k].runs) for k in done), time.perf_counter() - t0)
+    log.info("%d runs in %.1f s", n_runs - n_done, time.perf_counter() - t0)
     outcomes = pd.concat([pd.read_parquet(_shard(staging, "outcomes", k)) for k in range(len(chunks))],
                          ignore_index=True)
     ts = _assemble(staging, "timeseries", len(chunks))
     flows = _assemble(staging, "flows", len(chunks))
     return Ensemble(staging, outcomes, ts, flows, len(done), len(chunks))
-
-
-def _ordered(tables: tuple) -> tuple:
-    """(timeseries, flows, outcomes) from chunk_tables' (outcomes, timeseries, flows)."""
-    outcomes, timeseries, flows = tables
-    return timeseries, flows, outcomes
 
 
 def _assemble(staging: Path, name: str, n_chunks: int) -> Path | None:

@@ -36,14 +36,13 @@ def run(cfg: DictConfig | Config, out_dir: Path, *, experiment: str = "custom",
     from sim.design import provenance as design_provenance
     from sim.ensemble import check_executor, run_ensemble
     from sim.runner import n_workers
-    from sim.uncertainty import check_futures, futures_table
+    from sim.uncertainty import futures_table
 
     logging.getLogger("MESA").setLevel(logging.WARNING)
     config, design_values = prepare(cfg)
     out_dir = Path(out_dir)
     check_writable(out_dir)
-    futures, about_futures = futures_table(config)
-    check_futures(futures)
+    futures, about_futures = futures_table(config)  # drawn within the ranges, or a posterior checked as read
     check_executor(config)
     workers = n_workers(config)
     data, copies = manifest.snapshot(config)  # the data files as the run reads them
