@@ -11,6 +11,11 @@ DAYS_PER_MONTH = DAYS_PER_YEAR / 12  # mean month, for "months since start" outc
 DAYS_PER_WEEK = 7  # the narcotics and security phases act once a week
 
 
+def next_multiple(day: int, every: int) -> int:
+    """The first day from `day` on that is a multiple of `every` (a weekly phase's next day)."""
+    return -(-day // every) * every
+
+
 def parse_date(text: str, key: str) -> dt.date:
     """Parse an ISO date (YYYY-MM-DD) or raise ValueError naming the config key."""
     try:

@@ -9,8 +9,10 @@ and written to ``<run folder>/.ensemble/plan.json``. The chunks run on an execut
   machine, or the cluster whose scheduler is at ``executor.address`` (for SLURM, start the
   scheduler and workers with dask-jobqueue: docs/ENSEMBLES.md).
 
-Each finished chunk's tables are written as shards (``outcomes-K.parquet`` last, which marks
-the chunk done) as soon as it comes back, so memory stays flat in the number of runs. A run
+Each chunk's tables are written as shards (``outcomes-K.parquet`` last, which marks the chunk
+done) by the worker that ran it, as soon as it ends, so memory stays flat in the number of runs
+and the process that hands out the chunks moves no tables (on a cluster the workers must
+share the results folder's file system). A run
 killed part-way leaves its shards and plan: the same command into the same folder
 (``hydra.run.dir=...``) runs only the chunks not yet done, after checking the plan was made by
 the same config, code and data. When every chunk is done the shards are assembled into the
@@ -24,6 +26,7 @@ workers, and whether or not the ensemble was interrupted.
 
 from __future__ import annotations
 
+import functools
 import itertools
 import json
 import logging
@@ -69,31 +72,48 @@ def chunk_bounds(n_runs: int, workers: int, chunk_runs: int) -> list[tuple[int, 
 
 
 # --------------------------------------------------------------------------- executors
-def execute(cfg: "Config", chunks: list["Chunk"], network: "Network", workers: int,
-            futures: pd.DataFrame) -> Iterator[tuple[int, tuple]]:
-    """(position in `chunks`, tables of :func:`sim.runner.chunk_tables`) for every chunk, as each
-    finishes, on the executor the config names. Each chunk gets its futures' values from
-    `futures` only as it is sent."""
+def execute(cfg: "Config", items: list[tuple[int, "Chunk"]], network: "Network", workers: int,
+            futures: pd.DataFrame, task=None) -> Iterator[tuple[int, object]]:
+    """(k, ``task(cfg, (k, chunk), network)``) for every (k, chunk) of `items`, as each finishes, on
+    the executor the config names. Each chunk gets its futures' values from `futures` only as it
+    is sent. `task` is a picklable function (default :func:`tables_task`: the chunk's tables)."""
     from sim.runner import with_values
 
-    if not chunks:
+    if not items:
         return iter(())
-    sent = (with_values(c, futures) for c in chunks)
+    task = task or tables_task
+    sent = ((k, with_values(c, futures)) for k, c in items)
     if cfg.executor.kind.value == "dask":
-        return _dask(cfg, sent, network, workers)
-    return _local(cfg, sent, network, workers)
+        return _dask(cfg, sent, network, workers, task)
+    return _local(cfg, sent, network, workers, task)
 
 
-def _local(cfg, chunks, network, workers):
+def tables_task(cfg: "Config", item: tuple[int, "Chunk"], network: "Network") -> tuple:
+    """The tables of :func:`sim.runner.chunk_tables` of one chunk, returned to the caller."""
     from sim.runner import chunk_tables
 
-    if workers == 1:
-        for k, chunk in enumerate(chunks):
-            yield k, chunk_tables(cfg, chunk, network)
-        return
-    from sim.workers import imap_tables
+    return chunk_tables(cfg, item[1], network)
 
-    yield from imap_tables(cfg, chunks, network, workers)
+
+def shards_task(cfg: "Config", item: tuple[int, "Chunk"], network: "Network", staging: str) -> int:
+    """Run chunk k and write its tables as shards into `staging` (outcomes last, marking it done),
+    where the chunk runs: the process that gathers the chunks then moves no tables at all, so it
+    takes almost no time from the workers it shares the machine with. Returns the runs done."""
+    from sim.runner import chunk_tables
+
+    k, chunk = item
+    write_shards(Path(staging), k, chunk_tables(cfg, chunk, network))
+    return len(chunk.runs)
+
+
+def _local(cfg, items, network, workers, task):
+    if workers == 1:
+        for k, chunk in items:
+            yield k, task(cfg, (k, chunk), network)
+        return
+    from sim.workers import imap_tasks
+
+    yield from imap_tasks(task, cfg, items, network, workers)
 
 
 def check_executor(cfg: "Config") -> None:
@@ -131,35 +151,39 @@ def dask_client(cfg: "Config", workers: int):
         yield client
 
 
-def _dask(cfg, chunks, network, workers):
+def _dask(cfg, items, network, workers, task):
     """Chunks submitted a window at a time (a few per worker in flight), each result gathered as
     it completes."""
     from distributed import as_completed
 
-    from sim.runner import chunk_tables
-
     with dask_client(cfg, workers) as client:
         cfg_f, net_f = client.scatter([cfg, network], broadcast=True)
         window = 2 * CHUNKS_PER_WORKER * max(1, len(client.scheduler_info()["workers"]))
-        pending = enumerate(chunks)
         running = {}
-        for k, chunk in itertools.islice(pending, window):
-            running[client.submit(chunk_tables, cfg_f, chunk, net_f, pure=False)] = k
+        for k, chunk in itertools.islice(items, window):
+            running[client.submit(task, cfg_f, (k, chunk), net_f, pure=False)] = k
         done = as_completed(list(running))
         for fut in done:
-            tables = fut.result()
+            result = fut.result()
             k = running.pop(fut)
             fut.release()
-            for j, chunk in itertools.islice(pending, 1):
-                nxt = client.submit(chunk_tables, cfg_f, chunk, net_f, pure=False)
+            for j, chunk in itertools.islice(items, 1):
+                nxt = client.submit(task, cfg_f, (j, chunk), net_f, pure=False)
                 running[nxt] = j
                 done.add(nxt)
-            yield k, tables
+            yield k, result
 
 
 # --------------------------------------------------------------------------- the staging folder
 def _shard(staging: Path, table: str, k: int) -> Path:
     return staging / f"{table}-{k:06d}.parquet"
+
+
+def write_shards(staging: Path, k: int, tables: tuple) -> None:
+    """Chunk k's tables (as :func:`sim.runner.chunk_tables` returns them) as shards, each written
+    atomically, the outcomes shard last: its presence marks the chunk done."""
+    for name, table in reversed(list(zip(TABLES, tables))):
+        _write_atomic(table, _shard(staging, name, k))
 
 
 def _write_atomic(df: pd.DataFrame, path: Path) -> None:
@@ -231,11 +255,13 @@ def run_ensemble(cfg: "Config", network: "Network", futures: pd.DataFrame, out_d
     bar = tqdm(total=n_runs, initial=n_done, desc="runs", unit="run",
                disable=None if progress else True, leave=False, smoothing=0.1)
     t0 = time.perf_counter()
-    for j, tables in execute(cfg, [chunks[k] for k in todo], network, workers, futures):
-        k = todo[j]
-        for name, table in reversed(list(zip(TABLES, tables))):
-            _write_atomic(table, _shard(staging, name, k))
-        bar.update(len(chunks[k].runs))
+    task = functools.partial(shards_task, staging=str(staging.resolve()))
+    for k, runs in execute(cfg, [(k, chunks[k]) for k in todo], network, workers, futures, task):
+        if not _shard(staging, "outcomes", k).is_file():
+            raise ExecutorError(f"executor: the worker that ran chunk {k} wrote its results where this process "
+                                f"cannot read them ({_shard(staging, 'outcomes', k)}); the workers must share "
+                                f"the results folder's file system")
+        bar.update(runs)
     bar.close()
     log.info("%d runs in %.1f s", n_runs - n_done, time.perf_counter() - t0)
     outcomes = pd.concat([pd.read_parquet(_shard(staging, "outcomes", k)) for k in range(len(chunks))],

@@ -22,7 +22,8 @@ from numba import njit  # noqa: F401 - the decorator kernel modules use
 
 PACKAGE = Path(__file__).resolve().parent
 # Every file that holds a compiled kernel, or a helper or constant one compiles in.
-KERNEL_FILES = ("jit.py", "calendar.py", "draws.py", "refugees/tables.py", "refugees/kernels.py", "narcotics/week.py")
+KERNEL_FILES = ("jit.py", "calendar.py", "draws.py", "refugees/tables.py", "refugees/routing.py", "refugees/kernels.py",
+                "narcotics/week.py")
 
 
 def kernel_hash() -> str:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import bisect
 import functools
 import math
 import dataclasses
@@ -25,7 +26,8 @@ from sim.scorecard import Scorecard
 from sim.security import phase as security
 from sim.states import phase as states
 
-# The ordered step: every day each phase runs once, in this order (sim.phase.ORDER names it).
+# The ordered step: every day each phase runs once, in this order (sim.phase.ORDER names it);
+# on days when only the refugees move, SpilloverModel.run lets them run several days at once.
 PHASES: tuple[Phase, ...] = (
     states,     # 1. states review their policies (admission, alignment, recognition, US return)
     refugees,   # 2. people are displaced, move, cross borders or are turned back
@@ -141,11 +143,30 @@ class SpilloverModel(mesa.Model):
         self._row += 1
 
     def run(self) -> RunResult:
-        """Run to the end of the horizon and return the outcomes."""
+        """Run to the end of the horizon and return the outcomes.
+
+        Days on which only one phase has anything to do are run by that phase in one call (its
+        ``advance``), when every phase says which days it acts on (``next_busy_day``): most days
+        only refugees move, while the states review, opiates ship and militants count once a
+        week. The numbers are those of calling :meth:`step` every day (a test holds them equal).
+        """
+        advancing = [phase for phase in self.phases if hasattr(phase, "advance")]
+        stretches = len(advancing) == 1 and all(hasattr(phase, "next_busy_day") for phase in self.phases)
         while self.running:
+            quiet = self.quiet_days() if stretches else 0
+            if quiet:
+                advancing[0].advance(self, quiet)
+                self.day += quiet
             self.step()
         release_agent_ids(self)
         return self.result()
+
+    def quiet_days(self) -> int:
+        """How many days from tomorrow on no phase acts but the one that advances (no record either)."""
+        tomorrow = self.day + 1
+        busy = min(self._record_days[bisect.bisect_left(self._record_days, tomorrow)],
+                   *(phase.next_busy_day(self, tomorrow) for phase in self.phases))
+        return busy - tomorrow
 
     def result(self) -> RunResult:
         scalars: dict[str, float] = {}

@@ -108,7 +108,7 @@ def run_batch(cfg: Config, network: Network | None = None, futures: pd.DataFrame
     bar = tqdm(total=sum(len(c.runs) for c in chunks), desc="runs", unit="run",
                disable=None if cfg.progress else True, leave=False)
     parts: dict[int, tuple] = {}
-    for k, tables in execute(cfg, chunks, network, workers, table):
+    for k, tables in execute(cfg, list(enumerate(chunks)), network, workers, table):
         parts[k] = tables
         bar.update(len(chunks[k].runs))
     bar.close()

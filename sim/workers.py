@@ -135,16 +135,13 @@ def pool(workers: int) -> Iterator[multiprocessing.pool.Pool]:
             multiprocessing.set_start_method(method, force=True)
 
 
-def _indexed_tables(cfg: "Config", item: tuple[int, Chunk], network: "Network") -> tuple[int, tuple]:
-    from sim.runner import chunk_tables
-
-    k, chunk = item
-    return k, chunk_tables(cfg, chunk, network)
+def _indexed(task, cfg: "Config", item: tuple[int, Chunk], network: "Network") -> tuple[int, object]:
+    return item[0], task(cfg, item, network)
 
 
-def imap_tables(cfg: "Config", chunks: Iterable[Chunk], network: "Network",
-                workers: int) -> Iterator[tuple[int, tuple]]:
-    """(position, tables of :func:`sim.runner.chunk_tables`) of each chunk, run in `workers`
-    processes, as each ends (`chunks` is read as the pool takes them)."""
+def imap_tasks(task, cfg: "Config", items: Iterable[tuple[int, Chunk]], network: "Network",
+               workers: int) -> Iterator[tuple[int, object]]:
+    """(k, ``task(cfg, (k, chunk), network)``) of each (k, chunk) of `items`, run in `workers`
+    processes, as each ends (`items` is read as the pool takes them)."""
     with pool(workers) as p:
-        yield from p.imap_unordered(functools.partial(_indexed_tables, cfg, network=network), enumerate(chunks))
+        yield from p.imap_unordered(functools.partial(_indexed, task, cfg, network=network), items)

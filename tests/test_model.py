@@ -14,7 +14,7 @@ from sim.config import ConfigError, set_value
 from sim.model import PHASES, SpilloverModel
 from sim.narcotics.phase import TraffickingOrganisation
 from sim.outcomes import registry
-from sim.policy import USReturnMode
+from sim.policy import Closure, USReturnMode
 from sim.runner import n_workers, replicate_seeds, run_batch
 from sim.countries import CENTRAL_ASIA
 
@@ -79,6 +79,60 @@ def test_same_seed_same_numbers_and_different_seeds_differ(network):
     assert all(a.scalars[k] == b.scalars[k] or (math.isnan(a.scalars[k]) and math.isnan(b.scalars[k]))
                for k in a.scalars)
     assert not np.array_equal(a.series, c.series)
+
+
+def _run_day_by_day(cfg, seed, network):
+    model = SpilloverModel(cfg, rng=seed, network=network)
+    while model.running:
+        model.step()
+    return model.result()
+
+
+@pytest.mark.parametrize("setters", [
+    {},
+    {"model.states.review_days": 3, "policy.russia_refugee_pressure.level": 1.0,
+     "policy.russia_refugee_pressure.start": "2021-10-03"},
+    {"model.states.review_days": 11, "policy.us_return.mode": "forced", "policy.us_return.start": "2022-02-10",
+     "policy.recognition.early": ["UZB"], "policy.recognition.start": "2021-12-24"},
+    {"scenario.withdrawal": False, "model.narcotics.active": False},
+])
+def test_run_advancing_quiet_days_at_once_equals_stepping_every_day(network, setters):
+    """``run`` lets the refugees run the days on which no other phase acts in one call: every
+    outcome, series and flow is what stepping each day gives, with closures, forced decisions
+    and dated events falling between the weekly reviews, and with other review intervals."""
+    cfg = small_config(horizon_months=14)
+    cfg.policy.closures = [Closure(location="XB_SHERKHAN_PANJ", start="2021-09-10", end="2021-10-20")]
+    for key, value in setters.items():
+        set_value(cfg, key, value)
+    for seed in (3, 4):
+        fast = SpilloverModel(cfg, rng=seed, network=network)
+        quiet = []
+        while fast.running:
+            quiet.append(fast.quiet_days())
+            if quiet[-1]:
+                PHASES[1].advance(fast, quiet[-1])
+                fast.day += quiet[-1]
+            fast.step()
+        slow = _run_day_by_day(cfg, seed, network)
+        a, b = fast.result(), SpilloverModel(cfg, rng=seed, network=network).run()
+        assert sum(quiet) > fast.day / 2  # most days are advanced in stretches
+        for got in (a, b):
+            np.testing.assert_equal(got.scalars, slow.scalars)  # NaN equals NaN here
+            np.testing.assert_array_equal(got.series, slow.series)
+            assert got.flows == slow.flows
+
+
+def test_a_phase_that_does_not_say_when_it_acts_is_stepped_every_day(network):
+    """A phase without ``next_busy_day`` (a test's dummy, a new submodel) turns the stretches off."""
+    from types import SimpleNamespace
+
+    days = []
+    dummy = SimpleNamespace(NAME="dummy", OUTCOMES=(), setup=lambda m: None, step=lambda m: days.append(m.day),
+                            observe=lambda m: {}, final=lambda m: {})
+    cfg = small_config(horizon_months=2)
+    model = SpilloverModel(cfg, rng=1, network=network, phases=(*PHASES, dummy))
+    model.run()
+    assert days == list(range(1, model.calendar.n_days + 1))
 
 
 def test_replicate_seeds_are_paired_and_distinct():

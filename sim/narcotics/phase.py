@@ -32,6 +32,7 @@ import numpy as np
 
 from sim.calendar import DAYS_PER_MONTH, DAYS_PER_YEAR
 from sim.calendar import DAYS_PER_WEEK as WEEK
+from sim.calendar import next_multiple
 from sim.countries import CENTRAL_ASIA, SPILLOVER
 from sim.narcotics.data import load_markets, load_production
 from sim.narcotics.outcomes import OUTCOMES  # noqa: F401 - the phase's outcomes
@@ -185,6 +186,11 @@ def setup(model: "SpilloverModel") -> None:
 
 
 # --------------------------------------------------------------------------- weekly step
+def next_busy_day(model: "SpilloverModel", day: int) -> int:
+    """The first day from `day` on which :func:`step` acts: once a week (never, when inactive)."""
+    return model.calendar.n_days + 1 if model.narcotics is None else next_multiple(day, WEEK)
+
+
 def step(model: "SpilloverModel") -> None:
     if model.narcotics is None or model.day % WEEK != 0:
         return

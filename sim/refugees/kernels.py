@@ -24,6 +24,7 @@ import numpy as np
 from sim.calendar import DAYS_PER_YEAR
 from sim.draws import poisson_inverse
 from sim.jit import njit
+from sim.refugees.routing import Routes, build_table, route_weights
 from sim.refugees.tables import (
     _DAY, _GOLD, _M1, _M2, _PURPOSE, _SLOT, AT_NODE, ON_LINK, RETURNED, Groups,
     U_ADMIT, U_CATCH, U_DISPLACE, U_GIVE_UP, U_IRREGULAR, U_MOVE, U_ONWARD, U_RETURN, U_ROUTE, U_SCREEN,
@@ -104,9 +105,10 @@ def poisson_counts(offset, slots, lam):
 
 
 @njit(cache=True)
-def displace_counts(offset, regions, region_pop, rate, intensity, people_per_agent):
-    """Groups displaced today from each region, Poisson(pop * rate / DAYS_PER_YEAR * intensity / size),
-    and their total.
+def displace_days(base, first, n_days, regions, region_pop, rate, intensity, people_per_agent):
+    """Groups displaced from each region on each of the days first.. first + n_days - 1 (rows), each
+    Poisson(pop * rate / DAYS_PER_YEAR * intensity / size) by inversion of the day's hashed uniform
+    (offset ``base[U_DISPLACE]`` plus the day, as :func:`offsets_of_day` forms it).
 
     The mean is formed in the same left-to-right order as the vectorised
     ``population[regions] * rate / DAYS_PER_YEAR * intensity / people_per_agent`` (same bits).
@@ -114,8 +116,10 @@ def displace_counts(offset, regions, region_pop, rate, intensity, people_per_age
     lam = np.empty(regions.size)
     for j in range(regions.size):
         lam[j] = region_pop[j] * rate / DAYS_PER_YEAR * intensity / people_per_agent
-    counts = poisson_counts(offset, regions, lam)
-    return counts, counts.sum()
+    out = np.empty((n_days, regions.size), dtype=np.int64)
+    for d in range(n_days):
+        out[d] = poisson_counts(base[U_DISPLACE] + np.uint64(first + d) * _DAY, regions, lam)
+    return out
 
 
 @njit(cache=True)
@@ -142,41 +146,6 @@ def place_groups(first, counts, regions, militant_offset, militant_mean, people_
     return slot
 
 
-@njit(cache=True)
-def route_weights(occupancy, capacity, capacity_buffer, base_score, attract, node_country, closed,
-                  route_dest, route_hops, soft_km, flat, weights):
-    """(L, D) weight of each first hop into ``weights`` (flattened); True when it changed.
-
-    The same arithmetic, in the same order, as the vectorised version it replaces
-    (``_route_weights`` in tests/test_refugees.py): fill = occupancy / capacity where capacity > 0;
-    multiplier = clip((1 - fill) / (1 - buffer), 0, 1); score = base * attract * multiplier;
-    weight of a route = score[dest] * passable / (softening + km), summed per first hop in
-    route order (as ``np.bincount`` does).
-    """
-    n = occupancy.size
-    score = np.empty(n)
-    for i in range(n):
-        mult = 1.0
-        if capacity[i] > 0:
-            fill = occupancy[i] / capacity[i]
-            mult = min(max((1.0 - fill) / (1.0 - capacity_buffer), 0.0), 1.0)
-        score[i] = base_score[i] * attract[node_country[i]] * mult
-    new = np.zeros(weights.size)
-    for e in range(route_dest.size):
-        passable = 1.0
-        for h in range(route_hops.shape[1]):
-            node = route_hops[e, h]
-            if node >= 0 and closed[node]:
-                passable = 0.0
-        new[flat[e]] += score[route_dest[e]] * passable / soft_km[e]
-    changed = False
-    for k in range(weights.size):
-        if new[k] != weights[k]:
-            changed = True
-            weights[k] = new[k]
-    return changed
-
-
 class PassConstants(NamedTuple):
     """What the daily pass reads that is fixed for a replicate (built once, at setup)."""
 
@@ -195,10 +164,34 @@ class PassConstants(NamedTuple):
     transit_share: float      # chance (at least) that a migrant worker bound for Russia is let through
     give_up: float            # chance that a group turned back at a border goes home
     catch: float              # chance that screening an admitted group catches its militants
+    jobs_per_worker: float    # Central Asian jobs taken per Afghan worker in Russia
+    remittance_usd: float     # USD a year a Central Asian worker sends home
+
+
+class Placement(NamedTuple):
+    """Where the day's displaced groups come from and how they are drawn (fixed for a replicate)."""
+
+    offset_base: np.ndarray   # hash offsets of day 0 (offsets_of_day adds the day)
+    regions: np.ndarray       # node index of each Afghan region
+    militant_offset: np.uint64  # hash offset of the militant draw (agent_uniforms(key, slot, 0, U_MILITANT))
+    militant_mean: float      # militants per new group (Poisson mean)
+    people_per_agent: int     # people in a group
+
+
+class Stretch(NamedTuple):
+    """Consecutive days on which every policy the pass reads stays as it is."""
+
+    first: int                # the first day
+    displaced: np.ndarray     # (days, R) groups displaced each day from each region (displace_days)
+    closed: np.ndarray        # (L,) True at nodes closed on these days
+    admit: np.ndarray         # (C,) chance that an arriving group is admitted
+    screen: np.ndarray        # (C,) chance that an admitted group is screened
+    irregular: np.ndarray     # (C,) chance that a group refused entry crosses irregularly
+    onward_day: float         # daily chance that a group hosted in Central Asia sets out for Russia
 
 
 class DayPolicy(NamedTuple):
-    """What the daily pass reads that changes from day to day (built each day)."""
+    """What the daily pass reads that changes from day to day (built each day, in compiled code)."""
 
     offsets: np.ndarray    # hash offset of each purpose for the day (offsets_of_day)
     table: np.ndarray      # (L * D,) route table: row i holds i + cumulative first-hop probabilities
@@ -222,7 +215,70 @@ class Tally(NamedTuple):
     link_people: np.ndarray      # (L, D) people who set out along each link
 
 
-def day_pass(g, n_live, k, d, t):
+class Totals(NamedTuple):
+    """What a stretch of days adds up to: :func:`run_days` returns it."""
+
+    n: int               # groups ever displaced (slots used)
+    n_live: int          # groups still at a node or on a link
+    counters: list       # the C_* counters summed over the days (C_HOSTED_RUS: summed too, not a stock)
+    people_displaced: int
+    remittance_loss: float  # the running total of Central Asian remittances lost, USD
+
+
+def run_days(groups, n, n_live, k, place, routes, stretch, tally, remittance_loss) -> Totals:
+    """Days ``stretch.first`` .. ``stretch.first + len(stretch.displaced) - 1`` of the refugee phase:
+    each day, the groups displaced that day are placed in their regions, the route table is
+    rebuilt if a first-hop weight changed, and every live group takes its day (:func:`_pass`).
+    The group arrays (`groups`: :class:`~sim.refugees.tables.Groups`) must already hold
+    ``n + stretch.displaced.sum()`` groups. `k`: :class:`PassConstants`, `place`:
+    :class:`Placement`, `routes`: :class:`Routes`, `stretch`: :class:`Stretch`, `tally`:
+    :class:`Tally`; `remittance_loss` is the running total the days add to, in day order.
+
+    One compiled call for many days: the phase's Python work per call (about 60 microseconds)
+    would otherwise be most of a day's cost. The days are the same operations in the same
+    order as one call per day, bit for bit.
+
+    numba types a NamedTuple argument on every call by encoding its class and each field
+    name (microseconds a call); plain tuples of the same values are typed from the values
+    alone, so the compiled function takes the records as plain tuples and names them again."""
+    out = _run_days(tuple(groups), n, n_live, tuple(k), tuple(place), tuple(routes), tuple(stretch), tuple(tally),
+                    remittance_loss)
+    n, n_live, people, remittance_loss, counters = out
+    return Totals(n, n_live, counters.tolist(), people, remittance_loss)
+
+
+@njit(cache=True)
+def _run_days(g, n, n_live, k, pl, r, s, t, remittance_loss):
+    """:func:`run_days` with its records as plain tuples (in field order)."""
+    g, k, pl, r, s, t = Groups(*g), PassConstants(*k), Placement(*pl), Routes(*r), Stretch(*s), Tally(*t)
+    sums = np.zeros(N_COUNTERS, dtype=np.int64)
+    people = 0
+    degree = k.nbr.shape[1]
+    for j in range(s.displaced.shape[0]):
+        day = s.first + j
+        offsets = offsets_of_day(pl.offset_base, day)
+        # Displacement: today's groups join the live list (they are at a node, in slot order).
+        first = n
+        n = place_groups(n, s.displaced[j], pl.regions, pl.militant_offset, pl.militant_mean, pl.people_per_agent,
+                         g.status, g.loc, g.nxt, g.country, g.size, g.militants, g.onward)
+        for slot in range(first, n):
+            g.live[n_live] = slot
+            n_live += 1
+        people += (n - first) * pl.people_per_agent
+        # The route table, from yesterday's occupancy (rebuilt only when a weight changed).
+        if route_weights(t.occupancy, r.capacity, r.capacity_buffer, r.base_score, r.attract, r.node_country,
+                         s.closed, r.route_dest, r.route_hops, r.soft_km, r.flat, r.weights):
+            build_table(r.weights, degree, r.table, r.total)
+        d = DayPolicy(offsets, r.table, r.total, s.closed, s.admit, s.screen, s.irregular, s.onward_day)
+        n_live = _pass(g, n_live, k, d, t)
+        for c in range(N_COUNTERS):
+            sums[c] += t.counters[c]
+        remittance_loss += t.counters[C_HOSTED_RUS] * k.jobs_per_worker * k.remittance_usd / DAYS_PER_YEAR
+    return n, n_live, people, remittance_loss, sums
+
+
+@njit(cache=True)
+def _pass(g, n_live, k, d, t):
     """One day of every live group (`g`: :class:`~sim.refugees.tables.Groups`, `k`:
     :class:`PassConstants`, `d`: :class:`DayPolicy`, `t`: :class:`Tally`); returns the
     number of groups still live. Per country it counts militants who entered undetected
@@ -233,19 +289,7 @@ def day_pass(g, n_live, k, d, t):
     loop in live order (3), then those at a border (4), then all of them (end of day).
     Each step takes the arrays out of the records once, before its loop: a compiled call
     per group that passes arrays, inlined or not, pays numba's reference counting of each
-    array on every call (tried: a replicate took 20 times as long).
-
-    numba types a NamedTuple argument on every call by encoding its class and each field
-    name (about 3 microseconds a day for these four records, a tenth of the refugee
-    phase's day); plain tuples of the same values are typed from the values alone, so the
-    compiled pass takes the records as plain tuples and names them again."""
-    return _day_pass(tuple(g), n_live, tuple(k), tuple(d), tuple(t))
-
-
-@njit(cache=True)
-def _day_pass(g, n_live, k, d, t):
-    """:func:`day_pass` with its records as plain tuples (in field order)."""
-    g, k, d, t = Groups(*g), PassConstants(*k), DayPolicy(*d), Tally(*t)
+    array on every call (tried: a replicate took 20 times as long)."""
     t.counters[:] = 0
     moving = np.empty(n_live, dtype=np.int64)
     n_moving = _at_node(g, n_live, k, d, t, moving)

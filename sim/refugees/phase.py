@@ -24,9 +24,9 @@ import numpy as np
 from sim.calendar import DAYS_PER_YEAR
 from sim.countries import CENTRAL_ASIA, DEPORTERS, SPILLOVER
 from sim.policy import closure_days
-from sim.refugees import kernels
+from sim.refugees import kernels, routing
 from sim.refugees.outcomes import HOSTED, OUTCOMES  # noqa: F401 - the phase's outcomes
-from sim.refugees.tables import AT_NODE, KINDS, U_DISPLACE, U_MILITANT, Agents, build_net
+from sim.refugees.tables import AT_NODE, KINDS, U_MILITANT, Agents, build_net
 
 if TYPE_CHECKING:
     from sim.model import SpilloverModel
@@ -75,6 +75,8 @@ class RefugeeState:
         self.spill_from = np.array([i for _, i in spill], dtype=np.int64)    # country index here
         self.closures = [(net.ids.index(c.location), *closure_days(c, model.calendar, f"policy.closures[{i}]"))
                          for i, c in enumerate(model.cfg.policy.closures)]
+        # Days on which the set of closed nodes may change (a closure's first day, the day after its last).
+        self.closure_changes = sorted({d for _, first, last in self.closures for d in (first, last + 1)})
         # Counters (people unless stated).
         self.cum_displaced = 0
         self.month_displaced = 0
@@ -103,18 +105,23 @@ class RefugeeState:
         self.soft_km = m.distance_softening + net.route_km
         self.route_flat = net.route_origin * net.nbr.shape[1] + net.route_slot
         # Route table cache: the first-hop weights it was built from (flattened (L, D)).
-        # kernels.route_weights recomputes the weights every day from what they depend on
+        # routing.route_weights recomputes the weights every day from what they depend on
         # (occupancy of capacity-limited hosts, closures, scores) and reports whether any
         # changed; the table and row totals are rebuilt only then. NaN marks "never built".
         self.route_w = np.full(net.nbr.size, np.nan)
-        self.table: np.ndarray | None = None
-        self.total: np.ndarray | None = None
-        self.counters = np.zeros(kernels.N_COUNTERS, dtype=np.int64)  # today's, filled by kernels.day_pass
+        self.table = np.zeros(net.nbr.size)
+        self.total = np.zeros(net.n_nodes)
+        self.counters = np.zeros(kernels.N_COUNTERS, dtype=np.int64)  # the last day's, filled by the daily pass
         self.occupancy = np.zeros(net.n_nodes)  # people at each location, end of the previous day
         self.link_people = np.zeros(net.nbr.shape, dtype=np.int64)  # people who set out on each link
         # The arrays above that the daily pass adds to or recounts, as its record (same arrays).
         self.tally = kernels.Tally(self.detained, self.infiltrated, self.militants_left, self.entries_by_node,
-                                self.counters, self.occupancy, self.link_people)
+                                   self.counters, self.occupancy, self.link_people)
+        self.routes = routing.Routes(self.capacity, m.capacity_buffer, self.base_score, self.attract,
+                                     net.node_country, net.route_dest, net.route_hops, self.soft_km,
+                                     self.route_flat, self.route_w, self.table, self.total)
+        self.placement = kernels.Placement(self.offset_base, self.regions, self.militant_offset, self.militant_mean,
+                                           p.people_per_agent)
 
     def count_occupancy(self) -> None:
         """Recount people at each location (the daily pass does this; call it after placing groups)."""
@@ -152,23 +159,44 @@ def setup(model: "SpilloverModel") -> None:
 
 # --------------------------------------------------------------------------- daily step
 def step(model: "SpilloverModel") -> None:
+    """Today (``model.day``)."""
+    _run(model, model.day, 1)
+
+
+def advance(model: "SpilloverModel", days: int) -> None:
+    """Days ``model.day + 1`` .. ``model.day + days`` in one compiled call, for days on which no
+    other phase acts and no closure starts or ends (the model's run asks, see
+    :func:`next_busy_day`): the same numbers as stepping each day."""
+    _run(model, model.day + 1, days)
+
+
+def next_busy_day(model: "SpilloverModel", day: int) -> int:
+    """The first day from `day` on which a closure starts or ends: the days a stretch may not
+    run past, since the pass holds a stretch's closures fixed."""
+    return min((d for d in model.refugees.closure_changes if d >= day), default=model.calendar.n_days + 1)
+
+
+def _run(model: "SpilloverModel", first: int, days: int) -> None:
+    """Days first .. first + days - 1, with the policies as they stand on day `first`."""
     st: RefugeeState = model.refugees
     p = model.cfg.model.refugees
-    offsets = kernels.offsets_of_day(st.offset_base, model.day)
-    _policies_of_the_day(model, st)
-    _displace(model, st, p, offsets)
-    table, total = _route_table(st, model)
+    _policies_of_the_day(model, st, first)
+    displaced = _displaced(model, st, p, first, days)
     a = st.agents
-    day = kernels.DayPolicy(offsets, table, total, st.closed, st.admit, st.screen, st.irregular,
-                         st.onward_day * (1.0 - st.russia_restriction))
-    a.n_live = kernels.day_pass(a.groups, a.n_live, st.pass_constants, day, st.tally)
-    n = st.counters.tolist()  # today's counts, by the kernels.C_* indexes
+    a.reserve(a.n + int(displaced.sum()))
+    stretch = kernels.Stretch(first, displaced, st.closed, st.admit, st.screen, st.irregular,
+                              st.onward_day * (1.0 - st.russia_restriction))
+    out = kernels.run_days(a.groups, a.n, a.n_live, st.pass_constants, st.placement, st.routes, stretch, st.tally,
+                           st.remittance_loss)
+    a.n, a.n_live, n = out.n, out.n_live, out.counters
     st.cum_turned_back += n[kernels.C_TURNED_BACK]
     st.cum_onward += n[kernels.C_ONWARD]
     st.admitted_ca += n[kernels.C_ADMITTED_CA]
     st.entered_ca += n[kernels.C_ENTERED_CA]
     st.irregular_ca += n[kernels.C_IRREGULAR_CA]
-    st.remittance_loss += n[kernels.C_HOSTED_RUS] * p.jobs_taken_per_worker * p.remittance_per_worker_usd / DAYS_PER_YEAR
+    st.remittance_loss = out.remittance_loss
+    st.cum_displaced += out.people_displaced
+    st.month_displaced += out.people_displaced
     _publish(model, st, militants_moved=n[kernels.C_MILITANTS_MOVED] > 0)
 
 
@@ -176,8 +204,8 @@ def _publish(model: "SpilloverModel", st: RefugeeState, militants_moved: bool) -
     """Write what the other phases read of the refugees (sim.coupling).
 
     The militant counts change only in the daily pass, and only on days some militants
-    entered or left a country (`militants_moved`); on other days the coupling already
-    holds them (copying them is most of this function's time, and it runs every day)."""
+    entered or left a country (`militants_moved`: on any of the days just run); otherwise
+    the coupling already holds them."""
     c = model.coupling
     c.onward_to_rus, c.admitted_ca = st.cum_onward, st.admitted_ca
     c.hosted[:] = st.occupancy @ st.hosted_by
@@ -193,10 +221,11 @@ def _pass_constants(st: RefugeeState, model: "SpilloverModel") -> kernels.PassCo
     return kernels.PassConstants(
         st.move_chance, st.is_host, net.next_hop_rus, net.node_country, net.nbr, net.nbr_km, net.nbr_foot,
         st.return_day, st.ca_mask, st.c.get("RUS", -1), p.movement.speed_road_km,
-        p.movement.speed_foot_km, p.transit_share, p.give_up_after_turn_back, p.screening_catch)
+        p.movement.speed_foot_km, p.transit_share, p.give_up_after_turn_back, p.screening_catch,
+        p.jobs_taken_per_worker, p.remittance_per_worker_usd)
 
 
-def _policies_of_the_day(model: "SpilloverModel", st: RefugeeState) -> None:
+def _policies_of_the_day(model: "SpilloverModel", st: RefugeeState, day: int) -> None:
     c = model.coupling
     st.admit[st.ca_to] = c.admit_share[st.ca_from]
     st.screen[st.ca_to] = c.screening[st.ca_from]
@@ -213,7 +242,7 @@ def _policies_of_the_day(model: "SpilloverModel", st: RefugeeState) -> None:
         st.russia_restriction = level
     # Closures change only on their first and last days: rebuild the array when the set of
     # closed nodes differs from yesterday's (st._closed_key).
-    key = tuple(node for node, first, last in st.closures if first <= model.day <= last)
+    key = tuple(node for node, first, last in st.closures if first <= day <= last)
     if key != st._closed_key:
         closed = np.zeros(st.net.n_nodes, dtype=bool)
         closed[list(key)] = True
@@ -221,58 +250,37 @@ def _policies_of_the_day(model: "SpilloverModel", st: RefugeeState) -> None:
         st._closed_key = key
 
 
-def _displace(model: "SpilloverModel", st: RefugeeState, p, offsets: np.ndarray) -> None:
+def _displaced(model: "SpilloverModel", st: RefugeeState, p, first: int, days: int) -> np.ndarray:
+    """Groups displaced from each Afghan region on each of the days (rows), at the crisis of today."""
     crisis = model.coupling.crisis
     intensity = max(0.0, (crisis - p.crisis_floor) / max(1e-9, 1.0 - p.crisis_floor))
     # Counter-based uniforms and inversion: the same day's draw whatever the levers, and more
     # crisis never means fewer people displaced (for the same seed).
     if intensity == 0.0 or p.displacement_rate == 0.0:
-        return  # Poisson(0) is 0 for every uniform
-    counts, total = kernels.displace_counts(offsets[U_DISPLACE], st.regions, st.region_pop, p.displacement_rate,
-                                         intensity, p.people_per_agent)
-    total = int(total)
-    if total == 0:
-        return
-    a = st.agents
-    a.reserve(a.n + total)
-    # Militants per group: Poisson by inversion of agent_uniforms(key, slot, 0, U_MILITANT).
-    first = a.n
-    a.n = kernels.place_groups(a.n, counts, st.regions, st.militant_offset, st.militant_mean, p.people_per_agent,
-                            a.status, a.loc, a.nxt, a.country, a.size, a.militants, a.onward)
-    a.mark_live(first, a.n)
-    people = total * p.people_per_agent
-    st.cum_displaced += people
-    st.month_displaced += people
+        return np.zeros((days, st.regions.size), dtype=np.int64)  # Poisson(0) is 0 for every uniform
+    return kernels.displace_days(st.offset_base, first, days, st.regions, st.region_pop, p.displacement_rate,
+                                 intensity, p.people_per_agent)
 
 
 def _route_table(st: RefugeeState, model: "SpilloverModel") -> tuple[np.ndarray, np.ndarray]:
-    """The day's route table: row i holds i + cumulative probabilities of node i's first hops.
+    """The route table for the occupancy and closures the phase holds now: row i holds i +
+    cumulative probabilities of node i's first hops (the table the daily pass builds for
+    the next day; for tests and benchmarks).
 
     The table increases, so a mover at node i with uniform u takes the first slot whose
     entry exceeds i + u (a searchsorted within the row); nodes with no weight keep everyone.
 
     Cached: the table is a function of the first-hop weights alone, which change only when a
     capacity-limited host's occupancy crosses its buffer (or moves while above it) or a
-    closure starts or ends. ``kernels.route_weights`` recomputes the weights (same arithmetic
+    closure starts or ends. ``routing.route_weights`` recomputes the weights (same arithmetic
     as the numpy formulas in tests/test_refugees.py) and the table is rebuilt when any weight
     changed.
     """
-    m = model.cfg.model.refugees.movement
-    net = st.net
-    changed = kernels.route_weights(st.occupancy, st.capacity, m.capacity_buffer, st.base_score, st.attract,
-                                 net.node_country, st.closed, net.route_dest, net.route_hops, st.soft_km,
-                                 st.route_flat, st.route_w)
-    if changed or st.table is None:
-        st.table, st.total = _table_of(st.route_w.reshape(net.nbr.shape))
-    return st.table, st.total
-
-
-def _table_of(weights: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    total = weights.sum(axis=1)
-    n_nodes = weights.shape[0]
-    cum = np.cumsum(weights, axis=1) / np.where(total > 0, total, 1.0)[:, None]
-    cum[:, -1] = 1.0
-    return (np.arange(n_nodes)[:, None] + cum).ravel(), total
+    r = st.routes
+    if routing.route_weights(st.occupancy, r.capacity, r.capacity_buffer, r.base_score, r.attract, r.node_country,
+                             st.closed, r.route_dest, r.route_hops, r.soft_km, r.flat, r.weights):
+        routing.build_table(r.weights, st.net.nbr.shape[1], r.table, r.total)
+    return r.table, r.total
 
 
 # --------------------------------------------------------------------------- outcomes

@@ -34,6 +34,7 @@ import numpy as np
 
 from sim.calendar import DAYS_PER_YEAR
 from sim.calendar import DAYS_PER_WEEK as WEEK
+from sim.calendar import next_multiple
 from sim.countries import CENTRAL_ASIA
 from sim.countries import SPILLOVER as COUNTRIES
 from sim.draws import event_prob, poisson_inverse_each
@@ -103,6 +104,11 @@ def _hazards(st: SecurityState, p, effort: np.ndarray) -> None:
     boost = np.ones(len(COUNTRIES))
     boost[RUS] = max(0.0, 1.0 + a.radicalization_weight * (st.radicalization - r.index_2021))
     st.hazard = base * scale * boost * np.exp(-e.protection * (effort - 1.0))
+
+
+def next_busy_day(model: "SpilloverModel", day: int) -> int:
+    """The first day from `day` on which :func:`step` acts: once a week (never, when inactive)."""
+    return model.calendar.n_days + 1 if model.security is None else next_multiple(day, WEEK)
 
 
 def step(model: "SpilloverModel") -> None:

@@ -35,7 +35,7 @@ from typing import TYPE_CHECKING
 from mesa.agent import AgentSet
 
 
-from sim.calendar import DAYS_PER_MONTH, DAYS_PER_YEAR
+from sim.calendar import DAYS_PER_MONTH, DAYS_PER_YEAR, next_multiple
 from sim.countries import CENTRAL_ASIA, DEPORTERS, NAMES
 from sim.policy import USReturnMode
 from sim.draws import event_prob, named_stream
@@ -105,9 +105,18 @@ def setup(model: "SpilloverModel") -> None:
     model.recognition_choosers = model.deciders.select(lambda a: hasattr(a, "RECOGNITION_STREAM"))
     model.forcing = _forcing(model)
     model.forcing_days = frozenset(start for *_, start in model.forcing)
+    # Days besides the reviews on which the phase acts: forced decisions and dated events.
+    model.states_event_days = sorted({d for d in model.forcing_days if d >= 1}
+                                     | {max(1, model.lever_start_day(name)) for name in ("recognition", "us_return")})
     _forced_decisions(model)
     _update_ca(model, dt_months=None, dt_years=0.0, u=None)
     _publish(model)
+
+
+def next_busy_day(model: "SpilloverModel", day: int) -> int:
+    """The first day from `day` on which :func:`step` acts: a review, a forced decision or a dated event."""
+    review = next_multiple(day, model.cfg.model.states.review_days)
+    return min(review, next((d for d in model.states_event_days if d >= day), review))
 
 
 def step(model: "SpilloverModel") -> None:
