@@ -14,10 +14,9 @@ from typing import TYPE_CHECKING
 import mesa
 import numpy as np
 
-from sim.calendar import DAYS_PER_YEAR
 from sim.countries import DEPORTERS, NAMES
 from sim.draws import event_prob
-from sim.states.choice import QUARTERS, choose
+from sim.states.choice import QUARTERS, exp_decay, pick
 from sim.states.perception import Perceived
 
 from sim.states.params import CentralAsianStateParams, StatesParams, WestParams
@@ -42,7 +41,7 @@ def relax(value: float, target: float, dt: float, tau: float) -> float:
 
 def share_recognising(states) -> float:
     """The share of `states` that recognise the Taliban government."""
-    return sum(s.recognises for s in states) / len(states)
+    return sum(s.recognised_day is not None for s in states) / len(states)
 
 
 def lowered_barrier(model: "SpilloverModel", barrier: float, seeking: float) -> float:
@@ -58,7 +57,7 @@ class Decider:
     def draw(self, name: str) -> float:
         """This review's draw from the stream `name` (sim.states.phase.DRAWS)."""
         model = self.model
-        return model.state_draws[name][model.day // model.cfg.model.states.review_days]
+        return model.state_draws[name][model.review_number]
 
     def free(self, lever: str, field: str = "level") -> bool:
         """Whether the decision the lever can force is the state's to make today."""
@@ -84,136 +83,6 @@ class State(mesa.Agent):
         return self.recognition_rate * (1.0 + p.recognition.peer_effect * share_recognising)
 
 
-class Taliban(Decider, mesa.Agent):
-    """The Taliban government and the Afghan crisis it presides over.
-
-    It chooses its opium ban (the share of cultivation banned and enforced) by its objective
-    (sim.states.choice): the share of its budget the ban would cost, the farmers' livelihoods and
-    the enforcement it takes, against what a ban promises towards recognition. It knows its own
-    economy and who recognises it; its opium tax it perceives as a running average.
-    """
-
-    BAN_LEVELS = QUARTERS
-
-    def __init__(self, model: "SpilloverModel") -> None:
-        super().__init__(model)
-        sc = model.cfg.scenario
-        self.collapse = sc.collapse_initial
-        self.conflict = sc.conflict_intensity
-        self.islamic_state = sc.islamic_state_activity
-        self.crisis = self.crisis_index()
-        sp = model.cfg.model.states
-        self.params = sp.tal
-        self.opium_ban = 0.0
-        self.iskp_suppression = sp.tal.suppression_2021
-        self.recognition_seeking = 0.0
-        self.opium_revenue = Perceived(0, min(1.0, sp.review_days / DAYS_PER_YEAR / sp.tal.revenue_memory_years),
-                                       0.0, prior=sp.tal.opium_revenue_expected_usd_bn)
-        self._revenue_seen = 0.0
-
-    def perceive(self, revenue_usd: float, dt_years: float) -> None:
-        """A review's opium tax (from the total so far), as a rate in USD bn/year."""
-        self.opium_revenue.report((revenue_usd - self._revenue_seen) / 1e9 / dt_years, 0.0)
-        self._revenue_seen = revenue_usd
-
-    def ban_utilities(self, share_recognising: float) -> np.ndarray:
-        """The Taliban's objective for each ban level."""
-        p, g = self.params, self.params.goals
-        b = self.BAN_LEVELS
-        tax = self.opium_revenue.value
-        budget = p.budget_usd_bn * (1.0 - self.collapse) + tax
-        revenue = -tax * b / max(budget, 1e-9)
-        control = -p.farm_income_share * self.collapse * b - p.enforcement_cost * b * b
-        recognition = (1.0 - share_recognising) * p.ban_legitimacy * b
-        return g.revenue * revenue + g.control * control + g.recognition * recognition
-
-    SUPPRESSION_LEVELS = QUARTERS
-
-    def review(self, dt_years: float, deciding: bool) -> None:
-        """Perceive the opium tax; when `deciding`, choose the ban and the effort against IS (the
-        Republic governs without the withdrawal: no Taliban decision to make)."""
-        model = self.model
-        u_ban, u_effort = self.draw("decision:taliban_opium_ban"), self.draw("decision:taliban_iskp_suppression")
-        u_seek = self.draw("decision:taliban_recognition_seeking")
-        self.perceive(model.coupling.opium_revenue, dt_years)
-        if not (deciding and model.cfg.scenario.withdrawal):
-            return
-        rule = model.cfg.model.states.choice
-        if self.free("opium_ban", "compliance"):
-            self.decide_ban(rule, share_recognising(model.recognisers), u_ban)
-        if self.free("taliban_iskp_suppression"):
-            self.decide_suppression(rule, model.russia.engagement, u_effort)
-        if self.free("taliban_recognition_seeking"):
-            self.recognition_seeking = choose(self.SEEKING_LEVELS, self.seeking_utilities(share_recognising(
-                model.recognisers)), self.recognition_seeking, rule.temperature, rule.switching_cost, u_seek)
-
-    SEEKING_LEVELS = QUARTERS
-
-    def seeking_utilities(self, share_recognising: float) -> np.ndarray:
-        """The Taliban's objective for each level of concessions made to win recognition (a
-        broader government, guarantees against terrorism to their neighbours): recognition and
-        aid, worth more the deeper the collapse and the fewer states have recognised, against
-        what concessions cost them with their own ranks (rising as the level squared)."""
-        p, g = self.params, self.params.goals
-        c = self.SEEKING_LEVELS
-        recognition = (1.0 - share_recognising) * p.concession_legitimacy * (1.0 + p.aid_need * self.collapse) * c
-        return g.recognition * recognition - g.control * p.concession_cost * c * c
-
-    def suppression_utilities(self, russian_engagement: float) -> np.ndarray:
-        """The Taliban's objective for each level of effort against Islamic State: the threat they
-        expect after it (1 = the scenario's 2021 activity), against its cost, which Russian
-        support lowers."""
-        p, g = self.params, self.params.goals
-        s = self.SUPPRESSION_LEVELS
-        threat = self.islamic_state / max(self.model.cfg.scenario.islamic_state_activity, 1e-9)
-        cost = p.suppression_cost * (1.0 - p.russian_support * russian_engagement)
-        return -g.islamic_state * threat * np.exp(-p.suppression_belief * s) - g.revenue * cost * s
-
-    def decide_suppression(self, rule, russian_engagement: float, u: float) -> None:
-        self.iskp_suppression = choose(self.SUPPRESSION_LEVELS, self.suppression_utilities(russian_engagement),
-                                       self.iskp_suppression, rule.temperature, rule.switching_cost, u)
-
-    def decide_ban(self, rule, share_recognising: float, u: float) -> None:
-        self.opium_ban = choose(self.BAN_LEVELS, self.ban_utilities(share_recognising), self.opium_ban,
-                                rule.temperature, rule.switching_cost, u)
-
-    def crisis_index(self) -> float:
-        p = self.model.cfg.model.states.afghanistan
-        w = p.weight_collapse + p.weight_conflict + p.weight_drought
-        if w == 0:
-            return 0.0
-        drought = self.model.cfg.scenario.drought_severity
-        return (p.weight_collapse * self.collapse + p.weight_conflict * self.conflict
-                + p.weight_drought * drought) / w
-
-    def update(self, dt_months: float, released_bn: float, share_recognising: float,
-               us_returned: bool, russian_engagement: float, chinese_engagement: float, z_collapse: float,
-               z_conflict: float) -> None:
-        """Economy moves to a collapse target that released reserves, recognition and Moscow's aid
-        lower; Islamic State to a target the Taliban's effort against it lowers."""
-        model = self.model
-        p = model.cfg.model.states
-        sc = model.cfg.scenario
-        a = p.afghanistan
-        target = clip01(sc.collapse_depth - a.reserves_relief_per_bn * released_bn
-                        - a.recognition_relief * share_recognising - a.engagement_aid * russian_engagement
-                        - p.chn.aid_relief * chinese_engagement)
-        noise = a.noise_sd * math.sqrt(dt_months)
-        self.collapse = clip01(relax(self.collapse, target, dt_months, a.collapse_adjust_months)
-                               + noise * z_collapse)
-        # Islamic State grows with the collapse (relative to where it started) and a US
-        # return cuts it back; it moves to that level over months.
-        cut = p.us_return.islamic_state_cut if us_returned else 0.0
-        growth = max(0.0, 1.0 + a.islamic_state_collapse_gain * (self.collapse - sc.collapse_initial))
-        effort = max(0.0, 1.0 - a.suppression_effect * (self.iskp_suppression - p.tal.suppression_2021))
-        is_target = clip01(sc.islamic_state_activity * growth * (1.0 - cut) * effort)
-        self.islamic_state = relax(self.islamic_state, is_target, dt_months, a.islamic_state_adjust_months)
-        conflict_target = clip01(sc.conflict_intensity + a.islamic_state_conflict * self.islamic_state)
-        self.conflict = clip01(relax(self.conflict, conflict_target, dt_months, a.conflict_adjust_months)
-                               + noise * z_conflict)
-        self.crisis = self.crisis_index()
-
-
 class West(Decider, State):
     """The United States and its allies: leverage, humanitarian pressure, a possible return.
 
@@ -223,8 +92,11 @@ class West(Decider, State):
     an aspiration rule: once the crisis is worse than it will tolerate, it returns at a hazard.
     """
 
-    HOSTING_LEVELS = np.array([0.0, 50.0, 100.0, 200.0, 400.0])  # USD m/year per Central Asian state
-    RESERVES_LEVELS = np.array([0.0, 0.5, 1.0])
+    HOSTING_LEVELS = (0.0, 50.0, 100.0, 200.0, 400.0)  # USD m/year per Central Asian state
+    # The choice runs on USD 100m units; log(1 + units) by numpy, as the array expression computed it.
+    HOSTING_UNITS = tuple(x / 100.0 for x in HOSTING_LEVELS)
+    _HOSTING_LOG1P = np.log1p(np.array(HOSTING_UNITS)).tolist()
+    RESERVES_LEVELS = (0.0, 0.5, 1.0)
 
     def __init__(self, model: "SpilloverModel", params: WestParams) -> None:
         super().__init__(model, "USA", "United States / West", params.recognition_rate)
@@ -244,27 +116,26 @@ class West(Decider, State):
         self.refugees_ca.report((entered_ca - self._entered_seen) / dt_years, z)
         self._entered_seen = entered_ca
 
-    def hosting_utilities(self, crisis: float) -> np.ndarray:
+    def hosting_utilities(self, crisis: float) -> list[float]:
         p, g = self.params, self.params.goals
-        f = self.HOSTING_LEVELS / 100.0
         need = crisis * self.refugees_ca.relative()
-        return g.allies * p.hosting_value * need * np.log1p(f) - g.cost * p.hosting_cost * f
+        value, cost = g.allies * p.hosting_value * need, g.cost * p.hosting_cost
+        return [value * log1p - cost * f for f, log1p in zip(self.HOSTING_UNITS, self._HOSTING_LOG1P)]
 
-    def reserves_utilities(self, collapse: float, share_recognising: float, push: float) -> np.ndarray:
+    def reserves_utilities(self, collapse: float, share_recognising: float, push: float) -> list[float]:
         p, g = self.params, self.params.goals
-        r = self.RESERVES_LEVELS
-        return (g.allies * (p.reserves_value * collapse + p.reserves_push_effect * push) * r
-                - g.cost * p.reserves_cost * (1.0 - share_recognising) * r)
+        value = g.allies * (p.reserves_value * collapse + p.reserves_push_effect * push)
+        cost = g.cost * p.reserves_cost * (1.0 - share_recognising)
+        return [value * r - cost * r for r in self.RESERVES_LEVELS]
 
     def review(self, dt_years: float, deciding: bool) -> None:
         """Perceive the Afghans entering Central Asia; when `deciding`, choose the hosting funds and
         the reserves' release (Moscow's campaign as it stood before Moscow's review)."""
         model = self.model
-        z = self.draw("perception:west:refugees_ca")
-        u_hosting, u_reserves = self.draw("decision:western_hosting"), self.draw("decision:reserves_release")
-        self.perceive(model.coupling.admitted_ca, dt_years, z)
+        self.perceive(model.coupling.admitted_ca, dt_years, self.draw("perception:west:refugees_ca"))
         if not deciding:
             return
+        u_hosting, u_reserves = self.draw("decision:western_hosting"), self.draw("decision:reserves_release")
         rule, t = model.cfg.model.states.choice, model.taliban
         if self.free("western_hosting", "usd_m_per_year"):
             self.decide_hosting(rule, t.crisis, u_hosting)
@@ -275,12 +146,12 @@ class West(Decider, State):
     def decide_hosting(self, rule, crisis: float, u: float) -> None:
         """Choose the hosting funds (the choice runs on USD 100m units, so that the switching
         cost is per USD 100m changed)."""
-        self.hosting_funds = 100.0 * choose(self.HOSTING_LEVELS / 100.0, self.hosting_utilities(crisis),
-                                            self.hosting_funds / 100.0, rule.temperature, rule.switching_cost, u)
+        self.hosting_funds = 100.0 * pick(self.HOSTING_UNITS, self.hosting_utilities(crisis),
+                                          self.hosting_funds / 100.0, rule.temperature, rule.switching_cost, u)
 
     def decide_reserves(self, rule, collapse: float, share_recognising: float, push: float, u: float) -> None:
-        self.reserves_release = choose(self.RESERVES_LEVELS, self.reserves_utilities(collapse, share_recognising, push),
-                                       self.reserves_release, rule.temperature, rule.switching_cost, u)
+        self.reserves_release = pick(self.RESERVES_LEVELS, self.reserves_utilities(collapse, share_recognising, push),
+                                     self.reserves_release, rule.temperature, rule.switching_cost, u)
 
     @property
     def returned(self) -> bool:
@@ -320,43 +191,42 @@ class China(Decider, RegionalPower):
     State it knows, and whether to recognise the Taliban (sim.states.choice)."""
 
     LEVELS = QUARTERS
-    RECOGNITION_LEVELS = np.array([0.0, 1.0])
+    RECOGNITION_LEVELS = (0.0, 1.0)
 
     def __init__(self, model: "SpilloverModel", params) -> None:
         super().__init__(model, "CHN", NAMES["CHN"], 0.0)  # its recognition is a choice
         self.params = params
         self.engagement = params.engagement_2021
 
-    def engagement_utilities(self, conflict: float, islamic_state: float) -> np.ndarray:
+    def engagement_utilities(self, conflict: float, islamic_state: float) -> list[float]:
         p = self.params
-        e = self.LEVELS
-        return (p.economic_value * (1.0 - conflict) * e - p.islamic_state_risk * islamic_state * e
-                - p.engagement_cost * e * e)
+        value, risk, cost = p.economic_value * (1.0 - conflict), p.islamic_state_risk * islamic_state, p.engagement_cost
+        return [value * e - risk * e - cost * e * e for e in self.LEVELS]
 
     RECOGNITION_STREAM = "decision:china_recognition"
 
     def review(self, dt_years: float, deciding: bool) -> None:
         """When `deciding`, choose the engagement (with or without the withdrawal: China traded with
         the Republic too)."""
-        u = self.draw("decision:china_engagement")
         if deciding and self.free("china_engagement"):
             t = self.model.taliban
-            self.decide_engagement(self.model.cfg.model.states.choice, t.conflict, t.islamic_state, u)
+            self.decide_engagement(self.model.cfg.model.states.choice, t.conflict, t.islamic_state,
+                                   self.draw("decision:china_engagement"))
 
     def decide_engagement(self, rule, conflict: float, islamic_state: float, u: float) -> None:
-        self.engagement = choose(self.LEVELS, self.engagement_utilities(conflict, islamic_state), self.engagement,
-                                 rule.temperature, rule.switching_cost, u)
+        self.engagement = pick(self.LEVELS, self.engagement_utilities(conflict, islamic_state), self.engagement,
+                               rule.temperature, rule.switching_cost, u)
 
-    def recognition_utilities(self, west_leverage: float, seeking: float = 0.0) -> np.ndarray:
+    def recognition_utilities(self, west_leverage: float, seeking: float = 0.0) -> list[float]:
         p = self.params
         barrier = lowered_barrier(self.model, p.recognition_barrier, seeking)
         gain = (p.recognition_standing - p.recognition_west_cost * west_leverage
                 + p.recognition_economy * self.engagement - barrier)
-        return np.array([0.0, gain])
+        return [0.0, gain]
 
     def decide_recognition(self, rule, west_leverage: float, u: float, seeking: float = 0.0) -> bool:
-        return choose(self.RECOGNITION_LEVELS, self.recognition_utilities(west_leverage, seeking), 0.0,
-                      rule.temperature, rule.switching_cost, u) == 1.0
+        return pick(self.RECOGNITION_LEVELS, self.recognition_utilities(west_leverage, seeking), 0.0,
+                    rule.temperature, rule.switching_cost, u) == 1.0
 
 
 class Host(Decider, RegionalPower):
@@ -372,27 +242,32 @@ class Host(Decider, RegionalPower):
         pp = model.cfg.model.states.perception
         self.hosted = Perceived(pp.intel_lag_reviews, pp.intel_memory, pp.intel_noise_sd, prior=params.afghans_2021)
         self.deportation = 0.0
+        # Its lever, streams and place in the coupling, named once rather than at every review
+        name = code.lower()
+        self._lever, self._index = f"{name}_deportation", DEPORTERS.index(code)
+        self._perception, self._decision = f"perception:{name}:hosted", f"decision:{name}_deportation"
+        # exp(-belief x level), as numpy computed it on the options at every review
+        self._decay = exp_decay(params.deportation_belief, self.LEVELS)
 
     def review(self, dt_years: float, deciding: bool) -> None:
         """Perceive the Afghans hosted; when `deciding`, choose the deportation campaign."""
-        model, name = self.model, self.code.lower()
-        z, u = self.draw(f"perception:{name}:hosted"), self.draw(f"decision:{name}_deportation")
-        self.hosted.report(self.params.afghans_2021 + model.coupling.hosted[DEPORTERS.index(self.code)], z)
-        if deciding and self.free(f"{name}_deportation"):
-            self.decide(model.cfg.model.states.choice, model.taliban.islamic_state, u)
+        model = self.model
+        self.hosted.report(self.params.afghans_2021 + float(model.coupling.hosted[self._index]),
+                           self.draw(self._perception))
+        if deciding and self.free(self._lever):
+            self.decide(model.cfg.model.states.choice, model.taliban.islamic_state, self.draw(self._decision))
 
     def burden(self, islamic_state: float) -> float:
         p = self.params
         return (p.strain + p.security_strain * islamic_state) * self.hosted.value / p.afghans_2021
 
-    def utilities(self, islamic_state: float) -> np.ndarray:
-        p = self.params
-        d = self.LEVELS
-        return -self.burden(islamic_state) * np.exp(-p.deportation_belief * d) - p.deportation_cost * d
+    def utilities(self, islamic_state: float) -> list[float]:
+        burden, cost = -self.burden(islamic_state), self.params.deportation_cost
+        return [burden * decay - cost * d for d, decay in zip(self.LEVELS, self._decay)]
 
     def decide(self, rule, islamic_state: float, u: float) -> None:
-        self.deportation = choose(self.LEVELS, self.utilities(islamic_state), self.deportation, rule.temperature,
-                                  rule.switching_cost, u)
+        self.deportation = pick(self.LEVELS, self.utilities(islamic_state), self.deportation, rule.temperature,
+                                rule.switching_cost, u)
 
 
 class CentralAsianState(Decider, State):
@@ -403,6 +278,9 @@ class CentralAsianState(Decider, State):
         super().__init__(model, code, name, params.recognition_rate)
         self.params = params
         sp = model.cfg.model.states
+        # The records the weekly rules read, looked up once (the config does not change during a run)
+        self._fear, self._alignment, self._admission = sp.fear, sp.alignment, sp.admission
+        self._exercises, self._us_engagement_2021 = sp.exercises, sp.usa.us_engagement_2021
         al = sp.alignment
         self.guarantee = clip01(al.guarantee_arms + al.guarantee_csto * params.csto_member
                                 + al.guarantee_troops * min(1.0, params.russian_troops / al.troops_full_guarantee))
@@ -413,49 +291,48 @@ class CentralAsianState(Decider, State):
         self.admit_share = 0.0
         self.screening = sp.fear.base
         self.exercise_posture = 1.0  # the 2021 exercise rate, until the first review of it
+        self.posture_stream = f"decision:{code.lower()}_exercises"  # the draws it chooses its posture by
         self.exercises = 0
 
     # -- rules ------------------------------------------------------------------
     def update_fear(self, conflict: float, islamic_state: float) -> None:
-        f = self.model.cfg.model.states.fear
+        f = self._fear
         border = f.border_conflict * conflict if self.params.borders_afghanistan else 0.0
         self.fear = clip01(f.base + border + f.islamic_state * islamic_state)
 
-    POSTURE_LEVELS = np.array([0.0, 0.5, 1.0])
+    POSTURE_LEVELS = (0.0, 0.5, 1.0)
 
-    def posture_utilities(self, pressure: float) -> np.ndarray:
+    def posture_utilities(self, pressure: float) -> list[float]:
         """The state's objective for each exercise posture: security against its fear, sovereignty
         as far as it is independent of Moscow, against what the pressure (weighted by its
         dependence) puts at risk."""
-        e, d = self.model.cfg.model.states.exercises, self.params.dependence
-        x = self.POSTURE_LEVELS
-        return (e.security_value * self.fear + e.sovereignty_value * (1.0 - d) - e.pressure_cost * pressure * d) * x
+        e, d = self._exercises, self.params.dependence
+        net = e.security_value * self.fear + e.sovereignty_value * (1.0 - d) - e.pressure_cost * pressure * d
+        return [net * x for x in self.POSTURE_LEVELS]
 
     def decide_posture(self, rule, pressure: float, u: float) -> None:
-        self.exercise_posture = choose(self.POSTURE_LEVELS, self.posture_utilities(pressure), self.exercise_posture,
-                                       rule.temperature, rule.switching_cost, u)
+        self.exercise_posture = pick(self.POSTURE_LEVELS, self.posture_utilities(pressure), self.exercise_posture,
+                                     rule.temperature, rule.switching_cost, u)
 
     def exercise_rate(self, us_engagement: float) -> float:
         """US exercises per year: the 2021 rate, scaled by US engagement and by the posture chosen."""
-        sp = self.model.cfg.model.states
-        rel_engagement = us_engagement / max(sp.usa.us_engagement_2021, 1e-9)
+        rel_engagement = us_engagement / max(self._us_engagement_2021, 1e-9)
         return self.params.us_exercise_rate * rel_engagement * self.exercise_posture
 
     def hold_exercise(self, us_engagement: float, u: float, dt_years: float) -> None:
         if u < event_prob(self.exercise_rate(us_engagement), dt_years):
             self.exercises += 1
-            self.alignment = clip01(self.alignment - self.model.cfg.model.states.alignment.exercise_loss)
+            self.alignment = clip01(self.alignment - self._alignment.exercise_loss)
 
     def update_alignment(self, years: float, us_engagement: float, dt_years: float, russian_pressure: float,
                          western_funds: float) -> None:
         """Alignment drifts to an anchor set by its 2015-2021 history, security need, China and the
         US; Moscow's pressure pulls it towards Moscow (as far as the state depends on Russia), and
         Western hosting funds (USD m/year) pull it away."""
-        sp = self.model.cfg.model.states
-        al = sp.alignment
+        al = self._alignment
         target = clip01(self.alignment_anchor + al.security_gain * self.fear * self.guarantee
                         - al.china_drag_per_year * years
-                        - al.us_engagement_drag * max(0.0, us_engagement - sp.usa.us_engagement_2021)
+                        - al.us_engagement_drag * max(0.0, us_engagement - self._us_engagement_2021)
                         + al.pressure_pull * russian_pressure * self.params.dependence
                         - al.aid_pull * western_funds / 100.0)
         self.alignment = relax(self.alignment, target, dt_years, al.adjust_years)
@@ -464,7 +341,7 @@ class CentralAsianState(Decider, State):
         """Share of arriving Afghans the state wants to admit: a logistic trade-off of four forces.
         `onward_share` is the share of admitted Afghans it expects to move on to compete for jobs
         in Russia (:func:`sim.states.phase.onward_belief`)."""
-        a = self.model.cfg.model.states.admission
+        a = self._admission
         exposure = self.params.remittances_gdp * onward_share
         logit = (a.intercept + a.humanitarian * humanitarian
                  - a.russian_pressure * russian_pressure * self.params.dependence
@@ -475,7 +352,7 @@ class CentralAsianState(Decider, State):
     def update_admission(self, humanitarian: float, russian_pressure: float, onward_share: float,
                          dt_months: float | None) -> None:
         """Move policy towards the target (at once when dt_months is None: the initial policy)."""
-        a = self.model.cfg.model.states.admission
+        a = self._admission
         target = self.admission_target(humanitarian, russian_pressure, onward_share)
         if dt_months is None:
             self.admit_share = target

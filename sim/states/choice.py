@@ -18,42 +18,58 @@ whenever the probabilities agree, and a higher option when utility shifts toward
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 
 import numpy as np
 
 
-# The options most decisions choose among: none, a quarter, half, three quarters, all.
-QUARTERS = np.array([0.0, 0.25, 0.5, 0.75, 1.0])
+# The options most decisions choose among: none, a quarter, half, three quarters, all. Options
+# are tuples of floats and utilities lists of floats, not arrays: a decision has five options or
+# so, where numpy's per-call overhead was most of the cost of a review.
+QUARTERS = (0.0, 0.25, 0.5, 0.75, 1.0)
 
 
-def _probabilities(levels, utilities, current: float, temperature: float, switching_cost: float) -> list[float]:
-    """P(option) as a list, in plain Python: a decision has five options or so, where numpy's
-    per-call overhead is most of the cost."""
+def exp_decay(rate: float, levels: Sequence[float]) -> list[float]:
+    """exp(-rate x level) for each level, by numpy's exp (which may differ from math.exp in the last
+    bit): the factor of an objective that a parameter fixes, computed once rather than at every review."""
+    return np.exp(-rate * np.array(levels, dtype=float)).tolist()
+
+
+def _weights(levels: Sequence[float], utilities: Sequence[float], current: float, temperature: float,
+             switching_cost: float) -> list[float]:
+    """Each option's exp(V / tau), taken relative to the best option's (so that it cannot overflow)."""
     v = [u - switching_cost * abs(x - current) for x, u in zip(levels, utilities)]
     top = max(v)
     if temperature <= 0:  # strict maximisation: the best options share the probability
-        best = [1.0 if x == top else 0.0 for x in v]
-    else:
-        best = [math.exp((x - top) / temperature) for x in v]
-    total = sum(best)
-    return [b / total for b in best]
+        return [1.0 if x == top else 0.0 for x in v]
+    return [math.exp((x - top) / temperature) for x in v]
 
 
 def choice_probabilities(levels: np.ndarray, utilities: np.ndarray, current: float, temperature: float,
                          switching_cost: float) -> np.ndarray:
     """P(option) of the logit choice with inertia (see the module docstring)."""
-    return np.array(_probabilities(np.asarray(levels, dtype=float).tolist(),
-                                   np.asarray(utilities, dtype=float).tolist(), current, temperature, switching_cost))
+    best = _weights(np.asarray(levels, dtype=float).tolist(), np.asarray(utilities, dtype=float).tolist(), current,
+                    temperature, switching_cost)
+    total = sum(best)
+    return np.array([b / total for b in best])
+
+
+def pick(levels: Sequence[float], utilities: Sequence[float], current: float, temperature: float,
+         switching_cost: float, u: float) -> float:
+    """:func:`choose` for options and utilities given as Python floats (the agents' reviews)."""
+    best = _weights(levels, utilities, current, temperature, switching_cost)
+    total = sum(best)
+    cumulative = 0.0
+    for x, b in zip(levels, best):
+        cumulative += b / total
+        if u < cumulative:
+            return x
+    return levels[-1]
 
 
 def choose(levels: np.ndarray, utilities: np.ndarray, current: float, temperature: float, switching_cost: float,
            u: float) -> float:
     """The option the uniform `u` picks under :func:`choice_probabilities`: the first whose
     cumulative probability exceeds `u`."""
-    xs = levels.tolist()
-    cumulative = 0.0
-    for x, p in zip(xs, _probabilities(xs, utilities.tolist(), current, temperature, switching_cost)):
-        cumulative += p
-        if u < cumulative:
-            return float(x)
-    return float(xs[-1])
+    return pick(np.asarray(levels, dtype=float).tolist(), np.asarray(utilities, dtype=float).tolist(), current,
+                temperature, switching_cost, u)

@@ -25,14 +25,15 @@ class Perceived:
 
     def report(self, true_value: float, z: float) -> None:
         """One review's report of `true_value`, with standard normal `z` for its noise."""
-        s = self.noise_sd
-        self._pending.append(true_value * math.exp(s * z - s * s / 2))
-        if len(self._pending) <= self.lag:
+        s, pending = self.noise_sd, self._pending
+        pending.append(true_value * math.exp(s * z - s * s / 2))
+        if len(pending) <= self.lag:
             return
-        seen = self._pending.popleft()
-        self.value = seen if self.value is None else self.value + self.memory * (seen - self.value)
+        seen = pending.popleft()
+        value = self.value
+        self.value = value = seen if value is None else value + self.memory * (seen - value)
         if self.first is None:
-            self.first = self.value
+            self.first = value
 
     def relative(self) -> float:
         """The estimate over the first estimate (1 until there is one; 1 when the first was 0)."""

@@ -39,7 +39,8 @@ from sim.calendar import DAYS_PER_MONTH, DAYS_PER_YEAR, next_multiple
 from sim.countries import CENTRAL_ASIA, DEPORTERS, NAMES
 from sim.policy import USReturnMode
 from sim.draws import event_prob, named_stream
-from sim.states.agents import CentralAsianState, China, Host, State, Taliban, West, share_recognising
+from sim.states.agents import CentralAsianState, China, Host, State, West, share_recognising
+from sim.states.taliban import Taliban
 from sim.states.russia import NOT_WITHOUT_WITHDRAWAL, Russia
 from sim.states.outcomes import OUTCOMES, RECOGNITION_TIMED  # noqa: F401 - the phase's outcomes
 from sim.states.params import RECOGNISER_CODES
@@ -88,6 +89,7 @@ def setup(model: "SpilloverModel") -> None:
     by_code = {s.code: s for s in (model.russia, model.west, *ca, *powers)}
     # Recognisers in a fixed order: the order of random draws never depends on the levers.
     model.recognisers = [by_code[code] for code in RECOGNISER_CODES]
+    model.recognisers_but_west = [s for s in model.recognisers if s is not model.west]  # erode its leverage
     model.state_by_code = by_code
     model.coupling.drills_2021 = p.rus.drills_2021
     seeds = model.streams["states"].bit_generator.seed_seq
@@ -130,9 +132,12 @@ def step(model: "SpilloverModel") -> None:
     dt_days = p.review_days
     dt_months, dt_years = dt_days / DAYS_PER_MONTH, dt_days / DAYS_PER_YEAR
     rng = model.streams["states"]
-    z = rng.standard_normal(N_NORMALS)
-    u = rng.random(N_UNIFORMS)
+    # As Python floats: the rules below use them one by one, where numpy scalars are slow.
+    z = rng.standard_normal(N_NORMALS).tolist()
+    u = rng.random(N_UNIFORMS).tolist()
+    model.review_number = model.day // p.review_days  # which of each stream's draws is this review's (Decider.draw)
 
+    # No state recognises the Taliban between here and rule 6, which decides from this share.
     share_rec = _share_recognising(model)
     released = p.afghanistan.reserves_total_usd_bn * model.west.reserves_release
     # 1. Afghanistan
@@ -150,7 +155,7 @@ def step(model: "SpilloverModel") -> None:
     model.deciders.do("review", dt_years, deciding)
     _update_ca(model, dt_months, dt_years, u[1:1 + len(CENTRAL_ASIA)])
     # 6. Recognition
-    _recognition(model, u[1 + len(CENTRAL_ASIA):], dt_years)
+    _recognition(model, u[1 + len(CENTRAL_ASIA):], dt_years, share_rec)
     _publish(model)
 
 
@@ -195,8 +200,9 @@ def _publish(model: "SpilloverModel") -> None:
     t = model.taliban
     c.crisis, c.islamic_state = t.crisis, t.islamic_state
     _publish_decisions(model)
-    for i, s in enumerate(model.central_asia):
-        c.admit_share[i], c.screening[i] = s.admit_share, s.screening
+    ca = model.central_asia
+    c.admit_share[:] = [s.admit_share for s in ca]  # one copy into the array rather than one per item
+    c.screening[:] = [s.screening for s in ca]
 
 
 def onward_belief(model: "SpilloverModel") -> float:
@@ -221,29 +227,30 @@ def _dated_events(model: "SpilloverModel") -> None:
 
 
 def _share_recognising_others(model: "SpilloverModel") -> float:
-    others = [s for s in model.recognisers if s is not model.west]
-    return share_recognising(others)
+    return share_recognising(model.recognisers_but_west)
 
 
 def _update_ca(model: "SpilloverModel", dt_months: float | None, dt_years: float, u) -> None:
     t = model.taliban
+    conflict, islamic_state = t.conflict, t.islamic_state
     for s in model.central_asia:
-        s.update_fear(t.conflict, t.islamic_state)
+        s.update_fear(conflict, islamic_state)
     p = model.cfg.model.states
-    ex_pressure = min(1.0, model.lever("russia_exercise_pressure").level + p.exercises.china_iran_pressure)
     refugee_pressure = model.russia.refugee_pressure
-    funds = model.west.hosting_funds
-    humanitarian = model.west.leverage * t.crisis + p.admission.hosting_funds_effect * funds / 100.0
+    west = model.west
+    funds, us_engagement = west.hosting_funds, west.engagement
+    humanitarian = west.leverage * t.crisis + p.admission.hosting_funds_effect * funds / 100.0
     years = model.day / DAYS_PER_YEAR
     onward = onward_belief(model)
     deciding = u is not None and (model.day // p.review_days) % p.choice.every_reviews == 0
+    if deciding:  # the pressure against exercises with the US, as the lever stands today
+        ex_pressure = min(1.0, model.lever("russia_exercise_pressure").level + p.exercises.china_iran_pressure)
     for i, s in enumerate(model.central_asia):
         if u is not None:
-            u_posture = s.draw(f"decision:{s.code.lower()}_exercises")
             if deciding:
-                s.decide_posture(p.choice, ex_pressure, u_posture)
-            s.hold_exercise(model.west.engagement, u[i], dt_years)
-            s.update_alignment(years, model.west.engagement, dt_years, refugee_pressure, funds)
+                s.decide_posture(p.choice, ex_pressure, s.draw(s.posture_stream))
+            s.hold_exercise(us_engagement, u[i], dt_years)
+            s.update_alignment(years, us_engagement, dt_years, refugee_pressure, funds)
         s.update_admission(humanitarian, refugee_pressure, onward, dt_months)
 
 
@@ -257,27 +264,32 @@ def _share_recognising(model: "SpilloverModel") -> float:
     return share_recognising(model.recognisers)
 
 
-def _recognition(model: "SpilloverModel", u, dt_years: float) -> None:
+def _recognition(model: "SpilloverModel", u, dt_years: float, share_rec: float) -> None:
+    """Rule 6, from `share_rec`: the share of states that recognised the Taliban before it."""
     p = model.cfg.model.states
     if not model.cfg.scenario.withdrawal:  # no Taliban government to recognise
         return
-    share_rec = _share_recognising(model)
     russia_in = model.russia.recognises
     seeking = model.taliban.recognition_seeking
     deciding: list[State] = []
-    u_choice = {a.code: a.draw(a.RECOGNITION_STREAM) for a in model.recognition_choosers}
     reviewing = (model.day // p.review_days) % p.choice.every_reviews == 0
+    r = p.recognition
+    # The factors every hazard is multiplied by, in this order (the same for every state)
+    ban, seeks = 1.0 + r.ban_effect * model.taliban.opium_ban, 1.0 + r.seeking_effect * seeking
     for s, ui in zip(model.recognisers, u):
         if s.recognises:
             continue
-        if s.code in u_choice:  # Moscow's and Beijing's recognition is their choice, reviewed with their others
-            if reviewing and s.decide_recognition(p.choice, model.west.leverage, u_choice[s.code], seeking):
+        # Moscow's and Beijing's recognition is their choice, reviewed with their others: the
+        # states model.recognition_choosers selects by their stream (looked up here directly, as
+        # iterating the AgentSet's weak references cost more than the rest of the rule).
+        stream = getattr(s, "RECOGNITION_STREAM", None)
+        if stream is not None:
+            if reviewing and s.decide_recognition(p.choice, model.west.leverage, s.draw(stream), seeking):
                 deciding.append(s)
             continue
-        hazard = (s.recognition_hazard(share_rec, p) * (1.0 + p.recognition.ban_effect * model.taliban.opium_ban)
-                  * (1.0 + p.recognition.seeking_effect * seeking))
+        hazard = s.recognition_hazard(share_rec, p) * ban * seeks
         if russia_in and isinstance(s, CentralAsianState):
-            hazard *= 1.0 + p.recognition.russia_lead * s.alignment
+            hazard *= 1.0 + r.russia_lead * s.alignment
         if ui < event_prob(hazard, dt_years):
             deciding.append(s)
     for s in deciding:
