@@ -56,6 +56,10 @@ TABLES = ("outcomes", "timeseries", "flows")  # as sim.runner.chunk_tables retur
 CHUNKS_PER_WORKER = 8  # at least this many chunks per worker, so that the pool stays busy to the end
 
 
+# Dask settings of the workers of a LocalCluster (docs/ENSEMBLES.md gives them for a cluster's workers).
+WORKER_DASK_CONFIG = {"distributed.worker.profile.enabled": False}
+
+
 class ExecutorError(ResultsError):
     """An executor that cannot be reached or used; the message is one line naming the key."""
 
@@ -142,9 +146,13 @@ def dask_client(cfg: "Config", workers: int):
         with client:
             yield client
         return
+    import dask
+
     from sim.workers import worker_env
 
-    with worker_env():
+    # The workers take this process's Dask settings. A task is seconds of one core's Python: a
+    # worker sampling its stack every 10 ms for the dashboard's profile takes the GIL from it.
+    with worker_env(), dask.config.set(WORKER_DASK_CONFIG):
         cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=None,
                                silence_logs=logging.ERROR)
     with cluster, Client(cluster) as client:
