@@ -16,7 +16,14 @@ A phase is a module with:
 - ``observe(model) -> dict``: monthly values of its series outcomes, by name;
 - ``final(model) -> dict``: its scalar-only outcomes at the end of the run;
 - optionally ``flows(model) -> list``: rows (source, target, quantity, value) of what moved
-  along each link over the run (target "" for a quantity at a location), for maps.
+  along each link over the run (target "" for a quantity at a location), for maps;
+- optionally ``next_busy_day(model, day) -> int``: the first day from `day` on which its
+  ``step`` does anything (the weekly phases: the next day divisible by 7);
+- optionally ``advance(model, days)``: days ``model.day + 1`` .. ``model.day + days`` at once, for
+  days on which no other phase acts, with the numbers of stepping each (the refugee phase).
+
+When every phase has ``next_busy_day`` and one has ``advance``, ``SpilloverModel.run`` lets that
+phase run the quiet days between busy days in one call; otherwise it steps every day.
 
 Phases share only the record ``model.coupling`` (:mod:`sim.coupling`: each field with its writer,
 readers and unit), and read the model's calendar, config, levers and their own random stream.
