@@ -81,8 +81,9 @@ NARCOTICS = Problem(
     ),
     horizon_months=60,
     displacement=False,
-    # The targets describe 2015-2020, before the Taliban's ban: the ban is forced off, not chosen.
-    conditions=(("policy.opium_ban.compliance", 0.0),),
+    # The targets describe 2015-2020, before the Taliban's ban and the collapse of 2021: the ban is
+    # forced off, not chosen, and farmers sow as they did then, whatever the collapse does in the run.
+    conditions=(("policy.opium_ban.compliance", 0.0), ("model.narcotics.collapse_planting", 0.0)),
 )
 PROBLEMS = {p.name: p for p in (NARCOTICS,)}
 

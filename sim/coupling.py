@@ -71,6 +71,9 @@ class Coupling:
     opium_ban: float = shared(writer="states", readers=("narcotics",), unit="share",
                               doc="share of opium cultivation banned and enforced, as the Taliban chose it or a "
                                   "lever forces it")
+    collapse: float = shared(writer="states", readers=("narcotics",), unit="index 0-1",
+                             doc="Afghan economic collapse as of the last review (farmers sow more poppy the "
+                                 "deeper it is)")
     # narcotics -> states
     opium_revenue: float = shared(writer="narcotics", readers=("states",), unit="USD",
                                   doc="the Taliban's opium tax so far (what they know of their opium revenue)")

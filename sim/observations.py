@@ -14,12 +14,11 @@ model's state would show as that count) before it is compared.
 from __future__ import annotations
 
 import datetime as dt
-import math
 from pathlib import Path
 
 import pandas as pd
 
-from sim.network import DATA_DIR, NetworkDataError, read_rows
+from sim.network import DATA_DIR, NetworkDataError, number, read_rows
 
 OBSERVATIONS_DIR = DATA_DIR / "observations"
 COLUMNS = ("series", "country", "route", "period_start", "period_end", "value", "unit", "counted", "source_org",
@@ -57,13 +56,11 @@ def read_observation_file(path: Path) -> pd.DataFrame:
         if not ((row.get("url") or "").strip() or (row.get("document") or "").strip()):
             raise ObservationDataError(f"{path}, row {line}: url and document are both empty; name where it was "
                                        "published")
-        text = row["value"].strip()
         try:
-            value = float(text)
-        except ValueError:
-            raise ObservationDataError(f"{path}, row {line}: value = {text!r} is not a number") from None
-        if not math.isfinite(value):
-            raise ObservationDataError(f"{path}, row {line}: value = {text!r} is not a finite number")
+            value = number(path, line, row, "value")
+        except NetworkDataError as e:
+            raise ObservationDataError(str(e)) from None
+        text = row["value"].strip()
         if value < 0 and not ("%" in row["unit"] or "percent" in row["unit"]):  # only a change may fall
             raise ObservationDataError(f"{path}, row {line}: value = {text!r} is negative for a unit of "
                                        f"{row['unit']!r} (only a % change may be)")

@@ -101,7 +101,8 @@ class RussianMigrantRestriction(Lever):
 class OpiumBan(Lever):
     compliance: Optional[float] = decision(unit="share of production stopped", source=external(
         "Taliban decree banning poppy cultivation, April 2022; UNODC found cultivation down about 95% in 2023",
-        2023), range=(0.0, 1.0), doc="forces a Taliban ban on opium: the share of production it stops; None: the "
+        2023), range=(0.0, 1.0), doc="forces a Taliban ban on opium: the share of the poppy sown from then on "
+                                     "that it stops (the crop already sown only through eradication); None: the "
                                      "Taliban decide it")
 
 

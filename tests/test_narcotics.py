@@ -15,7 +15,7 @@ from sim.narcotics.phase import TraffickingOrganisation, mass_balance
 from sim.narcotics.routes import ROUTES
 from sim.network import NetworkDataError
 
-from .conftest import mean_over_seeds, small_config
+from .conftest import mean_over_seeds, run_small, small_config
 
 
 # The array formulas the compiled weekly kernel (_week) replaced, kept as its reference.
@@ -182,6 +182,54 @@ def test_a_ban_cuts_production_then_prices_rise_as_the_stock_runs_down(network):
     assert ban["n_stock_tonnes"] < base["n_stock_tonnes"]
     assert ban["price_heroin_eur_usd_kg"] > base["price_heroin_eur_usd_kg"]
     assert ban["taliban_drug_revenue_usd"] < 0.8 * base["taliban_drug_revenue_usd"]  # price rises less than output falls
+
+
+def _monthly_production(network, seed, months=30, **setters):
+    r = run_small(network, seed, months, refugees=False, **setters)
+    prod = r.series[:, r.series_names.index("new_production_tonnes")]
+    return {(d.year, d.month): x for d, x in zip(r.dates, prod)}
+
+
+def _window(monthly, year, months):
+    return np.array([monthly[(year, m)] for m in months])
+
+
+@pytest.mark.parametrize("seed", [1, 2])
+def test_a_ban_cuts_the_harvests_sown_after_it_not_the_one_in_the_ground(network, seed):
+    """A ban decreed in April 2022, in the middle of the harvest sown the autumn before, leaves
+    that harvest as it was (without eradication) and cuts the next one, sown under the ban.
+    The two arms differ only from the decree (paired: the same Taliban choices before it)."""
+    harvest = range(4, 8)  # every region lances between April and July
+    for eradication in (0.0, 0.3):
+        arms = {level: _monthly_production(network, seed, policy__opium_ban__compliance=level,
+                                           policy__opium_ban__start="2022-04-03",
+                                           model__narcotics__eradication_share=eradication)
+                for level in (0.0, 1.0)}
+        banned, free = (_window(arms[1.0], 2022, harvest), _window(arms[0.0], 2022, harvest))
+        assert free.sum() > 0
+        if eradication == 0.0:
+            np.testing.assert_array_equal(banned, free)  # the crop in the ground is lanced as sown
+        else:  # enforcement destroys at most its share of the standing crop
+            assert np.all(banned <= free) and banned.sum() >= (1.0 - eradication) * free.sum() - 1e-9
+            assert banned.sum() < free.sum()
+        assert _window(arms[1.0], 2023, harvest).sum() == 0.0  # sown under a full ban: nothing to lance
+        assert _window(arms[0.0], 2023, harvest).sum() > 0.5 * free.sum()
+
+
+def test_farmers_sow_more_poppy_the_deeper_the_economic_collapse(network):
+    """With no ban, a deeper collapse means more poppy sown for the next harvests (the cash crop of
+    last resort: UNODC, Mansfield); with the planting response switched off, the collapse changes
+    nothing that is sown."""
+    def harvest_2023(depth, response):
+        totals = [_window(_monthly_production(network, seed, policy__opium_ban__compliance=0.0,
+                                              scenario__collapse_depth=depth,
+                                              model__narcotics__collapse_planting=response),
+                          2023, range(4, 8)).sum() for seed in range(3)]
+        return float(np.mean(totals))
+
+    mild, deep = harvest_2023(0.35, 0.5), harvest_2023(0.95, 0.5)
+    assert deep > 1.05 * mild
+    assert harvest_2023(0.35, 0.0) == pytest.approx(harvest_2023(0.95, 0.0), rel=1e-12)
 
 
 def test_the_submodel_can_be_switched_off(network):

@@ -94,6 +94,21 @@ class NarcoticsParams:
         "price rose about 3-5 times and farmers' opium income fell over 90%; price ~ scarcity^(1/2) fits "
         "(approximate)", 2023), range=(1.0, 3.0),
         doc="farm-gate price rises as scarcity^(1/elasticity); above 1, a ban cuts the value taxed")
+    growing_months: int = param(6, unit="months from sowing to the first harvest month", source=external(
+        "National Research Council, Opportunities to Improve the Scientific Basis for Identifying Illicit "
+        "Drug Crops (2011), p. 59, after UNODC: opium poppy is 'sown in September-March' and 'harvestable "
+        "120-250 days later'", 2011), bounds=(1, 11), range=(4, 8),
+        doc="a region sows its next harvest this many months before the harvest starts; a ban in force "
+            "then cuts that harvest, one decreed later does not (but for eradication)")
+    eradication_share: float = share(0.1, unit="share of the standing crop per unit of ban", source=ASSUMPTION,
+                                     range=(0.0, 0.5), doc="share of a harvest already sown that a fully enforced "
+                                     "ban destroys (eradication, lancing stopped), in proportion to the ban")
+    collapse_planting: float = nonneg(0.5, unit="relative change in the area sown per unit of economic collapse "
+                                      "above its 2021 level", source=external(
+        "Livemint, 21 Nov 2021, Helmand: 'Everyone is poor here, and will become even poorer if we don't grow "
+        "poppies. There is no alternative'; direction only, the size is an assumption", 2021), range=(0.0, 1.5),
+        doc="farmers sow more poppy, the cash crop of last resort, the deeper the licit economy has collapsed "
+            "at sowing time")
     taliban_tax: float = share(0.1, unit="share of farm-gate value", source=external(
         "Ushr, the traditional 10% tax the Taliban levy on harvests including opium", 2021), range=(0.05, 0.2))
     export_share_per_week: float = share(0.04, unit="share of stock shipped per week", source=ASSUMPTION,

@@ -3,7 +3,9 @@
 After NarcoLogic (Magliocca et al., PNAS 2019): organisations learn where their shipments
 are seized and shift routes; states learn where seizures happen and move effort there.
 Masses are heroin-equivalent tonnes. The phase acts weekly, in this order:
-1. harvest: Afghan regions produce in their harvest months (less under an opium ban);
+1. sowing and harvest: each Afghan region sows its next harvest ``growing_months`` before it
+   starts, less under the opium ban in force then and more the deeper the economic collapse;
+   in its harvest months it lances what it sowed (less what the ban's enforcement destroys);
    the Taliban tax the farm-gate value; production goes into the traders' stock;
 2. export: a share of the stock is shipped; each organisation splits its part across
    the paths it uses by expected margin (destination price x (1 - perceived loss) - cost).
@@ -113,6 +115,13 @@ class NarcoticsState:
         self.annual_opium = sum(r.opium_tonnes for r in self.regions)
         self.harvesting = np.zeros(len(self.regions), dtype=bool)
         self.yield_mult = np.ones(len(self.regions))
+        # Sowing: the month each region sows its next harvest, whether it is sowing this week, and
+        # the share of its usual area it sowed for the coming harvest (the harvest after the start
+        # was sown before it, under no ban and the collapse of the start: its usual area).
+        self.sow_month = [(r.harvest[0] - 1 - p.growing_months) % 12 + 1 for r in self.regions]
+        self.sowing = np.zeros(len(self.regions), dtype=bool)
+        self.sown = np.ones(len(self.regions))
+        self.usual_opium = sum(r.opium_tonnes for r in self.regions)
         self.stock = self.annual_opium / p.opium_per_kg_heroin * p.initial_stock_years
         self.initial_stock = self.stock
         self.produced = self.stock  # the initial stock counts as produced before the run
@@ -215,25 +224,39 @@ def _advance(st: NarcoticsState, u: np.ndarray, multipliers: np.ndarray, rus_dem
 
 
 def _harvest(model, st: NarcoticsState, p) -> None:
+    """Sowing and harvest of the week.
+
+    A ban acts on what is sown after it: the share of its usual area a region sows is fixed in
+    its sowing month, by the ban in force then (and more poppy the deeper the economic
+    collapse, the farmers' cash crop of last resort); a ban decreed later cuts the standing crop
+    only by what its enforcement destroys (``eradication_share`` x the ban)."""
     month = model.date.month
     cut = model.coupling.opium_ban
     z = st.rng.standard_normal(len(st.regions))  # fixed-size draw every week
+    more = max(0.0, 1.0 + p.collapse_planting * (model.coupling.collapse - model.cfg.scenario.collapse_initial))
+    standing = 1.0 - p.eradication_share * cut  # share of the sown crop left to lance this week
     opium = 0.0
+    supply = 0.0  # this week's crops in the ground, as a share of the usual: what farm-gate prices answer to
     for i, r in enumerate(st.regions):
+        sowing = month == st.sow_month[i]
+        if sowing and not st.sowing[i]:  # this year's sowing for the next harvest
+            st.sown[i] = (1.0 - cut) * more
+        st.sowing[i] = sowing
         first, last = r.harvest
         months = (last - first) % 12 + 1
         harvesting = (month - first) % 12 < months
         if harvesting and not st.harvesting[i]:  # a new harvest: this year's yield
             st.yield_mult[i] = math.exp(p.yield_sd * z[i] - p.yield_sd ** 2 / 2)
         st.harvesting[i] = harvesting
+        supply += r.opium_tonnes * st.sown[i] * standing
         if harvesting:
-            opium += r.opium_tonnes * st.yield_mult[i] * (1.0 - cut) * WEEK / (months * DAYS_PER_MONTH)
+            opium += r.opium_tonnes * st.yield_mult[i] * st.sown[i] * standing * WEEK / (months * DAYS_PER_MONTH)
     heroin = opium / p.opium_per_kg_heroin
     st.stock += heroin
     st.produced += heroin
     st.month_production += heroin
-    # Farm-gate prices rise as a ban cuts production; the Taliban tax the farm-gate value.
-    scarcity = 1.0 / max(1.0 - cut, 1.0 / p.ban_max_scarcity)
+    # Farm-gate prices rise as less opium is grown; the Taliban tax the farm-gate value.
+    scarcity = 1.0 / max(supply / st.usual_opium, 1.0 / p.ban_max_scarcity)
     price = p.farmgate_price_usd_per_kg * scarcity ** (1.0 / p.ban_price_elasticity)
     st.revenue += p.taliban_tax * price * opium * 1000.0
     model.coupling.opium_revenue = st.revenue

@@ -198,7 +198,7 @@ def _publish(model: "SpilloverModel") -> None:
     """Write what the other phases read of the states (sim.coupling)."""
     c = model.coupling
     t = model.taliban
-    c.crisis, c.islamic_state = t.crisis, t.islamic_state
+    c.crisis, c.islamic_state, c.collapse = t.crisis, t.islamic_state, t.collapse
     _publish_decisions(model)
     ca = model.central_asia
     c.admit_share[:] = [s.admit_share for s in ca]  # one copy into the array rather than one per item
