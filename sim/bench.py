@@ -319,7 +319,7 @@ def bench_model_cli(argv: list[str] | None = None) -> None:
         SpilloverModel(cfg, rng=seed, network=network).run()
         plain.append(time.perf_counter() - t0)
     per_rep = statistics.median(plain)
-    print(f"baseline replicate ({cfg.model.calendar.horizon_months} months of days), "
+    print(f"baseline replicate ({cfg.model.calendar.horizon_months} months, daily steps), "
           f"median of {len(plain)} after a warm-up: {per_rep:.3f} s  (min {min(plain):.3f}, max {max(plain):.3f})")
     times, seconds = time_replicates(cfg, network, seeds)
     total = sum(times)
