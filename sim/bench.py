@@ -169,6 +169,7 @@ class _TimedPhase:
         self._phase = phase
         self.NAME = phase.NAME
         self._seconds = seconds
+        self._step = self._timed(phase.step)
         if hasattr(phase, "advance"):  # only then: a phase without it keeps the model stepping daily
             self.advance = self._timed(phase.advance)
 
@@ -180,7 +181,7 @@ class _TimedPhase:
         return timed
 
     def step(self, model) -> None:
-        self._timed(self._phase.step)(model)
+        self._step(model)
 
     def __getattr__(self, name: str):
         return getattr(self._phase, name)

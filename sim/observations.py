@@ -18,14 +18,15 @@ from pathlib import Path
 
 import pandas as pd
 
+from sim.countries import DEPORTERS, SPILLOVER
+from sim.narcotics.routes import ROUTES
 from sim.network import DATA_DIR, NetworkDataError, number, read_rows
 
 OBSERVATIONS_DIR = DATA_DIR / "observations"
 COLUMNS = ("series", "country", "route", "period_start", "period_end", "value", "unit", "counted", "source_org",
            "document", "year_published", "page_or_table", "url", "quote", "quality")
 REQUIRED = ("series", "value", "unit", "counted", "source_org", "quote", "quality")  # never empty
-COUNTRIES = ("AFG", "IRN", "PAK", "TJK", "UZB", "TKM", "KGZ", "KAZ", "RUS", "TUR")
-ROUTES = ("northern", "balkan", "southern")
+COUNTRIES = ("AFG", *DEPORTERS, *SPILLOVER, "TUR")  # where the series count, besides several or none
 
 
 class ObservationDataError(NetworkDataError):

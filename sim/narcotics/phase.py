@@ -121,7 +121,6 @@ class NarcoticsState:
         self.sow_month = [(r.harvest[0] - 1 - p.growing_months) % 12 + 1 for r in self.regions]
         self.sowing = np.zeros(len(self.regions), dtype=bool)
         self.sown = np.ones(len(self.regions))
-        self.usual_opium = sum(r.opium_tonnes for r in self.regions)
         self.stock = self.annual_opium / p.opium_per_kg_heroin * p.initial_stock_years
         self.initial_stock = self.stock
         self.produced = self.stock  # the initial stock counts as produced before the run
@@ -256,7 +255,7 @@ def _harvest(model, st: NarcoticsState, p) -> None:
     st.produced += heroin
     st.month_production += heroin
     # Farm-gate prices rise as less opium is grown; the Taliban tax the farm-gate value.
-    scarcity = 1.0 / max(supply / st.usual_opium, 1.0 / p.ban_max_scarcity)
+    scarcity = 1.0 / max(supply / st.annual_opium, 1.0 / p.ban_max_scarcity)
     price = p.farmgate_price_usd_per_kg * scarcity ** (1.0 / p.ban_price_elasticity)
     st.revenue += p.taliban_tax * price * opium * 1000.0
     model.coupling.opium_revenue = st.revenue

@@ -24,7 +24,7 @@ import numpy as np
 from sim.calendar import DAYS_PER_YEAR
 from sim.draws import poisson_inverse
 from sim.jit import njit
-from sim.refugees.routing import Routes, build_table, route_weights
+from sim.refugees.routing import Routes, refresh
 from sim.refugees.tables import (
     _DAY, _GOLD, _M1, _M2, _PURPOSE, _SLOT, AT_NODE, ON_LINK, RETURNED, Groups,
     U_ADMIT, U_CATCH, U_DISPLACE, U_GIVE_UP, U_IRREGULAR, U_MOVE, U_ONWARD, U_RETURN, U_ROUTE, U_SCREEN,
@@ -266,9 +266,7 @@ def _run_days(g, n, n_live, k, pl, r, s, t, remittance_loss):
             n_live += 1
         people += (n - first) * pl.people_per_agent
         # The route table, from yesterday's occupancy (rebuilt only when a weight changed).
-        if route_weights(t.occupancy, r.capacity, r.capacity_buffer, r.base_score, r.attract, r.node_country,
-                         s.closed, r.route_dest, r.route_hops, r.soft_km, r.flat, r.weights):
-            build_table(r.weights, degree, r.table, r.total)
+        refresh(r, t.occupancy, s.closed, degree)
         d = DayPolicy(offsets, r.table, r.total, s.closed, s.admit, s.screen, s.irregular, s.onward_day)
         n_live = _pass(g, n_live, k, d, t)
         for c in range(N_COUNTERS):

@@ -104,22 +104,19 @@ class RefugeeState:
         self.region_pop = net.population[self.regions]
         self.soft_km = m.distance_softening + net.route_km
         self.route_flat = net.route_origin * net.nbr.shape[1] + net.route_slot
-        # Route table cache: the first-hop weights it was built from (flattened (L, D)).
-        # routing.route_weights recomputes the weights every day from what they depend on
-        # (occupancy of capacity-limited hosts, closures, scores) and reports whether any
-        # changed; the table and row totals are rebuilt only then. NaN marks "never built".
-        self.route_w = np.full(net.nbr.size, np.nan)
-        self.table = np.zeros(net.nbr.size)
-        self.total = np.zeros(net.n_nodes)
         self.counters = np.zeros(kernels.N_COUNTERS, dtype=np.int64)  # the last day's, filled by the daily pass
         self.occupancy = np.zeros(net.n_nodes)  # people at each location, end of the previous day
         self.link_people = np.zeros(net.nbr.shape, dtype=np.int64)  # people who set out on each link
         # The arrays above that the daily pass adds to or recounts, as its record (same arrays).
         self.tally = kernels.Tally(self.detained, self.infiltrated, self.militants_left, self.entries_by_node,
                                    self.counters, self.occupancy, self.link_people)
+        # The route table cache (routing.refresh): the first-hop weights it was built from, NaN
+        # until first built, recomputed every day from what they depend on (occupancy of
+        # capacity-limited hosts, closures, scores); the table is rebuilt only when one changed.
         self.routes = routing.Routes(self.capacity, m.capacity_buffer, self.base_score, self.attract,
                                      net.node_country, net.route_dest, net.route_hops, self.soft_km,
-                                     self.route_flat, self.route_w, self.table, self.total)
+                                     self.route_flat, np.full(net.nbr.size, np.nan), np.zeros(net.nbr.size),
+                                     np.zeros(net.n_nodes))
         self.placement = kernels.Placement(self.offset_base, self.regions, self.militant_offset, self.militant_mean,
                                            p.people_per_agent)
 
@@ -272,15 +269,11 @@ def _route_table(st: RefugeeState, model: "SpilloverModel") -> tuple[np.ndarray,
 
     Cached: the table is a function of the first-hop weights alone, which change only when a
     capacity-limited host's occupancy crosses its buffer (or moves while above it) or a
-    closure starts or ends. ``routing.route_weights`` recomputes the weights (same arithmetic
-    as the numpy formulas in tests/test_refugees.py) and the table is rebuilt when any weight
-    changed.
+    closure starts or ends. ``routing.refresh`` recomputes the weights (same arithmetic as the
+    numpy formulas in tests/test_refugees.py) and rebuilds the table when any weight changed.
     """
-    r = st.routes
-    if routing.route_weights(st.occupancy, r.capacity, r.capacity_buffer, r.base_score, r.attract, r.node_country,
-                             st.closed, r.route_dest, r.route_hops, r.soft_km, r.flat, r.weights):
-        routing.build_table(r.weights, st.net.nbr.shape[1], r.table, r.total)
-    return r.table, r.total
+    routing.refresh(st.routes, st.occupancy, st.closed, st.net.nbr.shape[1])
+    return st.routes.table, st.routes.total
 
 
 # --------------------------------------------------------------------------- outcomes

@@ -89,3 +89,12 @@ def build_table(weights, degree, table, total):
             cum += weights[row + d]
             table[row + d] = i + cum / scale
         table[row + degree - 1] = i + 1.0
+
+
+@njit(cache=True)
+def refresh(r, occupancy, closed, degree):
+    """Recompute the first-hop weights of :class:`Routes` `r` from today's occupancy and closures,
+    and rebuild its table when any weight changed (the cache: the table depends on the weights alone)."""
+    if route_weights(occupancy, r.capacity, r.capacity_buffer, r.base_score, r.attract, r.node_country, closed,
+                     r.route_dest, r.route_hops, r.soft_km, r.flat, r.weights):
+        build_table(r.weights, degree, r.table, r.total)
