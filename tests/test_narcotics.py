@@ -9,6 +9,8 @@ import pytest
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
+from sim.calendar import DAYS_PER_MONTH, DAYS_PER_WEEK
+from sim.config import Config
 from sim.model import SpilloverModel
 from sim.narcotics.data import load_production
 from sim.narcotics.phase import TraffickingOrganisation, mass_balance
@@ -285,8 +287,14 @@ def test_compiled_week_matches_the_array_formulas(network):
 
     # the array version
     margin = ref.expected_price[ref.dest_market] * (1.0 - ref.risk) - ref.route_cost
-    new = (ref.stock * p.export_share_per_week * ref.weights)[:, None] * allocate(
-        margin, ref.active, tr.profit_sensitivity, ref.path_route)
+    index = (ref.weekly_demand * ref.expected_price / ref.ref_price).sum() / ref.weekly_demand.sum()
+    share = min(1.0, p.export_share_per_week * index ** p.storage_response)
+    target = allocate(margin, ref.active, tr.profit_sensitivity, ref.path_route)
+    held = np.where(ref.active, ref.split, 0.0)
+    held /= held.sum(axis=1, keepdims=True)
+    split = np.where(ref.active, (1 - tr.switch_rate) * held + tr.switch_rate * target, 0.0)
+    split /= split.sum(axis=1, keepdims=True)
+    new = (ref.stock * share * ref.weights)[:, None] * split
     ref.stock -= new.sum()
     ref.shipped += new.sum(axis=0)
     alloc = ref.seized_memory / np.maximum(ref.seized_memory.sum(axis=1, keepdims=True), 1e-12)  # by route
@@ -329,11 +337,13 @@ def test_compiled_week_matches_the_array_formulas(network):
     demand = ref.weekly_demand.copy()
     demand[ref.rus_market] *= rus_demand
     ratio = demand / np.maximum(ref.supply_avg, 1e-9)
-    ref.price = ref.ref_price * np.clip(ratio ** (1.0 / p.price_elasticity), 0.2, 5.0)
+    clearing = ref.ref_price * np.clip(ratio ** (1.0 / p.price_elasticity), p.price_floor, p.price_cap)
+    ref.price = ref.price * (clearing / ref.price) ** (1 - (1 - p.price_adjustment) ** (DAYS_PER_WEEK / DAYS_PER_MONTH))
     ref.expected_price = (1 - p.price_memory) * ref.expected_price + p.price_memory * ref.price
 
     assert got.stock == pytest.approx(ref.stock, rel=1e-12)
     np.testing.assert_array_equal(got.active, ref.active)
+    np.testing.assert_allclose(got.split, split, rtol=1e-12, atol=1e-15)
     for k in ("shipped", "consumed", "pipe3", "seized_by_country", "seized_by_path", "seized_memory",
               "effort", "risk", "supply_avg", "price", "expected_price"):
         np.testing.assert_allclose(getattr(got, k), getattr(ref, k), rtol=1e-12, atol=1e-15, err_msg=k)
@@ -350,3 +360,46 @@ def test_compiled_sum_adds_in_numpys_order():
         a = rng.lognormal(size=n) * 10.0 ** rng.integers(-6, 6, size=n)
         a[rng.random(n) < 0.3] *= -1
         assert _sum(a) == a.sum(), n
+
+
+def _monthly(network, seed, months=60, **setters):
+    r = run_small(network, seed, months, refugees=False, **setters)
+    return lambda name: r.series[:, r.series_names.index(name)]
+
+
+def test_traffickers_shift_routes_gradually_not_all_at_once(network):
+    """Organisations move their volume towards the routes their margins favour by `switch_rate` a
+    week, so no route's monthly share of shipments swings between nothing and everything (as it
+    did when every organisation re-chose its split each week), and with full switching it does."""
+    def shares(seed, **setters):
+        col = _monthly(network, seed, **setters)
+        cum = np.stack([col(f"cum_opiates_tonnes_{r}") for r in ROUTES], axis=1)
+        flow = np.diff(np.vstack([np.zeros(len(ROUTES)), cum]), axis=0)
+        return flow / flow.sum(axis=1, keepdims=True)
+
+    for seed in (0, 3):
+        s = shares(seed)
+        assert s.min() > 0.01 and s.max() < 0.9, (s.min(), s.max())
+        assert np.abs(np.diff(s, axis=0)).max() < 0.25
+    jumpy = shares(0, model__narcotics__traffickers__switch_rate=1.0,
+                   model__narcotics__traffickers__profit_sensitivity=0.001)
+    assert np.abs(np.diff(jumpy, axis=0)).max() > 0.4
+
+
+def test_wholesale_prices_move_within_the_declared_adjustment_speed(network):
+    """A month's change in log price is at most the month's share of the largest possible gap
+    (cap over floor), and a slower adjustment moves prices less from month to month."""
+    p = Config().model.narcotics
+    weeks = 5  # a month holds at most five weekly price updates
+    step = 1 - (1 - p.price_adjustment) ** (weeks * DAYS_PER_WEEK / DAYS_PER_MONTH)
+    bound = step * math.log(p.price_cap / p.price_floor)
+    moves = {}
+    for adjustment in (0.05, 0.5):
+        col = _monthly(network, 0, 36, model__narcotics__price_adjustment=adjustment)
+        moves[adjustment] = np.abs(np.diff(np.log(col("price_heroin_rus_usd_kg"))))
+    col = _monthly(network, 0, 36)
+    for market in ("rus", "eur"):
+        assert np.abs(np.diff(np.log(col(f"price_heroin_{market}_usd_kg")))).max() <= bound
+    assert moves[0.05].mean() < moves[0.5].mean()
+    assert moves[0.05].max() <= (1 - 0.95 ** (weeks * DAYS_PER_WEEK / DAYS_PER_MONTH)) * math.log(
+        p.price_cap / p.price_floor)

@@ -361,3 +361,63 @@ def test_the_groups_record_follows_the_arrays_when_they_grow():
     a.add(10, np.zeros(10, dtype=np.int64), 1000, np.zeros(10, dtype=np.int64))
     assert a.status.size >= 10
     assert all(getattr(a.groups, name) is getattr(a, name) for name in Groups._fields)
+
+
+# ----------------------------------------------------------------------------- turned back
+IRAN_ROUTE = [
+    "XB_I,Crossing I,IRN,border_crossing,36.0,62.0,0,test",
+    "IRN_H,Host I,IRN,host,36.2,61.8,10000000,test",
+]
+IRAN_LINKS = ["AF_A,XB_I,100,road,none,test", "XB_I,IRN_H,100,road,none,test"]
+
+
+def _refusing_uzbekistan(tmp_path, memory: int, locations=ROUTE, links=ROUTE_LINKS):
+    cfg = toy_config(*toy_network(tmp_path, locations, links), days=90)
+    cfg.model.states.admission.intercept = -40.0  # Uzbekistan admits no one
+    cfg.model.refugees.central_asia.irregular = 0.0
+    cfg.model.refugees.movement.move_chance_town = 1.0
+    cfg.model.refugees.refusal_memory_days = memory
+    return cfg
+
+
+def test_a_group_turned_back_does_not_try_the_same_country_again_while_it_remembers(tmp_path):
+    """One route, to a country that refuses everyone: with a memory longer than the run each
+    group is turned back exactly once and then waits; with no memory it tries again and again."""
+    turned = {}
+    for memory in (0, 1000):
+        m = SpilloverModel(_refusing_uzbekistan(tmp_path, memory), rng=5)
+        place(m, "AF_A", 10)
+        for _ in range(60):
+            m.step()
+            assert conserved(m)
+        turned[memory] = m.refugees.cum_turned_back
+    assert turned[1000] == 10_000
+    assert turned[0] > 5 * turned[1000]
+
+
+def test_a_group_turned_back_takes_another_country_next_time(tmp_path):
+    """Two routes from the origin, one into Uzbekistan (refusing everyone) and one into Iran
+    (admitting everyone): a group refused by Uzbekistan goes to Iran next, so no group is turned
+    back twice and everyone ends up in Iran."""
+    cfg = _refusing_uzbekistan(tmp_path, 1000, ROUTE + IRAN_ROUTE, ROUTE_LINKS + IRAN_LINKS)
+    cfg.model.refugees.irn.admit_share = 1.0
+    cfg.model.refugees.irn.return_rate = 0.0
+    m = SpilloverModel(cfg, rng=6)
+    place(m, "AF_A", 40)
+    for _ in range(60):
+        m.step()
+    assert m.refugees.cum_turned_back <= 40_000  # at most once per group
+    assert m.refugees.cum_turned_back > 0  # some tried Uzbekistan first
+    assert stocks(m)["n_hosted_irn"] == 40_000
+
+
+def test_turn_backs_per_person_displaced_stay_bounded_at_baseline(network):
+    """With memory, people refused by a state try another; without it, the same groups are
+    counted again and again. Over two years of the baseline, turn-backs stay near one per person
+    displaced (each state of the region can refuse a group once while it remembers)."""
+    ratio = {}
+    for memory in (0, 30):
+        s = mean_over_seeds(network, range(2), months=24, model__refugees__refusal_memory_days=memory)
+        ratio[memory] = s["cum_turned_back"] / s["cum_displaced"]
+    assert ratio[30] < ratio[0]
+    assert ratio[30] <= 1.1

@@ -13,7 +13,7 @@ from sim.provenance import ASSUMPTION, article, calibrated, external, nonneg, pa
 
 # Fitted by `sim-calibrate narcotics` (sim/calibrate.py states the targets); re-run it after
 # changing the narcotics data or behaviour, and copy the values it prints.
-CALIBRATED = calibrated("sim-calibrate narcotics", "2026-11-24")
+CALIBRATED = calibrated("sim-calibrate narcotics", "2026-12-07")
 
 _ROUTES = article("Most drugs from Afghanistan go to Europe, and more go to Iran, where the penalties may be more "
                   "severe but it is possible to get a better price and the route itself is faster")
@@ -34,14 +34,14 @@ class InterdictionLearning:
     effort: float = nonneg(0.02, unit="seizure hazard per week at full allocation", source=ASSUMPTION,
                            range=(0.005, 0.05), doc="initial interdiction effort of Pakistan, Turkey and Western "
                            "Europe on their stretches of the routes")
-    effort_northern: float = nonneg(0.00243, unit="seizure hazard per week at full allocation", source=CALIBRATED,
+    effort_northern: float = nonneg(0.00129, unit="seizure hazard per week at full allocation", source=CALIBRATED,
                                     range=(0.0005, 0.05), doc="initial effort of the northern-route states "
                                     "(Central Asia and Russia); fitted to their 1% share of global seizures")
     effort_iran: float = nonneg(0.04, unit="seizure hazard per week", source=_ROUTES, range=(0.01, 0.08),
                                 doc="Iran's severe penalties and border effort")
     target_seizure_share: float = share(0.1, unit="share of flow seized", source=ASSUMPTION, range=(0.02, 0.3),
                                         doc="seizure share each state aims for; effort adapts towards it")
-    target_seizure_share_northern: float = share(0.116, unit="share of flow seized", source=CALIBRATED,
+    target_seizure_share_northern: float = share(0.120, unit="share of flow seized", source=CALIBRATED,
                                                  range=(0.002, 0.2), doc="the same for the northern-route states")
     adapt_rate: float = nonneg(0.05, unit="log effort per unit gap per week", source=ASSUMPTION,
                                range=(0.0, 0.2))
@@ -56,8 +56,10 @@ class InterdictionLearning:
 @dataclass
 class TraffickerLearning:
     n_organisations: int = param(8, unit="organisations", source=ASSUMPTION, bounds=(1, 200), range=(3, 30))
-    profit_sensitivity: float = nonneg(0.001, unit="1/(USD/kg)", source=ASSUMPTION, range=(0.0002, 0.003),
-                                       doc="logit weight of expected margin in route choice")
+    profit_sensitivity: float = nonneg(0.0002, unit="1/(USD/kg)", source=ASSUMPTION, range=(0.00005, 0.002),
+                                       doc="logit weight of expected margin in route choice; above about 0.0005 "
+                                           "the route-price loop cycles (a 1,000 USD/kg margin gap then moves "
+                                           "most of the trade)")
     risk_memory: float = share(0.2, unit="weight of this week's losses", source=external(
         "Magliocca et al., PNAS: traffickers learn from seizures and shift routes (NarcoLogic)", 2019),
         range=(0.05, 0.5))
@@ -71,6 +73,12 @@ class TraffickerLearning:
     retry_risk: float = share(0.5, unit="share of loss_tolerance", source=ASSUMPTION, range=(0.2, 0.9),
                               doc="perceived trip loss of a dropped path when it is tried again, as a share of the "
                                   "tolerance")
+    switch_rate: float = share(0.05, unit="share of the gap to the preferred split closed per week", source=external(
+        "Paoli, Greenfield and Reuter, The World Heroin Market: Can Supply Be Cut? (Oxford UP): the trade runs "
+        "through kin and ethnic networks and long-standing contacts along established routes; direction only, "
+        "the size is an assumption", 2009), range=(0.01, 0.3),
+        doc="how fast an organisation moves its volume to the paths its margins favour; a path it drops it "
+            "leaves at once")
 
 
 @dataclass
@@ -113,6 +121,15 @@ class NarcoticsParams:
         "Ushr, the traditional 10% tax the Taliban levy on harvests including opium", 2021), range=(0.05, 0.2))
     export_share_per_week: float = share(0.04, unit="share of stock shipped per week", source=ASSUMPTION,
                                          range=(0.02, 0.08), doc="traders hold about half a year of stock")
+    storage_response: float = nonneg(1.0, unit="elasticity of the export share to expected prices", source=external(
+        "Deaton and Laroque, On the behaviour of commodity prices, Review of Economic Studies: competitive "
+        "storage holds stock when prices are low and releases it when they are high; UNODC Afghanistan "
+        "Opium Survey 2023: after the ban traders sold opium from stocks as prices rose; direction only, the "
+        "size is an assumption", 1992), range=(0.0, 3.0),
+        doc="traders ship more of their stock when expected prices are above their references, less when below")
+    spinup_weeks: int = param(52, unit="weeks", source=ASSUMPTION, bounds=(0, 520), range=(26, 104),
+                              doc="weeks the market runs before the start, production spread evenly, so that the "
+                                  "run starts from a trade in motion")
     initial_stock_years: float = nonneg(0.5, unit="years of production", source=ASSUMPTION, range=(0.2, 2.0))
     speed_km_per_week: float = nonneg(700.0, unit="km/week", source=ASSUMPTION, range=(300.0, 1500.0),
                                       doc="pace of a shipment including stashing")
@@ -122,13 +139,19 @@ class NarcoticsParams:
     transit_sales_share: float = share(0.03, unit="share sold per week in a transit market", source=_ROUTES,
                                        range=(0.0, 0.1), doc="share sold in Iran, Pakistan, Central Asia, Turkey at their reference "
                                        "price; it scales with price / reference price")
-    market_memory: float = share(0.05, unit="weight of this week's supply", source=ASSUMPTION, range=(0.02, 0.2),
+    market_memory: float = share(0.25, unit="weight of this week's supply", source=ASSUMPTION, range=(0.1, 1.0),
                                  doc="markets price against supply averaged over about 1/memory weeks")
-    price_memory: float = share(0.05, unit="weight of this week's price", source=ASSUMPTION, range=(0.02, 0.2),
+    price_memory: float = share(0.25, unit="weight of this week's price", source=ASSUMPTION, range=(0.1, 1.0),
                                 doc="organisations plan on prices averaged over about 1/memory weeks")
+    price_adjustment: float = share(0.2, unit="share of the log gap to the market-clearing price closed per month",
+                                    source=external(
+        "EMCDDA and Europol, EU Drug Market: Heroin and other opioids: the average EU wholesale heroin price "
+        "was 29,213 EUR/kg in 2017 and 24,099 in 2021, a drift of a few percent a year; the speed is an "
+        "assumption", 2024), range=(0.05, 0.5),
+        doc="wholesale prices follow supply over months, not weeks; a month's change in log price is at most "
+            "this share of the gap")
     price_floor: float = nonneg(0.2, unit="x reference price", source=ASSUMPTION, range=(0.05, 0.5),
-                                doc="lowest wholesale price a glutted market falls to (the Russian price sits on it "
-                                    "most of the baseline: see ODD, known limitations)")
+                                doc="lowest market-clearing price of a glutted market")
     price_cap: float = nonneg(5.0, unit="x reference price", source=ASSUMPTION, range=(2.0, 10.0),
                               doc="highest wholesale price a starved market rises to")
     price_elasticity: float = nonneg(1.0, unit="|price elasticity of demand|", source=external(

@@ -86,6 +86,7 @@ class NarcoticsState:
         self.weights = self.rng.dirichlet(np.ones(n_orgs))
         self.risk = np.full((n_orgs, n_paths), p.traffickers.initial_risk)
         self.active = np.ones((n_orgs, n_paths), dtype=bool)
+        self.split = np.zeros((n_orgs, n_paths))  # none yet: the first week takes the target split
         for i in range(n_orgs):
             TraffickingOrganisation(model, i)  # registered with the model (model.agents)
         self.country_idx = {c: i for i, c in enumerate(SEIZING)}
@@ -160,6 +161,25 @@ class NarcoticsState:
             for k, m in self.transit_markets[r]:
                 self.market3[j, k] = m
         self.tables, self.params = self._fixed_records(p)  # built once, for the weekly kernel
+        self._spin_up(p)
+
+    def _spin_up(self, p) -> None:
+        """Run the market for ``spinup_weeks`` before the start, with the year's production
+        spread evenly and no lever, so that the run starts from a trade in motion (pipelines
+        full, prices, routes and effort settled) rather than from empty pipelines, whose first
+        weeks would starve every market. The counts then restart: what is in transit counts as
+        produced before the run, and the traders' stock is set to its declared size."""
+        weekly = self.annual_opium / p.opium_per_kg_heroin * WEEK / DAYS_PER_YEAR
+        ones = np.ones(len(ROUTES))
+        for _ in range(p.spinup_weeks):
+            self.stock += weekly
+            _advance(self, self.rng.random(self.risk.shape), ones, 1.0)
+        self.stock = self.initial_stock
+        self.produced = self.stock + float(self.pipe3.sum())
+        self.initial_stock = self.produced
+        for a in (self.shipped, self.seized_by_country, self.seized_by_path, self.consumed, self.last_consumed,
+                  self.passing_week):
+            a[:] = 0.0
 
     def _fixed_records(self, p) -> tuple[WeekTables, WeekParams]:
         """The compiled kernel's records of what stays fixed over the run: the tables above (the
@@ -175,7 +195,9 @@ class NarcoticsState:
             sales_share=p.transit_sales_share, memory=it.memory, adapt_rate=it.adapt_rate,
             risk_memory=tr.risk_memory, loss_tolerance=tr.loss_tolerance, explore_rate=tr.explore_rate,
             market_memory=p.market_memory, price_exponent=1.0 / p.price_elasticity, price_memory=p.price_memory,
-            price_floor=p.price_floor, price_cap=p.price_cap, retry_risk=tr.retry_risk)
+            price_floor=p.price_floor, price_cap=p.price_cap, retry_risk=tr.retry_risk,
+            switch_rate=tr.switch_rate, storage_response=p.storage_response,
+            price_adjust=1.0 - (1.0 - p.price_adjustment) ** (WEEK / DAYS_PER_MONTH))
         return tables, params
 
     def week_state(self) -> WeekState:
@@ -186,7 +208,8 @@ class NarcoticsState:
             risk=self.risk, active=self.active, expected_price=self.expected_price, pipes=self.pipe3,
             effort=self.effort, seized_memory=self.seized_memory, price=self.price, consumed=self.consumed,
             shipped=self.shipped, seized_by_country=self.seized_by_country, seized_by_path=self.seized_by_path,
-            passing=self.passing_week, last_consumed=self.last_consumed, supply_avg=self.supply_avg)
+            passing=self.passing_week, last_consumed=self.last_consumed, supply_avg=self.supply_avg,
+            split=self.split)
 
 
 def setup(model: "SpilloverModel") -> None:

@@ -48,6 +48,7 @@ class WeekState(NamedTuple):
     passing: np.ndarray            # (countries,) this week's passage
     last_consumed: np.ndarray      # (markets,) consumed at the end of last week
     supply_avg: np.ndarray         # (markets,) moving average of weekly supply
+    split: np.ndarray              # (orgs, paths) share of each organisation's volume on each path
 
 
 class WeekParams(NamedTuple):
@@ -66,6 +67,9 @@ class WeekParams(NamedTuple):
     price_floor: float         # lowest price, x reference price
     price_cap: float           # highest price, x reference price
     retry_risk: float          # perceived loss of a retried path, x loss_tolerance
+    switch_rate: float         # share of an organisation's volume it can move to other paths per week
+    price_adjust: float        # share of the log gap to the market-clearing price closed per week
+    storage_response: float    # elasticity of the export share to the expected price index
 
 
 @njit(cache=True)
@@ -118,13 +122,23 @@ def _week(stock, tables, state, params, multipliers, rus_demand, u):
 def _export(stock, tables, state, params):
     """Step 2; returns the new stock and the (orgs, paths) shipments that start this week."""
     risk, active, expected_price, shipped = state.risk, state.active, state.expected_price, state.shipped
+    split, rate = state.split, params.switch_rate
     weights, dest_market, route_cost = tables.weights, tables.dest_market, tables.route_cost
     path_route, sensitivity = tables.path_route, params.sensitivity
-    # 2. export: each organisation splits its volume over its active paths by the logit
+    # 2. export: each organisation aims to split its volume over its active paths by the logit
     # of expected margin, each path's weight divided by the number of the organisation's
     # active paths of its route, so that a route weighs as its average path (nested logit).
     n_orgs, n_paths = risk.shape
-    volume = stock * params.export_share
+    # Traders hold stock when prices are low and sell from it when they are high (storage
+    # arbitrage): the export share scales with the expected prices over their references,
+    # weighted by each market's demand, to the power `storage_response`.
+    index = 0.0
+    weight = 0.0
+    for m in range(expected_price.shape[0]):
+        index += tables.weekly_demand[m] * expected_price[m] / tables.ref_price[m]
+        weight += tables.weekly_demand[m]
+    index = index / weight if weight > 0.0 else 1.0
+    volume = stock * min(1.0, params.export_share * index ** params.storage_response)
     new = np.zeros((n_orgs, n_paths))
     z = np.empty(n_paths)
     w = np.empty(n_paths)
@@ -146,9 +160,27 @@ def _export(stock, tables, state, params):
         for j in range(n_paths):
             w[j] = np.exp(z[j] - off) / n_active[path_route[j]] if active[i, j] else 0.0
             total += w[j]
+        # The split moves towards these target shares by `switch_rate` a week: contacts, stash
+        # houses and bribed officials on a new path take time, so trade shifts gradually. A
+        # dropped path is left at once and the rest of the split scaled up to the whole; an
+        # organisation with nothing left on its paths (at the start, or having dropped all it
+        # used) takes the target split at once.
+        held = 0.0
+        for j in range(n_paths):
+            if active[i, j]:
+                held += split[i, j]
+        step = rate if held > 0.0 else 1.0
+        kept = 0.0
+        for j in range(n_paths):
+            target = w[j] / total if total > 0 else 0.0
+            old = split[i, j] / held if held > 0.0 else 0.0
+            split[i, j] = (1.0 - step) * old + step * target if active[i, j] else 0.0
+            kept += split[i, j]
         vw = volume * weights[i]
         for j in range(n_paths):
-            new[i, j] = vw * (w[j] / total if total > 0 else 0.0)
+            if kept > 0.0:
+                split[i, j] /= kept
+            new[i, j] = vw * split[i, j]
     stock -= _sum(new.ravel())
     if stock < 0.0:
         # Shipping the whole stock (export share 1) can overshoot it by rounding; the
@@ -331,5 +363,8 @@ def _markets(tables, state, params, rus_demand):
         supply_avg[m] = (1 - market_memory) * supply_avg[m] + market_memory * supply
         demand = weekly_demand[m] * rus_demand if m == rus else weekly_demand[m]
         ratio = demand / max(supply_avg[m], 1e-9)
-        price[m] = ref_price[m] * min(max(ratio ** price_exponent, floor), cap)
+        # The price closes a share of its (log) gap to the market-clearing price each week:
+        # wholesale prices move over months, not from week to week.
+        clearing = ref_price[m] * min(max(ratio ** price_exponent, floor), cap)
+        price[m] = price[m] * (clearing / price[m]) ** params.price_adjust
         expected_price[m] = (1 - price_memory) * expected_price[m] + price_memory * price[m]

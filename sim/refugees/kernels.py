@@ -24,7 +24,7 @@ import numpy as np
 from sim.calendar import DAYS_PER_YEAR
 from sim.draws import poisson_inverse
 from sim.jit import njit
-from sim.refugees.routing import Routes, refresh
+from sim.refugees.routing import Routes, draw_hop, refresh
 from sim.refugees.tables import (
     _DAY, _GOLD, _M1, _M2, _PURPOSE, _SLOT, AT_NODE, ON_LINK, RETURNED, Groups,
     U_ADMIT, U_CATCH, U_DISPLACE, U_GIVE_UP, U_IRREGULAR, U_MOVE, U_ONWARD, U_RETURN, U_ROUTE, U_SCREEN,
@@ -74,19 +74,6 @@ def _u(offset, slot):
     return np.float64(x >> np.uint64(11)) * (1.0 / 9007199254740992.0)
 
 
-@njit(cache=True, inline="always")
-def _first_above(values, lo, hi, x):
-    """First index in [lo, hi) of sorted `values` whose value exceeds x (hi if none):
-    numpy's searchsorted(side="right") on a slice."""
-    while lo < hi:
-        mid = (lo + hi) // 2
-        if values[mid] <= x:
-            lo = mid + 1
-        else:
-            hi = mid
-    return lo
-
-
 @njit(cache=True)
 def poisson_counts(offset, slots, lam):
     """Poisson(lam[j]) for each slot by inversion of the slot's hashed uniform.
@@ -124,7 +111,7 @@ def displace_days(base, first, n_days, regions, region_pop, rate, intensity, peo
 
 @njit(cache=True)
 def place_groups(first, counts, regions, militant_offset, militant_mean, people_per_agent,
-                 status, loc, nxt, country, size, militants, onward):
+                 status, loc, nxt, country, size, militants, onward, refused, refused_left):
     """Fill slots first.. with the groups displaced today (arrays already large enough).
 
     Same as ``Agents.add(total, np.repeat(regions, counts), size, min(militants, size))``
@@ -142,6 +129,8 @@ def place_groups(first, counts, regions, militant_offset, militant_mean, people_
             size[slot] = people_per_agent
             militants[slot] = min(lo, people_per_agent)
             onward[slot] = False
+            refused[slot] = 0
+            refused_left[slot] = 0
             slot += 1
     return slot
 
@@ -163,6 +152,7 @@ class PassConstants(NamedTuple):
     speed_foot: float         # km/day on foot links
     transit_share: float      # chance (at least) that a migrant worker bound for Russia is let through
     give_up: float            # chance that a group turned back at a border goes home
+    refusal_memory: int       # days at a node a group turned back avoids the countries that refused it
     catch: float              # chance that screening an admitted group catches its militants
     jobs_per_worker: float    # Central Asian jobs taken per Afghan worker in Russia
     remittance_usd: float     # USD a year a Central Asian worker sends home
@@ -260,7 +250,8 @@ def _run_days(g, n, n_live, k, pl, r, s, t, remittance_loss):
         # Displacement: today's groups join the live list (they are at a node, in slot order).
         first = n
         n = place_groups(n, s.displaced[j], pl.regions, pl.militant_offset, pl.militant_mean, pl.people_per_agent,
-                         g.status, g.loc, g.nxt, g.country, g.size, g.militants, g.onward)
+                         g.status, g.loc, g.nxt, g.country, g.size, g.militants, g.onward, g.refused,
+                         g.refused_left)
         for slot in range(first, n):
             g.live[n_live] = slot
             n_live += 1
@@ -303,7 +294,7 @@ def _at_node(g, n_live, k, d, t, moving):
     for step 1 made ``sim-bench refugees`` about 15% slower.) Lists the groups now on a
     link (set out today or earlier) in `moving`, in live order; returns how many."""
     live, status, loc, nxt, remaining, speed = g.live, g.status, g.loc, g.nxt, g.remaining, g.speed
-    country, size, militants, onward = g.country, g.size, g.militants, g.onward
+    country, size, militants, onward, refused_left = g.country, g.size, g.militants, g.onward, g.refused_left
     return_day, ca_mask, is_host, next_hop_rus, move_chance = (k.return_day, k.ca_mask, k.is_host, k.next_hop_rus,
                                                                k.move_chance)
     nbr, nbr_km, nbr_foot, speed_road, speed_foot = k.nbr, k.nbr_km, k.nbr_foot, k.speed_road, k.speed_foot
@@ -338,9 +329,11 @@ def _at_node(g, n_live, k, d, t, moving):
                 onward[i] = False  # at Russia's labour market: settled
         elif _u(off_move, i) < move_chance[here]:
             if total[here] > 0:
-                target = here + _u(off_route, i)
-                lo = _first_above(table, here * degree, here * degree + degree, target)  # within the row
-                slot = min(lo - here * degree, degree - 1)
+                slot = draw_hop(g, i, here, _u(off_route, i), table, nbr, k.node_country, degree)
+        if refused_left[i] > 0:
+            refused_left[i] -= 1
+            if refused_left[i] == 0:
+                g.refused[i] = 0  # forgotten: every border may be tried again
         if slot < 0:
             continue
         status[i] = ON_LINK
@@ -426,6 +419,8 @@ def _cross_borders(g, at_border, n_border, k, d, t):
         else:
             counters[C_TURNED_BACK] += size[i]
             onward[i] = False
+            g.refused[i] |= np.int64(1) << c_to
+            g.refused_left[i] = k.refusal_memory
             nxt[i] = -1
             status[i] = AT_NODE
             if _u(offsets[U_GIVE_UP], i) < give_up:

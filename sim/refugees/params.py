@@ -144,6 +144,13 @@ class RefugeeParams:
                                 doc="crisis below which no one is displaced")
     give_up_after_turn_back: float = share(0.2, source=ASSUMPTION, range=(0.05, 0.5),
                                            doc="chance that a group turned back at a border goes home")
+    refusal_memory_days: int = param(30, unit="days", source=external(
+        "UNHCR, Afghanistan situation: external update, Sept 2021: with most official crossings closed to "
+        "Afghans without documents, people refused at one crossing sought others or irregular routes; "
+        "direction only, the length is an assumption", 2021), bounds=(0, 3650), range=(7, 180),
+        doc="days a group turned back at a border avoids the hops into that country, and into any other that "
+            "turned it back meanwhile, in its route choice (0: it may try again the next day); admission is a "
+            "state's policy, the same at each of its crossings")
     militant_share: float = share(0.0002, unit="militants per displaced person", source=article(
         "militants appearing [in Russia] again under the guise of refugees"), range=(0.00005, 0.001))
     screening_catch: float = share(0.6, unit="share of militants caught by screening", source=ASSUMPTION,

@@ -218,7 +218,8 @@ def _pass_constants(st: RefugeeState, model: "SpilloverModel") -> kernels.PassCo
     return kernels.PassConstants(
         st.move_chance, st.is_host, net.next_hop_rus, net.node_country, net.nbr, net.nbr_km, net.nbr_foot,
         st.return_day, st.ca_mask, st.c.get("RUS", -1), p.movement.speed_road_km,
-        p.movement.speed_foot_km, p.transit_share, p.give_up_after_turn_back, p.screening_catch,
+        p.movement.speed_foot_km, p.transit_share, p.give_up_after_turn_back, p.refusal_memory_days,
+        p.screening_catch,
         p.jobs_taken_per_worker, p.remittance_per_worker_usd)
 
 

@@ -4,7 +4,8 @@ every location, and the table a mover draws its first hop from.
 A route is a path of at most a few hops from a location to a destination; its weight is the
 destination's score over (softening + route km), and the weights of the routes sharing a
 first hop add up to that hop's weight. The table is rebuilt only when a weight changed (a
-capacity-limited host filling up, a closure starting or ending).
+capacity-limited host filling up, a closure starting or ending). :func:`draw_hop` draws a
+group's first hop from the table, leaving out the countries that turned the group back lately.
 """
 
 from __future__ import annotations
@@ -98,3 +99,45 @@ def refresh(r, occupancy, closed, degree):
     if route_weights(occupancy, r.capacity, r.capacity_buffer, r.base_score, r.attract, r.node_country, closed,
                      r.route_dest, r.route_hops, r.soft_km, r.flat, r.weights):
         build_table(r.weights, degree, r.table, r.total)
+
+
+@njit(cache=True, inline="always")
+def _first_above(values, lo, hi, x):
+    """First index in [lo, hi) of sorted `values` whose value exceeds x (hi if none):
+    numpy's searchsorted(side="right") on a slice."""
+    while lo < hi:
+        mid = (lo + hi) // 2
+        if values[mid] <= x:
+            lo = mid + 1
+        else:
+            hi = mid
+    return lo
+
+
+@njit(cache=True)
+def draw_hop(g, i, here, u, table, nbr, node_country, degree):
+    """The first hop group `i` at `here` takes for the uniform `u`: the route table's draw,
+    except that a group turned back in the last days avoids the hops into the countries that
+    refused it (bits of ``refused``) and draws among the others in proportion to their
+    weights; with no other hop, it waits (-1)."""
+    row = here * degree
+    if g.refused_left[i] > 0:
+        allowed = 0.0
+        for s in range(degree):
+            if nbr[here, s] >= 0 and not (g.refused[i] >> node_country[nbr[here, s]]) & 1:
+                allowed += table[row + s] - here - (table[row + s - 1] - here if s > 0 else 0.0)
+        if allowed <= 0.0:
+            return -1
+        v = u * allowed
+        last = -1
+        for s in range(degree):
+            if nbr[here, s] >= 0 and not (g.refused[i] >> node_country[nbr[here, s]]) & 1:
+                p = table[row + s] - here - (table[row + s - 1] - here if s > 0 else 0.0)
+                if p > 0.0:
+                    last = s
+                    if v < p:
+                        return s
+                    v -= p
+        return last  # rounding left v at the end of the row
+    lo = _first_above(table, row, row + degree, here + u)  # within the row
+    return min(lo - row, degree - 1)

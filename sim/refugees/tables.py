@@ -15,7 +15,9 @@ from typing import NamedTuple
 import networkx as nx
 import numpy as np
 
-from sim.network import Network
+from sim.network import Network, NetworkDataError
+
+MAX_COUNTRIES = 63  # Groups.refused keeps one bit per country
 
 # Purposes of per-agent draws (one stream each).
 U_MOVE, U_ROUTE, U_ADMIT, U_IRREGULAR, U_SCREEN, U_CATCH, U_GIVE_UP, U_ONWARD, U_RETURN, U_MILITANT = range(10)
@@ -78,6 +80,9 @@ def build_net(network: Network, awareness: int) -> RefugeeNet:
     ids = tuple(network.locations)
     index = {loc: i for i, loc in enumerate(ids)}
     countries = ["AFG"] + sorted({loc.country for loc in network.locations.values()} - {"AFG"})
+    if len(countries) > MAX_COUNTRIES:  # a group's refusals are the bits of one int64
+        raise NetworkDataError(f"network: {len(countries)} countries; the refugee submodel takes at most "
+                               f"{MAX_COUNTRIES}")
     cidx = {c: i for i, c in enumerate(countries)}
     g = nx.Graph()
     g.add_nodes_from(range(len(ids)))
@@ -150,6 +155,8 @@ class Groups(NamedTuple):
     size: np.ndarray
     militants: np.ndarray
     onward: np.ndarray
+    refused: np.ndarray    # bit c set: country c turned the group back in the last days
+    refused_left: np.ndarray  # days at a node the group still avoids those countries
 
 
 class Agents:
@@ -170,6 +177,8 @@ class Agents:
         self.size = np.zeros(capacity, dtype=np.int64)       # people in the group
         self.militants = np.zeros(capacity, dtype=np.int64)  # militants among them
         self.onward = np.zeros(capacity, dtype=bool)         # heading to Russia as migrant workers
+        self.refused = np.zeros(capacity, dtype=np.int64)  # bit c: country c turned it back
+        self.refused_left = np.zeros(capacity, dtype=np.int64)  # days it still avoids them
         # Slots of the groups still at a node or on a link, in increasing order: the daily
         # pass visits only these and drops those that returned (same order, same numbers).
         self.live = np.zeros(capacity, dtype=np.int64)
@@ -181,7 +190,7 @@ class Agents:
         if need > self.status.size:
             grow = max(need, 2 * self.status.size)
             for name in ("status", "loc", "nxt", "remaining", "speed", "country", "size", "militants", "onward",
-                         "live"):
+                         "refused", "refused_left", "live"):
                 old = getattr(self, name)
                 new = np.zeros(grow, dtype=old.dtype)
                 new[: old.size] = old
@@ -191,7 +200,7 @@ class Agents:
     def _group(self) -> Groups:
         """The arrays as a :class:`Groups` record; rebuilt whenever :meth:`reserve` replaces them."""
         return Groups(self.live, self.status, self.loc, self.nxt, self.remaining, self.speed, self.country,
-                      self.size, self.militants, self.onward)
+                      self.size, self.militants, self.onward, self.refused, self.refused_left)
 
     def add(self, count: int, loc: np.ndarray, size: int, militants: np.ndarray) -> np.ndarray:
         """Append `count` groups at nodes `loc`; return their slots."""
@@ -205,6 +214,8 @@ class Agents:
         self.size[slots] = size
         self.militants[slots] = militants
         self.onward[slots] = False
+        self.refused[slots] = 0
+        self.refused_left[slots] = 0
         self.n = need
         self.mark_live(slots[0] if count else need, need)
         return slots
