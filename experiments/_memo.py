@@ -4,8 +4,9 @@ A memo script names the experiments it compares (the first is the reference, usu
 baseline) and the outcomes it shows; it holds no parameters. The runs hold them: each
 results folder's manifest.json records the full config. With ``--run`` the script first runs any
 experiment that has no results yet (``sim-run experiment=NAME``, same seed, so the
-replicates are paired; with ``--futures N``, in the same N futures drawn from the declared
-ranges, so that the memo says what the assumptions leave open).
+replicates are paired; the futures are draws of the calibrated posterior, the same in every
+experiment (``--futures N`` sets how many, ``--ranges`` draws them from every declared range
+instead), so that the memo says what the assumptions leave open).
 """
 
 from __future__ import annotations
@@ -33,8 +34,11 @@ def parser(name: str, experiments: list[str]) -> argparse.ArgumentParser:
     ap.add_argument("--replicates", type=int, default=None,
                     help="replicates per experiment with --run (default: sim-run's)")
     ap.add_argument("--futures", type=int, default=None,
-                    help="with --run: run each experiment in this many futures drawn from the declared ranges "
-                         "(uncertainty=ranges), the same futures for every experiment (default: one, the defaults)")
+                    help="with --run: run each experiment in this many futures, the same futures for every "
+                         "experiment (default: sim-run's, 10 draws of the calibrated posterior)")
+    ap.add_argument("--ranges", action="store_true",
+                    help="with --run: draw the futures from every declared range (uncertainty=ranges) instead of "
+                         "the calibrated posterior")
     ap.add_argument("--results", type=Path, default=RESULTS, help="results root (default results/)")
     ap.add_argument("--out", type=Path, default=None, help=f"memo folder (default results/memos/{name})")
     return ap
@@ -50,8 +54,10 @@ def folders(name: str, experiments: list[str], args: argparse.Namespace) -> list
             # A timestamped folder, as sim-run names its own, so that later runs sort after it.
             folder = args.results / exp / datetime.now().strftime("%Y-%m-%d_%H-%M-%S")
             reps = [] if args.replicates is None else [f"replicates={args.replicates}"]
-            if args.futures is not None:
-                reps += ["uncertainty=ranges", f"futures={args.futures}"]
+            if args.ranges:
+                reps += ["uncertainty=ranges", f"futures={args.futures or 10}"]
+            elif args.futures is not None:
+                reps += [f"futures={args.futures}"]
             subprocess.run([str(sim_run), f"experiment={exp}", *reps, f"hydra.run.dir={folder}"],
                            check=True, cwd=ROOT)
             run = latest_run(exp, args.results)

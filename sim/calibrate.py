@@ -216,10 +216,19 @@ def write_fit(out_dir: Path, problem: Problem, fit: Fit) -> Path:
 
 
 def main(argv: Sequence[str] | None = None) -> None:
-    """``sim-calibrate PROBLEM``: fit a submodel's calibrated parameters to the article's figures."""
+    """``sim-calibrate PROBLEM``: fit a submodel's calibrated parameters to the article's figures;
+    ``sim-calibrate all``: history-match the whole model to the observations (sim.calibrate_all)."""
+    import sys
+
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if argv[:1] == ["all"]:
+        from sim.calibrate_all import main as main_all
+
+        return main_all(argv[1:])
     ap = argparse.ArgumentParser(prog="sim-calibrate", description=__doc__,
                                  formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("problem", choices=sorted(PROBLEMS))
+    ap.add_argument("problem", choices=[*sorted(PROBLEMS), "all"],
+                    help="a submodel problem, or all (see sim-calibrate all --help)")
     ap.add_argument("--replicates", type=int, default=8, help="seeds per trial point (default 8)")
     ap.add_argument("--seed", type=int, default=1, help="root seed of the common random numbers")
     ap.add_argument("--max-evaluations", type=int, default=120, help="Nelder-Mead budget (default 120)")

@@ -5,8 +5,8 @@ Each observable series (:data:`OBSERVABLES`) says which model quantity the publi
 counts, over which period (a flow summed over the row's period, or a level at its end), what
 share of it the publisher records (``coverage``: registration lags and under-coverage) and how
 far a published figure strays from what it counts (``error_sd``: a log-normal error). A row is
-*compared* when its whole period lies inside the run; the others are listed with the reason
-they are not. Rows ending on or before :data:`TRAIN_END` are the training period (what a
+*compared* when its whole period lies inside the run (a count since a date before the run: when
+at least half its span does); the others are listed with the reason they are not. Rows ending on or before :data:`TRAIN_END` are the training period (what a
 calibration may fit), the later ones the validation period.
 
 Per compared row, the prediction is the distribution over the ensemble's runs (futures x
@@ -27,11 +27,19 @@ import numpy as np
 import pandas as pd
 
 from sim.analysis import RUN, with_future
+from sim.narcotics.routes import SEIZING
 
 TRAIN_END = dt.date(2022, 12, 31)
 NOISE_DRAWS = 20  # observation-error draws per run
 LEVELS = (0.5, 0.9)
 GROUP = ["series", "country", "route", "unit"]
+MIN_IN_RUN = 0.5  # a count since a date before the run is compared when at least this share of its span is in it
+
+
+def in_run_share(row, first: dt.date) -> float:
+    """Share of a row's period (in days) that lies on or after the run's first day."""
+    span = (row["period_end"] - row["period_start"]).days + 1
+    return max(0, (row["period_end"] - max(row["period_start"], first)).days + 1) / span
 
 
 class HindcastError(ValueError):
@@ -52,12 +60,13 @@ class Observable:
 # Each measure: (kind, outcome, factor): a flow sums the outcome's monthly values over the period
 # ("month") or takes the difference of a cumulative outcome ("cum"); a level reads the outcome at
 # the period's end. `factor` is a model parameter (dotted key) multiplying, or dividing ("/key"),
-# the outcome, or "".
+# the outcome, a number ("*1000"), or "".
 MEASURES: dict[str, tuple[str, str, str]] = {
     "opium_t": ("month", "new_production_tonnes", "model.narcotics.opium_per_kg_heroin"),
     "farmgate_income_usd": ("cum", "taliban_drug_revenue_usd", "/model.narcotics.taliban_tax"),
     "returned": ("cum", "cum_returned", ""),
     **{f"hosted_{c.lower()}": ("level", f"n_hosted_{c.lower()}", "") for c in ("IRN", "PAK", "TJK", "UZB")},
+    **{f"seized_kg_{c.lower()}": ("cum", f"cum_seized_tonnes_{c.lower()}", "*1000") for c in SEIZING},
 }
 
 OBSERVABLES: dict[str, Observable] = {o.series: o for o in (
@@ -72,6 +81,9 @@ OBSERVABLES: dict[str, Observable] = {o.series: o for o in (
     Observable("new_arrivals_gov_estimate", "hosted_{country}", 0.5, coverage=(0.5, 2.0), note="a host "
                "government's estimate of new arrivals: no method published; within half to twice the "
                "displaced present"),
+    Observable("seizures_heroin_kg", "seized_kg_{country}", 0.3, coverage=(0.5, 0.9), note="heroin a state "
+               "reports seizing: the model's seizures in that state (interdiction effort x the flow through it, "
+               "heroin equivalent of every opiate), of which heroin proper is an assumed 50-90%"),
     Observable("returns_flow_monitoring", "returned", 0.2, note="IOM's flow-monitoring count of returns "
                "(undocumented and documented, from all countries): the model's people who went home or were "
                "deported over the period; the model's returns are of people displaced since 2021 only"),
@@ -94,6 +106,8 @@ def observable(row) -> tuple[Observable | None, str]:
 def _factor(spec: str, params: pd.Series) -> np.ndarray | float:
     if not spec:
         return 1.0
+    if spec.startswith("*"):
+        return float(spec[1:])
     key = spec.lstrip("/")
     if key not in params:
         raise KeyError(f"parameter {key} missing from the runs' parameter table")
@@ -137,6 +151,8 @@ def comparable(obs: pd.DataFrame, first: dt.date, last: dt.date) -> pd.DataFrame
                 why = "starts before the run"
             elif kind == "level" and row["period_end"] < first:
                 why = "before the run"
+            elif kind == "level" and row["period_start"] < first and in_run_share(row, first) < MIN_IN_RUN:
+                why = "counts mostly what happened before the run"
         measures.append(m if o is not None else "")
         reasons.append(why)
     out["measure"], out["why_not"] = measures, reasons
@@ -213,3 +229,22 @@ def summary(table: pd.DataFrame) -> pd.DataFrame:
     g = table.groupby(["series", "country", "period"], sort=True)
     return g.agg(points=("value", "size"), in_50=("in_50", "mean"), in_90=("in_90", "mean"), ard=("ard", "mean"),
                  naive_ard=("naive_ard", "mean"), beats_naive=("beats_naive", "mean")).reset_index()
+
+
+def observed_points(outcome: str, first: dt.date, last: dt.date, observations=None) -> pd.DataFrame:
+    """The published figures a fan chart of `outcome` can show: rows of a level series whose
+    measure reads `outcome` and whose date lies in [first, last] (date, value, series, counted,
+    training or validation). Empty when none match."""
+    from sim.observations import load_observations
+
+    obs = load_observations(observations)
+    rows = []
+    for _, r in obs.iterrows():
+        o, measure = observable(r)
+        if o is None or MEASURES[measure][0] != "level" or MEASURES[measure][1] != outcome:
+            continue
+        if first <= r["period_end"] <= last:
+            rows.append({"date": pd.Timestamp(r["period_end"]), "value": r["value"], "series": r["series"],
+                         "counted": r["counted"], "coverage": o.coverage,
+                         "period": "training" if r["period_end"] <= TRAIN_END else "validation"})
+    return pd.DataFrame(rows, columns=["date", "value", "series", "counted", "coverage", "period"])

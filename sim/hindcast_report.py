@@ -20,6 +20,7 @@ import numpy as np
 import pandas as pd
 
 from sim import hindcast as hc
+from sim.calendar import add_months
 from sim.config import get_value
 from sim.errors import reported
 from sim.observations import ObservationDataError, load_observations
@@ -33,7 +34,7 @@ def _months_to(start: dt.date, end: dt.date) -> int:
 
 def run_params(cfg, futures: pd.DataFrame, index: pd.MultiIndex) -> pd.DataFrame:
     """Per run, the parameters the measures scale by: the future's drawn value, else the config's."""
-    keys = sorted({spec.lstrip("/") for _, _, spec in hc.MEASURES.values() if spec})
+    keys = sorted({spec.lstrip("/") for _, _, spec in hc.MEASURES.values() if spec and not spec.startswith("*")})
     by_future = futures.set_index("future") if "future" in futures.columns else pd.DataFrame()
     rows = []
     for f, _ in index:
@@ -143,7 +144,17 @@ def run(args) -> Path:
     obs = load_observations(args.observations)
     cfg = compose(args.overrides)
     start = dt.date.fromisoformat(cfg.model.calendar.start)
-    cfg.model.calendar.horizon_months = _months_to(start, obs["period_end"].max())
+    if any(o.startswith("model.calendar.horizon_months=") for o in args.overrides):
+        # the horizon is the analyst's: every observation must end within it
+        end = add_months(start, cfg.model.calendar.horizon_months)
+        late = obs[obs["period_end"] > end]
+        if not late.empty:
+            r = late.iloc[0]
+            raise hc.HindcastError(f"{r['file']}, row {r['row']}: period_end = {r['period_end']} is after the run's "
+                                   f"end {end} (model.calendar.horizon_months={cfg.model.calendar.horizon_months}); "
+                                   "leave the horizon to sim-hindcast or give observations within it")
+    else:
+        cfg.model.calendar.horizon_months = _months_to(start, obs["period_end"].max())
     futures, _ = futures_table(cfg)
     batch = run_batch(cfg, futures=futures)
     last = pd.Timestamp(batch.timeseries["date"].max()).date()
@@ -155,7 +166,7 @@ def run(args) -> Path:
                                            "unit", "file", "row", "why_not"]]
     n_runs = len(batch.outcomes)
     setup = (f"{n_runs} runs ({cfg.futures} futures x {cfg.replicates} replicates, uncertainty "
-             f"{cfg.uncertainty.source}), {start} to {last}, root seed {cfg.seed}; overrides: "
+             f"{cfg.uncertainty.source.value}), {start} to {last}, root seed {cfg.seed}; overrides: "
              f"{' '.join(args.overrides) or 'none'}.")
     out = args.out or Path("results") / "hindcast" / dt.datetime.now().strftime("%Y-%m-%d_%H-%M-%S")
     source = f"Source: sim-hindcast, {n_runs} runs; observations: sim/data/observations."

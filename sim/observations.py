@@ -27,6 +27,62 @@ COLUMNS = ("series", "country", "route", "period_start", "period_end", "value", 
            "document", "year_published", "page_or_table", "url", "quote", "quality")
 REQUIRED = ("series", "value", "unit", "counted", "source_org", "quote", "quality")  # never empty
 COUNTRIES = ("AFG", *DEPORTERS, *SPILLOVER, "TUR")  # where the series count, besides several or none
+# Every series the observation files may hold, with the units it is published in: a row of another
+# series or unit is refused (a new series is added here, and to the README of the data).
+SERIES: dict[str, tuple[str, ...]] = {
+    'afghans_acc_holders': ('persons',),
+    'afghans_headcount_registered': ('persons',),
+    'afghans_other_status': ('persons',),
+    'afghans_passport_holders': ('persons',),
+    'afghans_total_estimate': ('persons',),
+    'afghans_undocumented_estimate': ('persons',),
+    'asylum_applications': ('persons',),
+    'asylum_seekers': ('persons',),
+    'asylum_seekers_registered_gov': ('persons',),
+    'change_caricc_drug_seizures_pct': ('percent',),
+    'change_global_heroin_opium_seizures_pct': ('percent',),
+    'deportations_from': ('persons',),
+    'labour_entries_russia': ('entries', 'persons'),
+    'labour_entries_russia_change_yoy': ('persons (change vs 2021)',),
+    'migration_registrations_russia': ('registrations',),
+    'new_arrivals_approached_unhcr': ('persons',),
+    'new_arrivals_gov_estimate': ('persons',),
+    'opiate_stock_t': ('t',),
+    'opium_cultivation_ha': ('ha',),
+    'opium_farmgate_income_usd': ('USD',),
+    'opium_price_farmgate_usd_per_kg': ('USD/kg',),
+    'opium_price_usd_per_kg': ('USD/kg',),
+    'opium_production_t': ('t',),
+    'opium_production_t_usgov': ('t',),
+    'opium_yield_kg_per_ha': ('kg/ha',),
+    'outflows_flow_monitoring': ('persons',),
+    'refugee_status_granted_cumulative': ('persons',),
+    'refugee_status_holders': ('persons',),
+    'refugees_and_asylum_seekers_all_origins': ('persons',),
+    'refugees_registered': ('persons',),
+    'refugees_registered_umrf': ('persons',),
+    'remittances_pct_gdp': ('percent of GDP',),
+    'returns_flow_monitoring': ('persons',),
+    'returns_from': ('persons',),
+    'returns_ifrp_assisted_iom': ('persons',),
+    'returns_ifrp_cumulative': ('persons',),
+    'returns_ifrp_cumulative_reported': ('persons',),
+    'returns_ifrp_gov_count': ('persons',),
+    'returns_undocumented_from': ('persons',),
+    'returns_unhcr_assisted_volrep': ('persons',),
+    'seizures_all_drugs_kg': ('kg',),
+    'seizures_all_drugs_t': ('t',),
+    'seizures_heroin_kg': ('kg',),
+    'seizures_morphine_kg': ('kg',),
+    'seizures_opium_kg': ('kg',),
+    'share_global_heroin_morphine_seizures_pct': ('percent',),
+    'share_global_heroin_seizures_pct': ('percent',),
+    'share_global_morphine_seizures_pct': ('percent',),
+    'share_global_opiate_seizures_pct': ('percent',),
+    'share_global_opium_seizures_pct': ('percent',),
+    'temporary_asylum_applications': ('persons',),
+    'temporary_asylum_holders': ('persons',),
+}
 
 
 class ObservationDataError(NetworkDataError):
@@ -65,6 +121,13 @@ def read_observation_file(path: Path) -> pd.DataFrame:
         if value < 0 and not ("%" in row["unit"] or "percent" in row["unit"]):  # only a change may fall
             raise ObservationDataError(f"{path}, row {line}: value = {text!r} is negative for a unit of "
                                        f"{row['unit']!r} (only a % change may be)")
+        name, unit = row["series"].strip(), row["unit"].strip()
+        if name not in SERIES:
+            raise ObservationDataError(f"{path}, row {line}: series = {name!r} is not a known series (SERIES in "
+                                       "sim/observations.py lists them)")
+        if unit not in SERIES[name]:
+            raise ObservationDataError(f"{path}, row {line}: unit = {unit!r} is not a unit of {name} "
+                                       f"({', '.join(SERIES[name])})")
         start, end = _date(path, line, row, "period_start"), _date(path, line, row, "period_end")
         if end < start:
             raise ObservationDataError(f"{path}, row {line}: period_end {end} is before period_start {start}")

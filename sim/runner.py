@@ -57,22 +57,25 @@ def n_workers(cfg: Config) -> int:
     return max(1, min(cfg.workers or available_cores(), cfg.replicates * cfg.futures))
 
 
-def ensemble_runs(cfg: Config) -> list[Run]:
-    """Every run of the batch, future by future, replicate by replicate."""
+def ensemble_runs(cfg: Config, common_seeds: bool = False) -> list[Run]:
+    """Every run of the batch, future by future, replicate by replicate. With `common_seeds`
+    every future takes future 0's seeds (common random numbers: a calibration's screen and
+    emulators compare parameter sets in the same worlds of chance)."""
     runs = []
     for f in range(cfg.futures):
-        for r, seed in enumerate(run_seeds(cfg.seed, f, cfg.replicates)):
+        for r, seed in enumerate(run_seeds(cfg.seed, 0 if common_seeds else f, cfg.replicates)):
             runs.append(Run(len(runs), f, r, seed))
     return runs
 
 
-def ensemble_chunks(cfg: Config, workers: int, bounds: list[tuple[int, int]] | None = None) -> list[Chunk]:
+def ensemble_chunks(cfg: Config, workers: int, bounds: list[tuple[int, int]] | None = None,
+                    common_seeds: bool = False) -> list[Chunk]:
     """The runs cut into chunks (at `bounds`, run index from/to, when given), without their
     futures' values yet (:func:`with_values` adds them as each chunk is sent, so that the values
     of all futures are never held at once)."""
     from sim.ensemble import chunk_bounds
 
-    runs = ensemble_runs(cfg)
+    runs = ensemble_runs(cfg, common_seeds)
     if bounds is None:
         bounds = chunk_bounds(len(runs), workers, cfg.executor.chunk_runs)
     return [Chunk(runs[a:b], {}) for a, b in bounds]
@@ -92,10 +95,12 @@ def chunk_tables(cfg: Config, chunk: Chunk, network: Network) -> tuple[pd.DataFr
     return _outcomes_table(results), _timeseries_table(results), _flows_table(results)
 
 
-def run_batch(cfg: Config, network: Network | None = None, futures: pd.DataFrame | None = None) -> Batch:
+def run_batch(cfg: Config, network: Network | None = None, futures: pd.DataFrame | None = None,
+              common_seeds: bool = False) -> Batch:
     """Run ``cfg.futures`` x ``cfg.replicates`` runs on the configured executor and hold the tables
     in memory (a results folder streams them to disk instead: :func:`sim.ensemble.run_ensemble`).
-    `futures` is the table of :func:`sim.uncertainty.futures_table` (drawn when None)."""
+    `futures` is the table of :func:`sim.uncertainty.futures_table` (drawn when None);
+    `common_seeds`: every future takes future 0's replicate seeds (:func:`ensemble_runs`)."""
     from sim.ensemble import execute
 
     logging.getLogger("MESA").setLevel(logging.WARNING)
@@ -104,7 +109,7 @@ def run_batch(cfg: Config, network: Network | None = None, futures: pd.DataFrame
     table = futures_table(cfg)[0] if futures is None else futures
     check_futures(table)  # every future's values valid before anything runs
     workers = n_workers(cfg)
-    chunks = ensemble_chunks(cfg, workers)
+    chunks = ensemble_chunks(cfg, workers, common_seeds=common_seeds)
     bar = tqdm(total=sum(len(c.runs) for c in chunks), desc="runs", unit="run",
                disable=None if cfg.progress else True, leave=False)
     parts: dict[int, tuple] = {}

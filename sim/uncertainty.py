@@ -224,13 +224,16 @@ def futures_table(cfg: "Config") -> tuple[pd.DataFrame, dict]:
 def _posterior(cfg: "Config") -> tuple[pd.DataFrame, dict]:
     from sim.design import check_numbers, check_values, parameters
 
+    from sim.calibrate_all import POSTERIOR_FILE
+
     u, n = cfg.uncertainty, cfg.futures
-    if not u.file:
-        raise UncertaintyError("uncertainty=posterior needs uncertainty.file=PATH (a parameter-set CSV)")
+    if not u.file and not POSTERIOR_FILE.is_file():
+        raise UncertaintyError(f"uncertainty=posterior needs uncertainty.file=PATH (a parameter-set CSV); the "
+                               f"shipped {POSTERIOR_FILE} is missing (sim-calibrate all --ship builds it)")
     if u.only:
         raise UncertaintyError("uncertainty.only selects ranges to draw; with uncertainty=posterior the file's "
                                "columns are the parameters")
-    path = Path(u.file).expanduser()
+    path = Path(u.file).expanduser() if u.file else POSTERIOR_FILE
     about_path = path.with_suffix(".json")
     try:
         raw = pd.read_csv(path)
@@ -247,6 +250,7 @@ def _posterior(cfg: "Config") -> tuple[pd.DataFrame, dict]:
         raise UncertaintyError(f"{about_path}: malformed description ({e})") from None
     if not isinstance(about, dict) or not str(about.get("made_by", "")).strip():
         raise UncertaintyError(f"{about_path}: the description must say how the draws were made ('made_by')")
+    check_versions(about, about_path)
     known = parameters()
     for name in raw.columns:
         if name not in known or not name.startswith(UNCERTAIN_SECTIONS):
@@ -267,6 +271,20 @@ def _posterior(cfg: "Config") -> tuple[pd.DataFrame, dict]:
             table[name] = np.round(table[name]).astype("int64")
     return table, {"source": "posterior", "futures": n, "file": str(path.resolve()), "description": about,
                    "held_by_config": held, "fixed": list(u.fixed)}
+
+
+def check_versions(about: dict, about_path: Path) -> None:
+    """A calibration's draws fit the model code and observations they were made with: refuse a
+    description whose ``data_version`` or ``code_version`` is not this package's (a hand-made
+    parameter file without them is taken as it is)."""
+    from sim.calibrate_all import code_version, data_version
+
+    for key, current, what in (("data_version", data_version, "observations (sim/data/observations)"),
+                               ("code_version", code_version, "model code and input data")):
+        if key in about and str(about[key]) != (now := current()):
+            raise UncertaintyError(f"{about_path}: {key} = {about[key]} but this package's is {now}: the draws "
+                                   f"were fitted to other {what}; rebuild them with sim-calibrate all "
+                                   "(--ship for the shipped file)")
 
 
 def future_values(table: pd.DataFrame, future: int) -> dict[str, float | int]:

@@ -25,7 +25,7 @@ SMOKE = ["replicates=2", "workers=1", "progress=false", "model.calendar.horizon_
 
 # ----------------------------------------------------------------------------- files
 def test_run_writes_its_result_files_with_expected_content(tmp_path, capsys):
-    cfg = compose(["replicates=5", "workers=1", "progress=false", "model.calendar.horizon_months=6"])
+    cfg = compose(["uncertainty=none", "replicates=5", "workers=1", "progress=false", "model.calendar.horizon_months=6"])
     out = run(cfg, tmp_path / "r", experiment="baseline", overrides=["replicates=5"])
     printed = capsys.readouterr().out
     assert str(out) in printed and "russia_influence_ca" in printed
@@ -119,7 +119,7 @@ def test_reading_an_incomplete_results_folder_names_what_is_missing(tmp_path):
 
 # ----------------------------------------------------------------------------- experiments
 # 18 months: every experiment's lever dates lie inside it (validation rejects dates beyond).
-SHORT = ["replicates=2", "workers=1", "progress=false", "model.calendar.horizon_months=18"]
+SHORT = ["futures=2", "replicates=2", "workers=1", "progress=false", "model.calendar.horizon_months=18"]
 
 
 @pytest.fixture(scope="module")
@@ -144,7 +144,7 @@ def test_every_experiment_changes_the_baselines_outcomes_on_the_same_seeds(tmp_p
 # ----------------------------------------------------------------------------- the command
 def test_sim_run_twice_gives_identical_outcomes(tmp_path):
     for name in ("a", "b"):
-        p = sim_run("replicates=20", "seed=7", "progress=false", "model.calendar.horizon_months=12",
+        p = sim_run("futures=2", "replicates=5", "seed=7", "progress=false", "model.calendar.horizon_months=12",
                     f"hydra.run.dir={tmp_path / name}", cwd=tmp_path)
         assert p.returncode == 0, p.stderr
         assert f"results: {tmp_path / name}" in p.stdout
@@ -155,7 +155,8 @@ def test_sim_run_twice_gives_identical_outcomes(tmp_path):
 
 
 def test_default_run_folder_is_results_experiment_timestamp(tmp_path):
-    p = sim_run("experiment=western_hosting", "replicates=2", "progress=false", "model.calendar.horizon_months=2",
+    p = sim_run("experiment=western_hosting", "futures=2", "replicates=2", "progress=false",
+                "model.calendar.horizon_months=2",
                 cwd=tmp_path)
     assert p.returncode == 0, p.stderr
     assert [d.name for d in (tmp_path / "results").iterdir()] == ["western_hosting"]
@@ -168,11 +169,11 @@ def test_default_run_folder_is_results_experiment_timestamp(tmp_path):
 @pytest.mark.slow
 def test_joblib_sweep_matches_single_runs(tmp_path):
     p = sim_run("-m", "hydra/launcher=joblib", "policy.russia_refugee_pressure.level=0.2,0.9",
-                "replicates=6", "seed=7", "progress=false", "model.calendar.horizon_months=12",
+                "futures=2", "replicates=3", "seed=7", "progress=false", "model.calendar.horizon_months=12",
                 f"hydra.sweep.dir={tmp_path / 'sweep'}", cwd=tmp_path)
     assert p.returncode == 0, p.stderr
     for job, level in ((0, 0.2), (1, 0.9)):
-        single = sim_run(f"policy.russia_refugee_pressure.level={level}", "replicates=6", "seed=7",
+        single = sim_run(f"policy.russia_refugee_pressure.level={level}", "futures=2", "replicates=3", "seed=7",
                          "progress=false", "model.calendar.horizon_months=12",
                          f"hydra.run.dir={tmp_path / f'single{job}'}", cwd=tmp_path)
         assert single.returncode == 0, single.stderr

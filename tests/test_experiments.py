@@ -46,8 +46,8 @@ def test_memo_scripts_name_real_experiments_and_outcomes(script):
 def _memo_from_short_runs(script: Path, experiments: list[str], results: Path) -> Path:
     """Run each experiment briefly into `results`, then the memo script on them; its memo folder."""
     for exp in experiments:
-        cfg = compose([f"experiment={exp}", "replicates=3", "workers=1", "progress=false",
-                       "model.calendar.horizon_months=18"])
+        cfg = compose([f"experiment={exp}", "futures=4", "replicates=2", "workers=1", "progress=false",
+                       "model.calendar.horizon_months=18"])  # the default: futures drawn from the posterior
         run(cfg, results / exp / "2026-01-01_00-00-00", experiment=exp)
     out = results / "memo"
     done = subprocess.run([sys.executable, str(script), "--results", str(results), "--out", str(out)],
@@ -66,7 +66,9 @@ def test_a_memo_script_makes_its_memo_from_results(tmp_path):
     assert f"## Differences from {experiments[0]}" in text
     labels = registry()
     headings = re.findall(r"^### (.+)$", text, flags=re.MULTILINE)
-    assert headings == [labels[o].label for o in outcomes] + ["Maps"]  # the script's outcomes, no others
+    shown = [labels[o].label for o in outcomes]
+    assert [h for h in headings if h in shown] == shown and "Maps" in headings  # the script's outcomes
+    assert set(headings) - set(shown) - {"Maps"} == {f"Effects across futures, against {experiments[0]}"}
     missing = subprocess.run([sys.executable, str(ROOT / "experiments" / "security.py"), "--results",
                               str(tmp_path)], capture_output=True, text=True, cwd=ROOT)
     assert missing.returncode != 0 and "russia_domestic_crackdown" in missing.stderr

@@ -41,6 +41,8 @@ def _write(path, **changes):
     ({"url": ""}, "row 2: url and document are both empty"),
     ({"country": "XYZ"}, "row 2: country = 'XYZ' is not one of"),
     ({"route": "arctic"}, "row 2: route = 'arctic' is not one of"),
+    ({"series": "opium_yield"}, "row 2: series = 'opium_yield' is not a known series"),
+    ({"unit": "kg"}, "row 2: unit = 'kg' is not a unit of opium_production_t (t)"),
 ])
 def test_a_bad_row_is_named_in_one_line(tmp_path, changes, words):
     _write(tmp_path / "bad.csv", **changes)

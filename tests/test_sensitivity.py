@@ -82,7 +82,7 @@ def test_small_model_design_gives_finite_sobol_indices(tmp_path, capsys):
     rows = json.loads((tmp_path / "d.json").read_text())["rows"]
     assert rows == 12
     sweep_dir = tmp_path / "sweep"
-    p = sim_run("-m", f"design.file={tmp_path / 'd.csv'}", f"design.point=range(0,{rows})", "replicates=2",
+    p = sim_run("-m", f"design.file={tmp_path / 'd.csv'}", f"design.point=range(0,{rows})", "uncertainty=none", "replicates=2",
                 "model.calendar.horizon_months=2", "workers=1", "progress=false", f"hydra.sweep.dir={sweep_dir}",
                 cwd=tmp_path)
     assert p.returncode == 0, p.stderr

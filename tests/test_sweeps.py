@@ -18,7 +18,7 @@ from sim.config import config_hash
 
 from .conftest import sim_run
 
-TINY = ["replicates=2", "model.calendar.horizon_months=2", "workers=1", "progress=false"]
+TINY = ["uncertainty=none", "replicates=2", "model.calendar.horizon_months=2", "workers=1", "progress=false"]
 LEVEL = "policy.russia_refugee_pressure.level"
 
 

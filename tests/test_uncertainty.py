@@ -153,12 +153,12 @@ def test_a_bad_posterior_file_is_named_in_one_line(tmp_path, rows, about, future
 
 
 @pytest.mark.parametrize("overrides, words", [
-    (["futures=3"], ["futures = 3", "uncertainty=ranges"]),
+    (["uncertainty=none", "futures=3"], ["futures = 3", "uncertainty=ranges"]),
     (["uncertainty=ranges", "uncertainty.only=[model.no_such]"], ["uncertainty.only", "model.no_such"]),
     (["uncertainty=ranges", "uncertainty.only=[model.states.tjk.russian_troops,model.calendar.horizon_months]"],
      ["uncertainty.only", "model.calendar.horizon_months", "no declared uncertainty range"]),
     (["uncertainty=ranges", "uncertainty.fixed=[scenario.nope]"], ["uncertainty.fixed", "scenario.nope"]),
-    (["uncertainty=posterior"], ["uncertainty.file"]),
+    (["uncertainty=posterior", "futures=100000"], ["futures = 100000", "posterior.csv holds"]),
 ])
 def test_bad_uncertainty_settings_are_named_in_one_line(overrides, words):
     with pytest.raises(UncertaintyError) as e:

@@ -32,7 +32,7 @@ def test_averaged_relative_difference_known_values():
 
 @pytest.fixture(scope="module")
 def run_dir(tmp_path_factory):
-    cfg = compose(["replicates=3", "workers=1", "progress=false", "model.calendar.horizon_months=12"])
+    cfg = compose(["uncertainty=none", "replicates=3", "workers=1", "progress=false", "model.calendar.horizon_months=12"])
     return run(cfg, tmp_path_factory.mktemp("v") / "run")
 
 

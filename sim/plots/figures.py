@@ -132,12 +132,14 @@ def distribution_figure(groups: dict[str, np.ndarray], label: str, unit: str, so
 
 # --------------------------------------------------------------------------- fan charts
 def fan_figure(bands: dict[str, pd.DataFrame], label: str, unit: str, source: str,
-               events: dict[str, list[dict]] | None = None, start: dt.date | None = None) -> Figure:
+               events: dict[str, list[dict]] | None = None, start: dt.date | None = None,
+               observed: pd.DataFrame | None = None) -> Figure:
     """Median with 50% and 90% bands over replicates, per group, with policy start dates.
 
     `bands` maps group to :func:`sim.plots.stats.quantile_bands` output (columns 0.05 ...
     0.95). `events` maps group to its manifest ``lever_events``; events on or before
-    `start` (levers acting from the first day) are not marked.
+    `start` (levers acting from the first day) are not marked. `observed` (date, value,
+    series: :func:`sim.hindcast.observed_points`) is drawn as points, one marker per series.
     """
     with memo_style():
         fig = new_figure(3.2 + 0.17 * len(bands), source)
@@ -148,6 +150,13 @@ def fan_figure(bands: dict[str, pd.DataFrame], label: str, unit: str, source: st
             ax.fill_between(x, b[0.25], b[0.75], color=colour(i), alpha=0.35, linewidth=0)
             ax.plot(x, b[0.5], color=colour(i), linestyle=LINESTYLES[i % len(LINESTYLES)])
         _mark_events(ax, events or {}, list(bands), start)
+        obs_handles = []
+        if observed is not None and not observed.empty:
+            for k, (name, pts) in enumerate(observed.groupby("series", sort=True)):
+                marker = "osD^v"[k % 5]
+                ax.plot(pts["date"], pts["value"], marker, color="black", markersize=4, linestyle="")
+                obs_handles.append(Line2D([], [], marker=marker, color="black", linestyle="",
+                                          label=name.replace("_", " ")))
         _title(fig, series_label(label))
         ax.set_ylabel(unit)
         value_axis(ax.yaxis)
@@ -157,7 +166,9 @@ def fan_figure(bands: dict[str, pd.DataFrame], label: str, unit: str, source: st
         handles = [Line2D([], [], color=colour(i), linestyle=LINESTYLES[i % len(LINESTYLES)], label=name)
                    for i, name in enumerate(bands)]
         handles += [Patch(color=GREY, alpha=0.55, label="50%"), Patch(color=GREY, alpha=0.2, label="90%")]
-        _legend_above(ax, handles, ncols=2, title="Median and middle 50% / 90% of replicates")
+        handles += obs_handles
+        _legend_above(ax, handles, ncols=2, title="Median and middle 50% / 90% of replicates"
+                      + ("; published figures" if obs_handles else ""))
     return fig
 
 

@@ -83,7 +83,11 @@ def futures_section(runs: list[Run], outcomes: list[str], out_dir: Path, label, 
             raise PlotError(f"{r.path} holds several futures but no futures.parquet (their drawn values)")
     base, others = runs[0], runs[1:]
     for r in others:
-        if not r.futures.equals(base.futures):
+        # A parameter an experiment sets is held in all its futures (its column dropped): the
+        # futures are the same worlds when every value both tables draw agrees.
+        common = [c for c in base.futures.columns if c in r.futures.columns]
+        if len(r.futures) != len(base.futures) or not r.futures[common].reset_index(drop=True).equals(
+                base.futures[common].reset_index(drop=True)):
             raise PlotError(f"{r.path} and {base.path} ran different futures (their futures.parquet differ); "
                             "paired futures need the same seed, futures=... and uncertainty settings")
     f = counts.pop()

@@ -82,15 +82,32 @@ def fan_figures(runs: list[Run], outcome: str, out_dir: Path) -> Made:
     events = {r.label: r.manifest.get("lever_events", []) for r in runs}
     start = (first.manifest.get("calendar") or {}).get("start")
     start = dt.date.fromisoformat(start) if start else None
-    fig = figures.fan_figure(bands, first.outcome_label(outcome), first.unit(outcome), _source(runs), events, start)
+    observed = _observed(first, outcome, bands, start)
+    fig = figures.fan_figure(bands, first.outcome_label(outcome), first.unit(outcome), _source(runs), events, start,
+                             observed)
     from_start = sorted({e["lever"] for evs in events.values() for e in evs
                          if figures.acts_from_start(e["start"], start)})
     note = f" Levers acting from the start, not marked: {', '.join(from_start)}." if from_start else ""
     stem = f"fan_{outcome}"
+    if not observed.empty:
+        note += (" Points: published figures of what the model counts here (sim/data/observations), as published: "
+                 + "; ".join(f"{name.replace('_', ' ')}, recorded share {c[0]:g}-{c[1]:g} of it" if c != (1.0, 1.0)
+                             else name.replace("_", " ")
+                             for name, c in observed.groupby("series")["coverage"].first().items()) + ".")
     caption = (f"{figures.series_label(first.outcome_label(outcome))}, in {first.unit(outcome)}, by month: median "
                f"with the middle 50% and 90% of {_replicates(runs)} replicates; dashed lines mark the start of "
                f"policy levers.{note}")
     return Made(stem, save(fig, out_dir, stem), caption)
+
+
+def _observed(run: Run, outcome: str, bands: dict, start: dt.date | None) -> pd.DataFrame:
+    """Published figures matching `outcome` within the charted dates (sim.hindcast)."""
+    from sim.hindcast import observed_points
+
+    dates = [d for b in bands.values() for d in b.index]
+    if start is None or not dates:
+        return pd.DataFrame(columns=["date", "value", "series", "counted", "coverage", "period"])
+    return observed_points(outcome, start, pd.Timestamp(max(dates)).date())
 
 
 def compare_figures(runs: list[Run], outcomes: list[str], out_dir: Path, level: float = stats.CI_LEVEL,
