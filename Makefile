@@ -22,7 +22,7 @@ run: $(STAMP)
 	echo "figures and memo: $$dir/memo/"
 
 test: $(STAMP)
-	$(BIN)/python -m pytest -q
+	$(BIN)/python -m pytest -q -n 2   # two processes (pytest-xdist): the suite is mostly single-core runs
 
 clean:
 	rm -rf $(VENV) .pytest_cache
