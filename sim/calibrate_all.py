@@ -33,52 +33,21 @@ from __future__ import annotations
 
 import copy
 import datetime as dt
-import hashlib
 import json
 import time
+import warnings
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
-import sim
 from sim import hindcast as hc
+from sim.posterior import POSTERIOR_DIR, code_version, data_version
 from sim.uncertainty import Uncertain, from_unit, uncertain_parameters
-
-PACKAGE = Path(sim.__file__).resolve().parent
-POSTERIOR_DIR = PACKAGE / "data" / "posterior"
-POSTERIOR_FILE = POSTERIOR_DIR / "posterior.csv"
-# Model code and input data a posterior depends on (the observations are its data version).
-CODE_PARTS = ("model.py", "coupling.py", "config.py", "calendar.py", "countries.py", "network.py", "draws.py",
-              "phase.py", "states", "refugees", "narcotics", "security", "data")
-
 
 class CalibrationError(ValueError):
     """A calibration that cannot run or ends with nothing; the message is one line."""
-
-
-def _digest(paths: list[Path]) -> str:
-    h = hashlib.sha256()
-    for p in sorted(paths):
-        h.update(str(p.relative_to(PACKAGE)).encode())
-        h.update(p.read_bytes())
-    return h.hexdigest()[:16]
-
-
-def data_version() -> str:
-    """Digest of the shipped observation files."""
-    return _digest(list((PACKAGE / "data" / "observations").glob("*.csv")))
-
-
-def code_version() -> str:
-    """The package version and a digest of the model's code and input data (not the observations)."""
-    files = []
-    for part in CODE_PARTS:
-        p = PACKAGE / part
-        found = [p] if p.is_file() else [f for f in p.rglob("*") if f.is_file() and f.suffix in (".py", ".csv")]
-        files += [f for f in found if "observations" not in f.parts and "posterior" not in f.parts]
-    return f"{sim.__version__}+{_digest(files)}"
 
 
 # --------------------------------------------------------------------------- targets
@@ -125,7 +94,6 @@ def simulate(cfg, table: pd.DataFrame, replicates: int, targets: list[Target], n
     """Mean and variance over `replicates` of each target's log count at each row of `table`
     (``future`` then dotted parameter columns): arrays (rows, targets). Every row runs in the
     same replicates' worlds of chance (common random numbers)."""
-    from sim.hindcast_report import run_params
     from sim.runner import run_batch
 
     run_cfg = copy.deepcopy(cfg)
@@ -134,7 +102,7 @@ def simulate(cfg, table: pd.DataFrame, replicates: int, targets: list[Target], n
     outcomes = sorted({hc.MEASURES[t.measure][1] for t in targets})
     wide = hc.wide_tables(batch.timeseries, outcomes)
     index = next(iter(wide.values())).index
-    params = run_params(run_cfg, table, index)
+    params = hc.run_params(run_cfg, table, index)
     logs = np.column_stack([np.log(np.maximum(hc.measure_values(wide, t.measure, t.start, t.end, params), 1.0))
                             for t in targets])  # runs in (future, replicate) order
     logs = logs.reshape(len(table), replicates, len(targets))
@@ -178,6 +146,7 @@ class Emulators:
     """One Gaussian process per target, on the unit-cube coordinates, fitted to replicate means."""
 
     def __init__(self, u: np.ndarray, means: np.ndarray, rep_var: np.ndarray, replicates: int, seed: int) -> None:
+        from sklearn.exceptions import ConvergenceWarning
         from sklearn.gaussian_process import GaussianProcessRegressor
         from sklearn.gaussian_process.kernels import RBF, ConstantKernel, WhiteKernel
 
@@ -187,9 +156,6 @@ class Emulators:
             kernel = (ConstantKernel(1.0, (1e-3, 1e3)) * RBF(np.full(d, 0.5), (0.05, 20.0))
                       + WhiteKernel(max(float(np.mean(rep_var[:, k])) / replicates, 1e-6), (1e-8, 10.0)))
             gp = GaussianProcessRegressor(kernel, normalize_y=True, n_restarts_optimizer=2, random_state=seed + k)
-            import warnings
-
-            from sklearn.exceptions import ConvergenceWarning
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore", ConvergenceWarning)  # a length scale at its bound: flat in it
                 gp.fit(u, means[:, k])
@@ -250,7 +216,7 @@ def history_match(cfg, s: Settings, network, log=print) -> tuple[pd.DataFrame, d
     t0 = time.perf_counter()
     start = dt.date.fromisoformat(cfg.model.calendar.start)
     cfg = copy.deepcopy(cfg)
-    cfg.model.calendar.horizon_months = (hc.TRAIN_END.year - start.year) * 12 + hc.TRAIN_END.month - start.month + 1
+    cfg.model.calendar.horizon_months = hc.months_spanned(start, hc.TRAIN_END)
     targets = training_targets(start, hc.TRAIN_END, s.discrepancy)
     runs = 0
     ranking = screen(cfg, targets, s.trajectories, s.seed, network, tuple(s.screen))

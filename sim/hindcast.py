@@ -27,11 +27,11 @@ import numpy as np
 import pandas as pd
 
 from sim.analysis import RUN, with_future
+from sim.config import get_value
 from sim.narcotics.routes import SEIZING
 
 TRAIN_END = dt.date(2022, 12, 31)
 NOISE_DRAWS = 20  # observation-error draws per run
-LEVELS = (0.5, 0.9)
 GROUP = ["series", "country", "route", "unit"]
 MIN_IN_RUN = 0.5  # a count since a date before the run is compared when at least this share of its span is in it
 
@@ -160,6 +160,23 @@ def comparable(obs: pd.DataFrame, first: dt.date, last: dt.date) -> pd.DataFrame
     return out
 
 
+def months_spanned(start: dt.date, end: dt.date) -> int:
+    """Calendar months from `start`'s month through `end`'s: the horizon of a run from `start` that
+    covers `end`."""
+    return (end.year - start.year) * 12 + end.month - start.month + 1
+
+
+def run_params(cfg, futures: pd.DataFrame, index: pd.MultiIndex) -> pd.DataFrame:
+    """Per run, the parameters the measures scale by: the future's drawn value, else the config's."""
+    keys = sorted({spec.lstrip("/") for _, _, spec in MEASURES.values() if spec and not spec.startswith("*")})
+    by_future = futures.set_index("future") if "future" in futures.columns else pd.DataFrame()
+    rows = []
+    for f, _ in index:
+        rows.append({k: float(by_future.at[f, k]) if k in by_future.columns else float(get_value(cfg, k))
+                     for k in keys})
+    return pd.DataFrame(rows, index=index)
+
+
 def wide_tables(timeseries: pd.DataFrame, outcomes: list[str]) -> dict[str, pd.DataFrame]:
     """runs x dates table of each outcome (runs in (future, replicate) order)."""
     ts = with_future(timeseries[timeseries["outcome"].isin(outcomes)])
@@ -187,7 +204,8 @@ def predict(rows: pd.DataFrame, timeseries: pd.DataFrame, params: pd.DataFrame, 
         draws = (x[:, None] * cover * noise).ravel()
         q = np.nanquantile(draws, [0.05, 0.25, 0.5, 0.75, 0.95])
         value = row["value"]
-        out.append({**{k: row[k] for k in (*GROUP, "period_start", "period_end", "period", "value", "file", "row")},
+        out.append({**{k: row[k] for k in (*GROUP, "measure", "period_start", "period_end", "period", "value", "file",
+                                           "row")},
                     "p05": q[0], "p25": q[1], "median": q[2], "p75": q[3], "p95": q[4],
                     "in_50": bool(q[1] <= value <= q[3]), "in_90": bool(q[0] <= value <= q[4]),
                     "ard": abs(q[2] - value) / value if value > 0 else np.nan})
@@ -211,9 +229,8 @@ def naive_forecasts(table: pd.DataFrame, all_rows: pd.DataFrame) -> list[float]:
             out.append(np.nan)
             continue
         last = same.sort_values("period_end").iloc[-1]
-        kind = MEASURES[OBSERVABLES[row["series"]].measure.format(country=(row["country"] or "").lower())][0]
         scale = 1.0
-        if kind != "level":
+        if MEASURES[row["measure"]][0] != "level":
             scale = ((row["period_end"] - row["period_start"]).days + 1) / (
                 (last["period_end"] - last["period_start"]).days + 1)
         out.append(float(last["value"]) * scale)
@@ -235,9 +252,9 @@ def observed_points(outcome: str, first: dt.date, last: dt.date, observations=No
     """The published figures a fan chart of `outcome` can show: rows of a level series whose
     measure reads `outcome` and whose date lies in [first, last] (date, value, series, counted,
     training or validation). Empty when none match."""
-    from sim.observations import load_observations
+    from sim.observations import load_observations, shipped_observations
 
-    obs = load_observations(observations)
+    obs = shipped_observations() if observations is None else load_observations(observations)
     rows = []
     for _, r in obs.iterrows():
         o, measure = observable(r)

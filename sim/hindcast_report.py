@@ -16,31 +16,14 @@ import math
 from pathlib import Path
 from typing import Sequence
 
-import numpy as np
 import pandas as pd
 
 from sim import hindcast as hc
 from sim.calendar import add_months
-from sim.config import get_value
 from sim.errors import reported
 from sim.observations import ObservationDataError, load_observations
 
 MD = "hindcast.md"
-
-
-def _months_to(start: dt.date, end: dt.date) -> int:
-    return (end.year - start.year) * 12 + end.month - start.month + 1
-
-
-def run_params(cfg, futures: pd.DataFrame, index: pd.MultiIndex) -> pd.DataFrame:
-    """Per run, the parameters the measures scale by: the future's drawn value, else the config's."""
-    keys = sorted({spec.lstrip("/") for _, _, spec in hc.MEASURES.values() if spec and not spec.startswith("*")})
-    by_future = futures.set_index("future") if "future" in futures.columns else pd.DataFrame()
-    rows = []
-    for f, _ in index:
-        rows.append({k: float(by_future.at[f, k]) if k in by_future.columns else float(get_value(cfg, k))
-                     for k in keys})
-    return pd.DataFrame(rows, index=index)
 
 
 def chart(table: pd.DataFrame, series: str, country: str, out_dir: Path, source: str,
@@ -154,13 +137,13 @@ def run(args) -> Path:
                                    f"end {end} (model.calendar.horizon_months={cfg.model.calendar.horizon_months}); "
                                    "leave the horizon to sim-hindcast or give observations within it")
     else:
-        cfg.model.calendar.horizon_months = _months_to(start, obs["period_end"].max())
+        cfg.model.calendar.horizon_months = hc.months_spanned(start, obs["period_end"].max())
     futures, _ = futures_table(cfg)
     batch = run_batch(cfg, futures=futures)
     last = pd.Timestamp(batch.timeseries["date"].max()).date()
     rows = hc.comparable(obs, start, last)
     index = pd.MultiIndex.from_frame(batch.outcomes[hc.RUN]).sort_values()
-    table = hc.predict(rows, batch.timeseries, run_params(cfg, futures, index), cfg.seed)
+    table = hc.predict(rows, batch.timeseries, hc.run_params(cfg, futures, index), cfg.seed)
     summ = hc.summary(table)
     skipped = rows[rows["why_not"] != ""][["series", "country", "route", "period_start", "period_end", "value",
                                            "unit", "file", "row", "why_not"]]

@@ -14,6 +14,7 @@ model's state would show as that count) before it is compared.
 from __future__ import annotations
 
 import datetime as dt
+from functools import lru_cache
 from pathlib import Path
 
 import pandas as pd
@@ -152,6 +153,16 @@ def load_observations(folder: Path | None = None) -> pd.DataFrame:
     if not files:
         raise ObservationDataError(f"{folder}: no observation files (*.csv)")
     return pd.concat([read_observation_file(p) for p in files], ignore_index=True)
+
+
+@lru_cache(maxsize=1)
+def _shipped() -> pd.DataFrame:
+    return load_observations()
+
+
+def shipped_observations() -> pd.DataFrame:
+    """The shipped observations, read once per process (a copy: the caller may change it)."""
+    return _shipped().copy()
 
 
 def series(observations: pd.DataFrame, name: str, country: str = "") -> pd.DataFrame:

@@ -224,7 +224,7 @@ def futures_table(cfg: "Config") -> tuple[pd.DataFrame, dict]:
 def _posterior(cfg: "Config") -> tuple[pd.DataFrame, dict]:
     from sim.design import check_numbers, check_values, parameters
 
-    from sim.calibrate_all import POSTERIOR_FILE
+    from sim.posterior import POSTERIOR_FILE
 
     u, n = cfg.uncertainty, cfg.futures
     if not u.file and not POSTERIOR_FILE.is_file():
@@ -277,14 +277,11 @@ def check_versions(about: dict, about_path: Path) -> None:
     """A calibration's draws fit the model code and observations they were made with: refuse a
     description whose ``data_version`` or ``code_version`` is not this package's (a hand-made
     parameter file without them is taken as it is)."""
-    from sim.calibrate_all import code_version, data_version
+    from sim.posterior import version_mismatch
 
-    for key, current, what in (("data_version", data_version, "observations (sim/data/observations)"),
-                               ("code_version", code_version, "model code and input data")):
-        if key in about and str(about[key]) != (now := current()):
-            raise UncertaintyError(f"{about_path}: {key} = {about[key]} but this package's is {now}: the draws "
-                                   f"were fitted to other {what}; rebuild them with sim-calibrate all "
-                                   "(--ship for the shipped file)")
+    if (why := version_mismatch(about)) is not None:
+        raise UncertaintyError(f"{about_path}: {why}; rebuild them with sim-calibrate all (--ship for the "
+                               "shipped file)")
 
 
 def future_values(table: pd.DataFrame, future: int) -> dict[str, float | int]:

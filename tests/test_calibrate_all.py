@@ -17,6 +17,7 @@ import pytest
 from sim import calibrate_all as ca
 from sim import hindcast as hc
 from sim.compose import compose
+from sim.posterior import POSTERIOR_FILE
 from sim.runner import ensemble_runs
 from sim.uncertainty import UncertaintyError, Uncertain, futures_table
 
@@ -85,17 +86,17 @@ def test_history_matching_recovers_a_known_parameter(monkeypatch):
 
 def test_the_shipped_posterior_fits_this_code_and_these_observations():
     """Rebuild it (sim-calibrate all --ship) after changing the model or the observations."""
-    about = json.loads(ca.POSTERIOR_FILE.with_suffix(".json").read_text())
+    about = json.loads(POSTERIOR_FILE.with_suffix(".json").read_text())
     assert about["data_version"] == ca.data_version()
     assert about["code_version"] == ca.code_version()
-    table = pd.read_csv(ca.POSTERIOR_FILE)
+    table = pd.read_csv(POSTERIOR_FILE)
     assert list(table.columns) == about["parameters"] and len(table) == about["draws"] >= 20
 
 
 @pytest.mark.parametrize("key", ["data_version", "code_version"])
 def test_a_posterior_from_another_version_is_refused_in_one_line(tmp_path, key):
     for suffix in (".csv", ".json"):
-        shutil.copy(ca.POSTERIOR_FILE.with_suffix(suffix), tmp_path / f"p{suffix}")
+        shutil.copy(POSTERIOR_FILE.with_suffix(suffix), tmp_path / f"p{suffix}")
     about = json.loads((tmp_path / "p.json").read_text())
     about[key] = "0.0.0+0000"
     (tmp_path / "p.json").write_text(json.dumps(about))

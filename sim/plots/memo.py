@@ -82,7 +82,7 @@ def fan_figures(runs: list[Run], outcome: str, out_dir: Path) -> Made:
     events = {r.label: r.manifest.get("lever_events", []) for r in runs}
     start = (first.manifest.get("calendar") or {}).get("start")
     start = dt.date.fromisoformat(start) if start else None
-    observed = _observed(first, outcome, bands, start)
+    observed = _observed(outcome, bands, start)
     fig = figures.fan_figure(bands, first.outcome_label(outcome), first.unit(outcome), _source(runs), events, start,
                              observed)
     from_start = sorted({e["lever"] for evs in events.values() for e in evs
@@ -100,7 +100,7 @@ def fan_figures(runs: list[Run], outcome: str, out_dir: Path) -> Made:
     return Made(stem, save(fig, out_dir, stem), caption)
 
 
-def _observed(run: Run, outcome: str, bands: dict, start: dt.date | None) -> pd.DataFrame:
+def _observed(outcome: str, bands: dict, start: dt.date | None) -> pd.DataFrame:
     """Published figures matching `outcome` within the charted dates (sim.hindcast)."""
     from sim.hindcast import observed_points
 
