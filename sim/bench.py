@@ -484,9 +484,12 @@ def bench_ensemble_cli(argv: list[str] | None = None) -> None:
 
 
 def main(argv: list[str] | None = None) -> None:
-    """``sim-bench TARGET [options]``; targets: refugees, model, ensemble."""
+    """``sim-bench TARGET [options]``; targets: refugees, model, ensemble, robust."""
+    from sim.bench_robust import bench_robust_cli
+
     argv = list(sys.argv[1:] if argv is None else argv)
-    targets = {"refugees": bench_refugees_cli, "model": bench_model_cli, "ensemble": bench_ensemble_cli}
+    targets = {"refugees": bench_refugees_cli, "model": bench_model_cli, "ensemble": bench_ensemble_cli,
+               "robust": bench_robust_cli}
     if not argv or argv[0] not in targets:
         fail("sim-bench", f"give a target: sim-bench {{{','.join(targets)}}} [options]")
     targets[argv[0]](argv[1:])

@@ -30,8 +30,9 @@ log = logging.getLogger(__name__)
 
 
 def run(cfg: DictConfig | Config, out_dir: Path, *, experiment: str = "custom",
-        overrides: Sequence[str] = ()) -> Path:
-    """Run a batch of replicates for `cfg` and write its results into `out_dir`."""
+        overrides: Sequence[str] = (), quiet: bool = False) -> Path:
+    """Run a batch of replicates for `cfg` and write its results into `out_dir` (and print its
+    summary unless `quiet`)."""
     from sim import manifest
     from sim.design import provenance as design_provenance
     from sim.ensemble import check_executor, run_ensemble
@@ -78,6 +79,9 @@ def run(cfg: DictConfig | Config, out_dir: Path, *, experiment: str = "custom",
     ens.discard()
     resumed = f", {ens.resumed} of {ens.chunks} chunks resumed from an interrupted run" if ens.resumed else ""
     rate = len(ens.outcomes) / wall if wall > 0 else float("nan")
+    if quiet:
+        log.info("%s: %s in %.1f s", experiment, runs, wall)
+        return out_dir
     report(f"\n{experiment}: {runs}, seed {config.seed}, {wall:.1f} s ({rate:.1f} runs/s{resumed})\n\n"
            f"{format_summary(summary)}\n\nresults: {out_dir}")
     return out_dir

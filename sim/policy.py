@@ -58,6 +58,15 @@ class WesternHosting(Lever):
 
 
 @dataclass
+class WesternScreening(Lever):
+    usd_m_per_year: float = nonneg(0.0, unit="USD m/year per Central Asian state", source=article(
+        "militants appearing [in Russia] again under the guise of refugees"), range=(0.0, 100.0),
+        doc="Western funds for screening the Afghans each Central Asian state admits (equipment, vetting, "
+            "biometrics): raises the share of admitted Afghans screened")
+
+
+
+@dataclass
 class ReservesRelease(Lever):
     share: Optional[float] = decision(unit="share", source=article("9.5 billion in former Afghan government reserves"),
                                       range=(0.0, 1.0), doc="forces the share of the frozen reserves released to "
@@ -191,6 +200,7 @@ class PolicyConfig:
     russia_refugee_pressure: RussianRefugeePressure = sub(RussianRefugeePressure)
     russia_exercise_pressure: RussianExercisePressure = sub(RussianExercisePressure)
     western_hosting: WesternHosting = sub(WesternHosting)
+    western_screening: WesternScreening = sub(WesternScreening)
     reserves_release: ReservesRelease = sub(ReservesRelease)
     recognition: Recognition = sub(Recognition)
     us_return: USReturn = sub(USReturn)

@@ -18,7 +18,8 @@ from sim.outcomes import registry
 from sim.scorecard import COMPONENTS
 
 ROOT = Path(__file__).resolve().parent.parent
-SCRIPTS = sorted(p for p in (ROOT / "experiments").glob("*.py") if not p.name.startswith("_"))
+# The robust-decision memo scripts explore policies instead (tests/test_robust.py).
+SCRIPTS = sorted(p for p in (ROOT / "experiments").glob("*.py") if not p.name.startswith(("_", "robust_")))
 EXPERIMENTS = {p.stem for p in (ROOT / "conf" / "experiment").glob("*.yaml")}
 
 

@@ -52,7 +52,7 @@ MEMO_RC = {
     "svg.fonttype": "none",  # text stays text in the SVG, editable in a memo
 }
 
-SOURCE_WRAP = 62  # characters per line of the source line at 8 pt across 3.5 in
+SOURCE_WRAP = 56  # characters per line of the source line at 8 pt across 3.5 in (62 ran off the edge)
 
 
 def colour(i: int) -> str:

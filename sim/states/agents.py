@@ -350,8 +350,10 @@ class CentralAsianState(Decider, State):
         return sigmoid(logit)
 
     def update_admission(self, humanitarian: float, russian_pressure: float, onward_share: float,
-                         dt_months: float | None) -> None:
-        """Move policy towards the target (at once when dt_months is None: the initial policy)."""
+                         dt_months: float | None, screening_funds: float = 0.0) -> None:
+        """Move policy towards the target (at once when dt_months is None: the initial policy);
+        screen a share of those admitted that grows with fear, Moscow's pressure and Western
+        screening funds (USD m/year)."""
         a = self._admission
         target = self.admission_target(humanitarian, russian_pressure, onward_share)
         if dt_months is None:
@@ -359,7 +361,8 @@ class CentralAsianState(Decider, State):
         else:
             self.admit_share = relax(self.admit_share, target, dt_months, a.adjust_months)
         self.screening = clip01(a.screening_base + a.screening_fear * self.fear
-                                + a.screening_pressure * russian_pressure * self.params.dependence)
+                                + a.screening_pressure * russian_pressure * self.params.dependence
+                                + a.screening_funds_effect * screening_funds / 100.0)
 
     def influence(self, drills: float) -> float:
         """Russia's influence over this state: alignment, security presence, economic dependence."""

@@ -318,6 +318,10 @@ class AdmissionParams:
                                   doc="share of admitted Afghans screened at zero fear and pressure")
     screening_fear: float = share(0.4, source=ASSUMPTION, range=(0.1, 0.6))
     screening_pressure: float = share(0.3, source=ASSUMPTION, range=(0.0, 0.5))
+    screening_funds_effect: float = nonneg(0.2, unit="share screened per USD 100m/year per state", source=ASSUMPTION,
+                                           range=(0.05, 0.4),
+                                           doc="added share of admitted Afghans screened per USD 100m a year of "
+                                               "Western screening funds (policy.western_screening)")
 
 
 @dataclass

@@ -242,6 +242,7 @@ def _update_ca(model: "SpilloverModel", dt_months: float | None, dt_years: float
     humanitarian = west.leverage * t.crisis + p.admission.hosting_funds_effect * funds / 100.0
     years = model.day / DAYS_PER_YEAR
     onward = onward_belief(model)
+    screening_funds = model.lever("western_screening").usd_m_per_year
     deciding = u is not None and (model.day // p.review_days) % p.choice.every_reviews == 0
     if deciding:  # the pressure against exercises with the US, as the lever stands today
         ex_pressure = min(1.0, model.lever("russia_exercise_pressure").level + p.exercises.china_iran_pressure)
@@ -251,7 +252,7 @@ def _update_ca(model: "SpilloverModel", dt_months: float | None, dt_years: float
                 s.decide_posture(p.choice, ex_pressure, s.draw(s.posture_stream))
             s.hold_exercise(us_engagement, u[i], dt_years)
             s.update_alignment(years, us_engagement, dt_years, refugee_pressure, funds)
-        s.update_admission(humanitarian, refugee_pressure, onward, dt_months)
+        s.update_admission(humanitarian, refugee_pressure, onward, dt_months, screening_funds)
 
 
 def _mean(xs: list[float]) -> float:
