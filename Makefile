@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: run test install clean
+.PHONY: run test install clean dashboard
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -23,6 +23,10 @@ run: $(STAMP)
 
 test: $(STAMP)
 	$(BIN)/python -m pytest -q -n 2   # two processes (pytest-xdist): the suite is mostly single-core runs
+
+# The browser dashboard on 127.0.0.1 (a free port; it prints the address). Not a set-up command.
+dashboard: $(STAMP)
+	$(BIN)/sim-dashboard
 
 clean:
 	rm -rf $(VENV) .pytest_cache
