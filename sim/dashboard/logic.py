@@ -11,6 +11,7 @@ folders by name from a listing of the results root.
 
 from __future__ import annotations
 
+import atexit
 import concurrent.futures as cf
 import copy
 import functools
@@ -221,6 +222,7 @@ def warm_pool(workers: int = MAX_WORKERS) -> cf.ProcessPoolExecutor:
             start_server()
             with worker_env():
                 _POOL = cf.ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context(METHOD))
+                atexit.register(shutdown_pool)  # before the interpreter tears its modules down
                 list(_POOL.map(_warm, range(workers)))  # start the workers now
             validate(Request())  # and compose the baseline and import the model here
         return _POOL
