@@ -80,9 +80,21 @@ def _field(page, label: str):
 
 
 def _set(page, label: str, value: str) -> None:
+    from playwright.sync_api import expect
+
     f = _field(page, label)
     f.fill(value)
     f.press("Enter")
+    expect(f).to_have_value(value)
+
+
+def _run(page) -> None:
+    """Press Run once the previous run has ended (the button is enabled again)."""
+    from playwright.sync_api import expect
+
+    button = page.get_by_role("button", name="Run")
+    expect(button).to_be_enabled(timeout=120_000)
+    button.click()
 
 
 def _runs_done(page, text: str, timeout_s: float = 120) -> float:
@@ -102,7 +114,7 @@ def test_an_analyst_runs_russian_pressure_against_the_baseline_and_downloads_a_s
     page.get_by_text("outside its valid range [0, 1]").first.wait_for(state="detached")
     _set(page, "replicates", "20")
     t0 = time.perf_counter()
-    page.get_by_role("button", name="Run").click()
+    _run(page)
     page.locator("img").first.wait_for()
     timings["first_chart_s_20_pressure_vs_baseline"] = time.perf_counter() - t0
     timings["all_40_runs_s"] = _runs_done(page, "40 of 40 runs done") + timings["first_chart_s_20_pressure_vs_baseline"]
@@ -130,14 +142,14 @@ def test_a_warm_baseline_shows_its_first_chart_fast_and_stays_responsive(page, t
     timings = {}
     _set(page, "replicates", "50")
     t0 = time.perf_counter()
-    page.get_by_role("button", name="Run").click()
+    _run(page)
     page.locator("img").first.wait_for()
     timings["first_chart_s_50_baseline"] = time.perf_counter() - t0
     _runs_done(page, "50 of 50 runs done")
     _set(page, "replicates", "200")
     t0 = time.perf_counter()
-    page.get_by_role("button", name="Run").click()
-    page.get_by_text("of 200 runs done").first.wait_for()
+    _run(page)
+    page.get_by_text("of 200 runs done").first.wait_for(timeout=180_000)
     t1 = time.perf_counter()
     _set(page, "russia refugee pressure", "7")  # reacts while the run goes on
     page.get_by_text("outside its valid range [0, 1]").first.wait_for()
