@@ -136,16 +136,22 @@ def test_an_analyst_runs_russian_pressure_against_the_baseline_and_downloads_a_s
     print(json.dumps(timings))
 
 
-def test_a_warm_baseline_shows_its_first_chart_fast_and_stays_responsive(page, tmp_path):
-    """The performance the issue asks for, measured here: the first fan chart of a 50-replicate
-    baseline, and the whole of a 200-replicate one; a control reacts while it runs."""
-    timings = {}
+def test_a_warm_baseline_shows_its_first_chart_fast(page, tmp_path):
+    """The first fan chart of a 50-replicate baseline, timed from pressing Run."""
     _set(page, "replicates", "50")
     t0 = time.perf_counter()
     _run(page)
     page.locator("img").first.wait_for()
-    timings["first_chart_s_50_baseline"] = time.perf_counter() - t0
+    timings = {"first_chart_s_50_baseline": time.perf_counter() - t0}
     _runs_done(page, "50 of 50 runs done")
+    (tmp_path / "timings.json").write_text(json.dumps(timings, indent=1))
+    print(json.dumps(timings))
+
+
+def test_a_200_replicate_baseline_completes_and_the_page_stays_responsive(page, tmp_path):
+    """The whole of a 200-replicate baseline, on a fresh page (its replicates set before any run);
+    a control reacts while it runs."""
+    timings = {}
     _set(page, "replicates", "200")
     t0 = time.perf_counter()
     _run(page)
