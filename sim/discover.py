@@ -29,7 +29,6 @@ Output (``<exploration>/discover/<name>/``): ``trajectory.csv``, ``box.csv``, ``
 from __future__ import annotations
 
 import argparse
-import math
 import re
 import sys
 from pathlib import Path
@@ -79,14 +78,10 @@ def parse_condition(text: str, known: Sequence[str]) -> list[Term]:
     return terms
 
 
-def _compare(x: pd.Series, op: str, v: float) -> pd.Series:
-    return {"<=": x <= v, ">=": x >= v, "<": x < v, ">": x > v}[op]
-
-
 def condition_rows(ex: Exploration, policy: str, terms: list[Term], against: str | None,
                    stakeholder: str | None) -> pd.Series:
     """Per future, whether the condition holds (the policy's future means)."""
-    from sim.robust import check_paired, future_means, regret
+    from sim.robust import check_paired, compare, future_means, regret
     from sim.xlrm import measures
 
     policies = list(dict.fromkeys(ex.outcomes[POLICY]))
@@ -115,7 +110,7 @@ def condition_rows(ex: Exploration, policy: str, terms: list[Term], against: str
             x = fm.loc[policy, t.outcome] - fm.loc[against, t.outcome]
         else:
             x = regret(fm, t.outcome, declared[t.outcome].sense(stakeholder)).loc[policy]
-        met = _compare(x, t.op, t.value) & x.notna()
+        met = compare(x, t.op, t.value) & x.notna()
         ok = met if ok is None else ok & met
     return ok.astype(bool).rename("condition")
 
@@ -194,12 +189,10 @@ def in_words(b: Box, units: dict[str, str]) -> list[str]:
 
 
 def units_of(names: Sequence[str]) -> dict[str, str]:
-    from sim.config import Config
-    from sim.provenance import iter_params
+    from sim.uncertainty import uncertain_parameters
 
-    cfg = Config()
-    table = {p.name: p.unit for sec in ("model", "scenario") for p in iter_params(getattr(cfg, sec), prefix=sec + ".")}
-    return {n: table.get(n, "") for n in names}
+    table = uncertain_parameters()
+    return {n: table[n].unit if n in table else "" for n in names}
 
 
 class Discovery(NamedTuple):

@@ -27,7 +27,6 @@ import itertools
 import json
 import logging
 import math
-import re
 import sys
 import time
 from datetime import datetime, timezone
@@ -46,7 +45,6 @@ PLAN = "explore.json"
 POLICIES_DIR = "policies"
 POLICY = "policy"
 KIND = "exploration"
-_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
 
 
 class ExploreError(ResultsError):

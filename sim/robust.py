@@ -39,13 +39,18 @@ FUTURE = "future"
 _TERM = re.compile(r"^\s*([a-z][a-z0-9_]*)\s*(<=|>=|<|>)\s*([-+0-9.eE]+)\s*$")
 
 
+def compare(x: pd.Series, op: str, value: float) -> pd.Series:
+    """`x op value` elementwise, for the operators thresholds and conditions use."""
+    return {"<=": x <= value, ">=": x >= value, "<": x < value, ">": x > value}[op]
+
+
 class Threshold(NamedTuple):
     outcome: str
     op: str
     value: float
 
     def met(self, x: pd.Series) -> pd.Series:
-        return {"<=": x <= self.value, ">=": x >= self.value, "<": x < self.value, ">": x > self.value}[self.op]
+        return compare(x, self.op, self.value)
 
     def __str__(self) -> str:
         return f"{self.outcome} {self.op} {self.value:g}"

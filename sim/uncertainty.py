@@ -109,6 +109,9 @@ class Uncertain:
     dist: str
     default: float
     integer: bool
+    unit: str = ""
+    source: str = ""
+    doc: str = ""
 
 
 def uncertain_parameters() -> dict[str, Uncertain]:
@@ -124,7 +127,7 @@ def uncertain_parameters() -> dict[str, Uncertain]:
             if p.range is None or not numeric or is_run_setting(p) or p.range[0] == p.range[1]:
                 continue
             out[p.name] = Uncertain(p.name, (float(p.range[0]), float(p.range[1])), distribution(p.name, p),
-                                    float(p.value), isinstance(p.value, int))
+                                    float(p.value), isinstance(p.value, int), p.unit, p.source, p.doc)
     return dict(sorted(out.items()))
 
 

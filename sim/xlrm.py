@@ -104,8 +104,13 @@ class LeverSetting:
     key: str
     unit: str
     range: tuple[float, float] | None
-    decided_when_none: bool
+    default: float | None  # None: a decision lever the state decides unless it is set
+    source: str
     doc: str
+
+    @property
+    def decided_when_none(self) -> bool:
+        return self.default is None
 
 
 def levers() -> list[LeverSetting]:
@@ -118,8 +123,8 @@ def levers() -> list[LeverSetting]:
             if f.name == "start" or "unit" not in f.metadata:
                 continue
             m = f.metadata
-            out.append(LeverSetting(f"policy.{name}.{f.name}", m["unit"], m["range"],
-                                    getattr(lever, f.name) is None, m.get("doc", "")))
+            out.append(LeverSetting(f"policy.{name}.{f.name}", m["unit"], m["range"], getattr(lever, f.name),
+                                    m["source"], m.get("doc", "")))
     return out
 
 

@@ -16,7 +16,6 @@ import concurrent.futures as cf
 import copy
 import functools
 import io
-import math
 import multiprocessing
 import re
 import threading
@@ -72,34 +71,19 @@ class Control:
 
 
 def lever_controls() -> list[Control]:
-    from sim.policy import STATUS_QUO, iter_levers
-    import dataclasses
+    """Every lever setting with a range (:func:`sim.xlrm.levers`)."""
+    from sim.xlrm import levers
 
-    out = []
-    for name, lever in iter_levers(STATUS_QUO):
-        for f in dataclasses.fields(lever):
-            m = f.metadata
-            if f.name == "start" or "unit" not in m or m.get("range") is None:
-                continue
-            lo, hi = m["range"]
-            out.append(Control(f"policy.{name}.{f.name}", name.replace("_", " "), m["unit"], float(lo), float(hi),
-                               getattr(lever, f.name), m["source"], m.get("doc", ""), True))
-    return out
+    return [Control(lv.key, lv.key.split(".")[1].replace("_", " "), lv.unit, float(lv.range[0]), float(lv.range[1]),
+                    lv.default, lv.source, lv.doc, True) for lv in levers() if lv.range is not None]
 
 
 def parameter_controls() -> list[Control]:
     """Every model and scenario parameter with a declared range (those a future may draw)."""
-    from sim.config import Config
-    from sim.provenance import iter_params
     from sim.uncertainty import uncertain_parameters
 
-    info = {p.name: p for sec in ("model", "scenario") for p in iter_params(getattr(Config(), sec), prefix=sec + ".")}
-    out = []
-    for name, u in uncertain_parameters().items():
-        p = info[name]
-        out.append(Control(name, name.split(".", 1)[1], p.unit, u.range[0], u.range[1], float(p.value), p.source,
-                           p.doc, False))
-    return out
+    return [Control(name, name.split(".", 1)[1], u.unit, u.range[0], u.range[1], u.default, u.source, u.doc, False)
+            for name, u in uncertain_parameters().items()]
 
 
 def controls() -> dict[str, Control]:
@@ -113,16 +97,9 @@ def check_value(control: Control, value) -> float | None:
     from sim.config import ConfigError, validate as validate_config
     from sim.errors import one_line
 
-    if value is None or (isinstance(value, str) and not value.strip()):
-        if control.default is None:
-            return None
-        raise DashboardError(f"{control.key}: give a number (declared range {control.lo:g} to {control.hi:g} "
-                             f"{control.unit})")
-    try:
-        x = float(value)
-    except (TypeError, ValueError):
-        raise DashboardError(f"{control.key} = {value!r}: not a number (declared range {control.lo:g} to "
-                             f"{control.hi:g} {control.unit})") from None
+    x = _parse(control, value)
+    if x is None:
+        return None
     cfg = copy.deepcopy(_composed(tuple(Request().overrides())))
     _set(cfg, control.key, x)
     try:
@@ -130,6 +107,20 @@ def check_value(control: Control, value) -> float | None:
     except ConfigError as e:
         raise DashboardError(one_line(e)) from None
     return x
+
+
+def _parse(control: Control, value) -> float | None:
+    """The value as a number, or None (empty) for a lever its state decides; one line otherwise."""
+    if value is None or (isinstance(value, str) and not value.strip()):
+        if control.default is None:
+            return None
+        raise DashboardError(f"{control.key}: give a number (declared range {control.lo:g} to {control.hi:g} "
+                             f"{control.unit})")
+    try:
+        return float(value)
+    except (TypeError, ValueError):
+        raise DashboardError(f"{control.key} = {value!r}: not a number (declared range {control.lo:g} to "
+                             f"{control.hi:g} {control.unit})") from None
 
 
 def _set(cfg, key: str, value: float | None) -> None:
@@ -187,7 +178,7 @@ def validate(req: Request, budget: int = BUDGET):
     for key, value in req.values:
         if key not in table:
             raise DashboardError(f"'{key}': not a lever or a parameter with a declared range")
-        check_value(table[key], value)
+        _parse(table[key], value)  # the values' ranges: by the config's validation below, once
     for what, n in (("replicates", req.replicates), ("futures", req.futures)):
         if not isinstance(n, int) or n < 1:
             raise DashboardError(f"{what} = {n}: must be a whole number of at least 1")
